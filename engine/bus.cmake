@@ -1,0 +1,1 @@
+# orchestrix_bus: the message bus (sync + async).

@@ -1,0 +1,1 @@
+# orchestrix_store: the event store (record codec, segments, stream index, snapshots).
