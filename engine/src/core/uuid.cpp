@@ -1,0 +1,133 @@
+#include "orchestrix/uuid.hpp"
+
+#include <chrono>
+#include <random>
+
+#include "orchestrix/errors.hpp"
+
+namespace orchestrix {
+namespace {
+
+// splitmix64-seeded xoshiro-style generator; one per thread, seeded from random_device once.
+struct ThreadRandom {
+  std::uint64_t state;
+  ThreadRandom() {
+    std::random_device rd;
+    state = (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^
+            static_cast<std::uint64_t>(
+                std::chrono::steady_clock::now().time_since_epoch().count());
+  }
+  std::uint64_t next() noexcept {  // splitmix64
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+};
+
+ThreadRandom& thread_random() {
+  thread_local ThreadRandom r;
+  return r;
+}
+
+void put64(std::array<std::uint8_t, 16>& b, int at, std::uint64_t v) noexcept {
+  for (int i = 7; i >= 0; --i) {
+    b[static_cast<std::size_t>(at + i)] = static_cast<std::uint8_t>(v);
+    v >>= 8;
+  }
+}
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Uuid Uuid::v4() noexcept {
+  std::array<std::uint8_t, 16> b{};
+  auto& r = thread_random();
+  put64(b, 0, r.next());
+  put64(b, 8, r.next());
+  b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);
+  b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);
+  return Uuid{b};
+}
+
+Uuid Uuid::v7() noexcept {
+  // Layout: 48-bit unix ms | ver(4) | 12-bit counter | var(2) | 62 random bits.
+  thread_local std::uint64_t last_ms = 0;
+  thread_local std::uint32_t counter = 0;
+  const auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  auto& r = thread_random();
+  std::uint64_t use_ms = ms;
+  if (ms > last_ms) {
+    last_ms = ms;
+    counter = static_cast<std::uint32_t>(r.next() & 0x3FF);  // random start, room to count up
+  } else {
+    use_ms = last_ms;
+    if (++counter > 0xFFF) {  // counter exhausted within this millisecond: borrow the next one
+      ++last_ms;
+      use_ms = last_ms;
+      counter = 0;
+    }
+  }
+  std::array<std::uint8_t, 16> b{};
+  put64(b, 0, (use_ms << 16) | 0x7000 | counter);
+  put64(b, 8, r.next());
+  b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);
+  return Uuid{b};
+}
+
+bool Uuid::try_parse(std::string_view text, Uuid& out) noexcept {
+  if (text.size() != 36) return false;
+  std::array<std::uint8_t, 16> b{};
+  std::size_t byte = 0;
+  for (std::size_t i = 0; i < 36;) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') return false;
+      ++i;
+      continue;
+    }
+    const int hi = hex_value(text[i]);
+    const int lo = hex_value(text[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    b[byte++] = static_cast<std::uint8_t>((hi << 4) | lo);
+    i += 2;
+  }
+  out = Uuid{b};
+  return true;
+}
+
+Uuid Uuid::parse(std::string_view text) {
+  Uuid u;
+  if (!try_parse(text, u)) {
+    throw InvalidArgument("malformed UUID text: expected 36 characters "
+                          "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, got \"" +
+                          std::string(text.substr(0, 64)) + "\"");
+  }
+  return u;
+}
+
+void Uuid::write_to(char (&out)[36]) const noexcept {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::size_t o = 0;
+  for (std::size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+    out[o++] = kHex[bytes_[i] >> 4];
+    out[o++] = kHex[bytes_[i] & 0x0F];
+  }
+}
+
+std::string Uuid::to_string() const {
+  char buf[36];
+  write_to(buf);
+  return std::string(buf, 36);
+}
+
+}  // namespace orchestrix
