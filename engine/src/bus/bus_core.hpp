@@ -1,0 +1,98 @@
+// BusCore: the shared state behind MessageBus, its Subscriptions and the async bus (internal).
+//
+// Routing: a RoutingTable maps a body type index to an immutable HandlerList. Both are replaced,
+// never mutated, once published through `table_`; writers (subscribe/unsubscribe) serialise on
+// `writer_mutex_`, build a new table, swap it in, and retire the old one with an epoch tag (see
+// thread_record.hpp). Handler nodes are shared by the lists that contain them, so a node lives
+// until the last table that lists it is reclaimed.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "orchestrix/bus/dead_letter.hpp"
+#include "orchestrix/bus/detail/erased.hpp"
+#include "orchestrix/bus/message_bus.hpp"
+#include "orchestrix/bus/subscription.hpp"
+
+namespace orchestrix::bus::detail {
+
+struct HandlerNode {
+  HandlerNode(std::unique_ptr<HandlerBase> h, SubscriptionId i) : handler(std::move(h)), id(i) {}
+  std::unique_ptr<HandlerBase> handler;
+  std::atomic<bool> alive{true};
+  SubscriptionId id;
+};
+
+struct HandlerList {
+  std::vector<std::shared_ptr<HandlerNode>> nodes;  // subscription order
+};
+
+struct RoutingTable {
+  std::vector<std::shared_ptr<const HandlerList>> lists;  // by message type index; may be null
+};
+
+// One handler failure seen by dispatch().
+struct Failure {
+  SubscriptionId subscription;
+  std::exception_ptr error;
+};
+
+class BusCore : public std::enable_shared_from_this<BusCore> {
+ public:
+  explicit BusCore(const BusOptions& options);
+  ~BusCore();
+
+  Subscription subscribe(std::uint32_t type, std::unique_ptr<HandlerBase> handler);
+  void unsubscribe(HandlerNode* node) noexcept;
+
+  // The full publish contract of MessageBus::publish (HandlerError, dead letters).
+  PublishResult publish(const void* message, const MessageOps& ops);
+  // Calls the current handlers of the message's type (only `only` if non-zero) and collects
+  // failures; neither throws HandlerError nor writes dead letters. `found` tells whether a
+  // handler matched (for `only`).
+  PublishResult dispatch(const void* message, const MessageOps& ops, SubscriptionId only,
+                         std::vector<Failure>& failures, bool& found);
+  // Pushes one dead letter per failure (failures of the copy are counted as dropped).
+  void record_dead_letters(const void* message, const MessageOps& ops,
+                           const std::vector<Failure>& failures, std::uint32_t attempts) noexcept;
+
+  PublishResult redrive(DeadLetter letter, RedriveTarget target);
+  RedriveResult redrive_all(RedriveTarget target);
+
+  std::size_t handler_count(std::uint32_t type) const;
+  DeadLetterQueue& dead_letters() noexcept { return dead_letters_; }
+
+ private:
+  using Retired = std::vector<std::pair<std::uint64_t, const RoutingTable*>>;
+
+  // Swaps in `next` and retires the current table. REQUIRES: writer_mutex_ held.
+  void install(std::unique_ptr<RoutingTable> next);
+  // Moves the reclaimable retired tables into `out`. REQUIRES: writer_mutex_ held.
+  void collect_reclaimable(std::vector<const RoutingTable*>& out);
+
+  std::atomic<const RoutingTable*> table_;
+  mutable std::mutex writer_mutex_;
+  Retired retired_;
+  SubscriptionId next_id_ = 1;
+  DeadLetterQueue dead_letters_;
+};
+
+// Private construction/mutation of dead letters for the bus internals.
+struct DeadLetterAccess {
+  static DeadLetter make(std::pmr::memory_resource* memory, const void* message,
+                         const MessageOps* ops, SubscriptionId subscription,
+                         std::exception_ptr error, std::string_view what, std::uint32_t attempts);
+  static const void* message(const DeadLetter& letter) noexcept { return letter.message_; }
+  static const MessageOps& ops(const DeadLetter& letter) noexcept { return *letter.ops_; }
+  static void note_dropped(DeadLetterQueue& queue);
+};
+
+// what() of an exception_ptr's exception, or "unknown exception".
+std::string describe(const std::exception_ptr& error);
+
+}  // namespace orchestrix::bus::detail

@@ -1,0 +1,66 @@
+#include "thread_record.hpp"
+
+#include <limits>
+
+namespace orchestrix::bus::detail {
+namespace {
+
+constinit std::atomic<ThreadRecord*> g_records{nullptr};
+constinit std::atomic<std::uint64_t> g_epoch{1};
+// Fast path: a trivially initialised pointer (no TLS init guard); the holder below fills it.
+constinit thread_local ThreadRecord* t_record = nullptr;
+
+ThreadRecord* acquire_record() {
+  for (ThreadRecord* r = g_records.load(std::memory_order_acquire); r != nullptr; r = r->next) {
+    bool expected = false;
+    if (!r->in_use.load(std::memory_order_relaxed) &&
+        r->in_use.compare_exchange_strong(expected, true, std::memory_order_acquire)) {
+      return r;
+    }
+  }
+  auto* r = new ThreadRecord;  // never freed: records are reused by later threads
+  r->in_use.store(true, std::memory_order_relaxed);
+  ThreadRecord* head = g_records.load(std::memory_order_relaxed);
+  do {
+    r->next = head;
+  } while (!g_records.compare_exchange_weak(head, r, std::memory_order_release,
+                                            std::memory_order_relaxed));
+  return r;
+}
+
+struct RecordHolder {
+  ThreadRecord* record = acquire_record();
+  RecordHolder() { t_record = record; }
+  ~RecordHolder() {
+    t_record = nullptr;
+    record->depth = 0;
+    record->in_use.store(false, std::memory_order_release);
+  }
+};
+
+ThreadRecord& slow_thread_record() {
+  thread_local RecordHolder holder;
+  return *holder.record;
+}
+
+}  // namespace
+
+ThreadRecord& this_thread_record() {
+  ThreadRecord* r = t_record;
+  return r != nullptr ? *r : slow_thread_record();
+}
+
+ThreadRecord* first_thread_record() noexcept { return g_records.load(std::memory_order_acquire); }
+
+std::atomic<std::uint64_t>& global_epoch() noexcept { return g_epoch; }
+
+std::uint64_t min_active_epoch() noexcept {
+  std::uint64_t min = std::numeric_limits<std::uint64_t>::max();
+  for (ThreadRecord* r = first_thread_record(); r != nullptr; r = r->next) {
+    const std::uint64_t e = r->epoch.load(std::memory_order_seq_cst);
+    if (e != 0 && e < min) min = e;
+  }
+  return min;
+}
+
+}  // namespace orchestrix::bus::detail

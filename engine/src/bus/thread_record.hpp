@@ -1,0 +1,48 @@
+// Per-thread records for the lock-free publish path (internal).
+//
+// Every thread that publishes owns one ThreadRecord, taken from a process-wide, append-only list
+// on first use and handed back (for reuse by a later thread) when the thread exits. Only the
+// owner writes a record; writers (subscribe/unsubscribe, on any thread) read all of them:
+//
+// - `epoch`: 0 while the thread is outside any publish; otherwise the value of global_epoch()
+//   that the outermost publish announced before it loaded a routing table. A table retired with
+//   tag t (the global epoch value when it was replaced) can be freed once every record's epoch is
+//   0 or > t: any reader that announced a larger epoch loaded the table after it was replaced.
+// - `calling[d]`: the handler node being called by the publish at nesting depth d (nullptr when
+//   none). A publisher stores it (seq_cst) and THEN checks the node's `alive` flag; unsubscribe
+//   clears `alive` (seq_cst) and THEN scans calling[] for the node. Store-then-load on both sides
+//   (Dekker): either the publisher sees the handler dead and skips it, or unsubscribe sees the
+//   call and waits for the slot to change.
+//
+// Each record is on its own cache lines, so the publish path writes only lines that no other
+// thread writes; other threads only read them during the rare subscribe/unsubscribe.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace orchestrix::bus::detail {
+
+// Deepest publish nesting on one thread (a handler publishing, whose handler publishes, ...).
+inline constexpr std::size_t kMaxPublishDepth = 32;
+
+struct alignas(64) ThreadRecord {
+  std::atomic<std::uint64_t> epoch{0};
+  std::atomic<bool> in_use{false};
+  ThreadRecord* next = nullptr;  // set once before the record is published, then immutable
+  std::uint32_t depth = 0;       // owner only: current publish nesting depth
+  std::atomic<const void*> calling[kMaxPublishDepth] = {};
+};
+
+// The calling thread's record (acquired on first use; released at thread exit).
+ThreadRecord& this_thread_record();
+// Head of the list of every record ever created (for writers' scans). Never freed.
+ThreadRecord* first_thread_record() noexcept;
+// The process-wide epoch counter; starts at 1, incremented once per retired routing table.
+std::atomic<std::uint64_t>& global_epoch() noexcept;
+
+// Smallest non-zero announced epoch over all records, or UINT64_MAX if no thread is publishing.
+std::uint64_t min_active_epoch() noexcept;
+
+}  // namespace orchestrix::bus::detail
