@@ -1,0 +1,158 @@
+#include "orchestrix/alloc/instrumented_resource.hpp"
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
+#include "thread_slots.hpp"
+
+namespace orchestrix::alloc {
+namespace {
+
+using detail::kSharedThreadSlot;
+constexpr std::size_t kShardCount = detail::kExclusiveThreadSlots + 1;
+
+// Single-writer update: the shard's only writer needs no locked instruction.
+template <typename T>
+inline void add_exclusive(std::atomic<T>& counter, T delta) noexcept {
+  counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+}
+
+template <typename T>
+inline void add(bool shared, std::atomic<T>& counter, T delta) noexcept {
+  if (shared) {
+    counter.fetch_add(delta, std::memory_order_relaxed);
+  } else {
+    add_exclusive(counter, delta);
+  }
+}
+
+}  // namespace
+
+struct alignas(64) InstrumentedResource::Shard {
+  std::atomic<std::uint64_t> allocations{0};
+  std::atomic<std::uint64_t> failed_allocations{0};
+  std::atomic<std::uint64_t> deallocations{0};
+  std::atomic<std::uint64_t> bytes_requested{0};
+  std::atomic<std::uint64_t> bytes_deallocated{0};
+  // Net bytes allocated through this shard and not yet added to published_live_.
+  std::atomic<std::int64_t> unpublished{0};
+  std::array<std::atomic<std::uint64_t>, SizeClassHistogram::kCount> size_classes{};
+};
+
+InstrumentedResource::InstrumentedResource(std::pmr::memory_resource* upstream)
+    : InstrumentedResource(upstream, Options{}) {}
+
+InstrumentedResource::InstrumentedResource(std::pmr::memory_resource* upstream, Options options)
+    : upstream_(upstream),
+      granularity_(static_cast<std::int64_t>(options.peak_granularity_bytes)),
+      shards_(std::make_unique<Shard[]>(kShardCount)) {
+  if (upstream_ == nullptr) {
+    throw std::invalid_argument("InstrumentedResource: upstream must not be null");
+  }
+}
+
+InstrumentedResource::~InstrumentedResource() = default;
+
+void* InstrumentedResource::do_allocate(std::size_t bytes, std::size_t alignment) {
+  const std::size_t slot = detail::current_thread_slot();
+  const bool shared = slot == kSharedThreadSlot;
+  Shard& shard = shards_[slot];
+  void* p;
+  try {
+    p = upstream_->allocate(bytes, alignment);
+  } catch (...) {
+    add<std::uint64_t>(shared, shard.failed_allocations, 1);
+    throw;
+  }
+  add<std::uint64_t>(shared, shard.allocations, 1);
+  add<std::uint64_t>(shared, shard.bytes_requested, bytes);
+  add<std::uint64_t>(shared, shard.size_classes[SizeClassHistogram::class_of(bytes)], 1);
+  const auto delta = static_cast<std::int64_t>(bytes);
+  if (shared) {
+    publish(delta);
+    return p;
+  }
+  const std::int64_t pending = shard.unpublished.load(std::memory_order_relaxed) + delta;
+  if (pending >= granularity_) {
+    shard.unpublished.store(0, std::memory_order_relaxed);
+    publish(pending);
+  } else {
+    shard.unpublished.store(pending, std::memory_order_relaxed);
+  }
+  return p;
+}
+
+void InstrumentedResource::do_deallocate(void* p, std::size_t bytes, std::size_t alignment) {
+  upstream_->deallocate(p, bytes, alignment);
+  const std::size_t slot = detail::current_thread_slot();
+  const bool shared = slot == kSharedThreadSlot;
+  Shard& shard = shards_[slot];
+  add<std::uint64_t>(shared, shard.deallocations, 1);
+  add<std::uint64_t>(shared, shard.bytes_deallocated, bytes);
+  const auto delta = -static_cast<std::int64_t>(bytes);
+  if (shared) {
+    publish(delta);
+    return;
+  }
+  const std::int64_t pending = shard.unpublished.load(std::memory_order_relaxed) + delta;
+  if (pending <= -granularity_) {
+    shard.unpublished.store(0, std::memory_order_relaxed);
+    publish(pending);
+  } else {
+    shard.unpublished.store(pending, std::memory_order_relaxed);
+  }
+}
+
+bool InstrumentedResource::do_is_equal(const std::pmr::memory_resource& other) const noexcept {
+  return this == &other;
+}
+
+void InstrumentedResource::publish(std::int64_t delta) noexcept {
+  const std::int64_t total = published_live_.fetch_add(delta, std::memory_order_relaxed) + delta;
+  if (delta <= 0) return;
+  std::int64_t peak = peak_.load(std::memory_order_relaxed);
+  while (total > peak && !peak_.compare_exchange_weak(peak, total, std::memory_order_relaxed)) {
+  }
+}
+
+std::int64_t InstrumentedResource::exact_live() const noexcept {
+  std::int64_t live = 0;
+  for (std::size_t i = 0; i < kShardCount; ++i) {
+    live += static_cast<std::int64_t>(shards_[i].bytes_requested.load(std::memory_order_relaxed));
+    live -= static_cast<std::int64_t>(shards_[i].bytes_deallocated.load(std::memory_order_relaxed));
+  }
+  return std::max<std::int64_t>(live, 0);
+}
+
+std::size_t InstrumentedResource::bytes_live() const {
+  return static_cast<std::size_t>(exact_live());
+}
+
+MemoryStats InstrumentedResource::stats() const {
+  MemoryStats s;
+  for (std::size_t i = 0; i < kShardCount; ++i) {
+    const Shard& shard = shards_[i];
+    s.allocations += shard.allocations.load(std::memory_order_relaxed);
+    s.failed_allocations += shard.failed_allocations.load(std::memory_order_relaxed);
+    s.deallocations += shard.deallocations.load(std::memory_order_relaxed);
+    s.bytes_requested += shard.bytes_requested.load(std::memory_order_relaxed);
+    s.bytes_deallocated += shard.bytes_deallocated.load(std::memory_order_relaxed);
+    for (std::size_t c = 0; c < SizeClassHistogram::kCount; ++c) {
+      s.size_classes.allocations[c] += shard.size_classes[c].load(std::memory_order_relaxed);
+    }
+  }
+  s.bytes_live =
+      s.bytes_requested >= s.bytes_deallocated ? s.bytes_requested - s.bytes_deallocated : 0;
+  // The peak is never below a live figure this resource has reported.
+  const auto live = static_cast<std::int64_t>(s.bytes_live);
+  std::int64_t peak = peak_.load(std::memory_order_relaxed);
+  while (live > peak && !peak_.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
+  }
+  s.peak_bytes_live = static_cast<std::uint64_t>(std::max(peak, live));
+  return s;
+}
+
+void InstrumentedResource::reset_peak() { peak_.store(exact_live(), std::memory_order_relaxed); }
+
+}  // namespace orchestrix::alloc
