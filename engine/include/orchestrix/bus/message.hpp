@@ -45,7 +45,14 @@ enum class MessageKind : std::uint8_t { command, event };
 // The compile-time description of a body type. The default reads two static members of T,
 // `message_kind` and `message_type`; specialise it for types you cannot change.
 template <class T>
-struct message_traits {
+struct message_traits {};  // not a message body
+
+template <class T>
+  requires requires {
+    { T::message_kind } -> std::convertible_to<MessageKind>;
+    { T::message_type } -> std::convertible_to<std::string_view>;
+  }
+struct message_traits<T> {
   static constexpr MessageKind kind = T::message_kind;
   static constexpr std::string_view type = T::message_type;
 };
@@ -68,15 +75,15 @@ concept EventBody = MessageBody<T> && (message_traits<T>::kind == MessageKind::e
 // CloudEvents 1.0 context attributes plus the correlation/causation ids of the original
 // framework. Field names follow CloudEvents where C++ allows (datacontenttype -> content_type).
 struct Metadata {
-  Uuid id;                            // "id": unique per message; UUIDv7 by default
-  Timestamp time;                     // "time": creation time, nanoseconds since the Unix epoch
-  Symbol type;                        // "type": message_traits<T>::type, interned
-  Symbol source;                      // "source": e.g. "/orders" (empty = not set)
-  Symbol content_type;                // "datacontenttype" (empty = not set)
-  Symbol data_schema;                 // "dataschema" (empty = not set)
-  std::string subject;                // "subject": e.g. the aggregate id; the async bus's key
-  std::optional<Uuid> correlation_id;  // the conversation this message belongs to
-  std::optional<Uuid> causation_id;    // the message that caused this one
+  Uuid id{};                            // "id": unique per message; UUIDv7 by default
+  Timestamp time{};                     // "time": creation time, nanoseconds since the Unix epoch
+  Symbol type{};                        // "type": message_traits<T>::type, interned
+  Symbol source{};                      // "source": e.g. "/orders" (empty = not set)
+  Symbol content_type{};                // "datacontenttype" (empty = not set)
+  Symbol data_schema{};                 // "dataschema" (empty = not set)
+  std::string subject{};                // "subject": e.g. the aggregate id; the async bus's key
+  std::optional<Uuid> correlation_id{};  // the conversation this message belongs to
+  std::optional<Uuid> causation_id{};    // the message that caused this one
   MessageKind kind = MessageKind::event;
 };
 
@@ -93,14 +100,14 @@ struct Envelope {
 
 // Optional fields for make_message(). Unset ids and time are generated.
 struct MessageOptions {
-  std::string_view subject;
-  Symbol source;
-  Symbol content_type;
-  Symbol data_schema;
-  std::optional<Uuid> id;           // default: Uuid::v7()
-  std::optional<Timestamp> time;    // default: Timestamp::now()
-  std::optional<Uuid> correlation_id;
-  std::optional<Uuid> causation_id;
+  std::string_view subject{};
+  Symbol source{};
+  Symbol content_type{};
+  Symbol data_schema{};
+  std::optional<Uuid> id{};           // default: Uuid::v7()
+  std::optional<Timestamp> time{};    // default: Timestamp::now()
+  std::optional<Uuid> correlation_id{};
+  std::optional<Uuid> causation_id{};
 
   // Marks the new message as caused by `cause`: causation = cause.id, correlation = the cause's
   // correlation id if it has one, else the cause's id (the conversation starts there).

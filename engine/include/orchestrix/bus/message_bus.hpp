@@ -51,7 +51,7 @@
 namespace orchestrix::bus {
 
 struct BusOptions {
-  DeadLetterOptions dead_letters;
+  DeadLetterOptions dead_letters{};
 };
 
 // What one publish did. handled + failed = handlers called.
