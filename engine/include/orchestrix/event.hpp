@@ -1,0 +1,96 @@
+// orchestrix/event.hpp — what callers append (EventData) and what they read back (EventView).
+//
+// EventData is a borrowed description of one event: append() copies every byte it references
+// into the store's compact record form, so the caller's buffers may be reused as soon as append()
+// returns. EventView is the decoded form of a stored record: its string and byte views point
+// into the store's memory (segments and the intern table) and are valid only as long as the
+// read result (EventRange / AllEventsRange) that produced the view is alive — see
+// event_store.hpp, "View lifetime". Copy what you need to keep longer.
+//
+// Thread safety: both are plain values; a view may be read from any thread while its range
+// lives.
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "orchestrix/timestamp.hpp"
+#include "orchestrix/uuid.hpp"
+
+namespace orchestrix {
+
+// A global log position: the index of an event in the store's global append order, starting at
+// 0 for the first event ever appended. Positions are dense (no gaps), never reused, and stay the
+// same when compaction moves records. Position{} (0) means "from the beginning".
+struct Position {
+  std::uint64_t value = 0;
+
+  friend constexpr bool operator==(Position, Position) noexcept = default;
+  friend constexpr auto operator<=>(Position, Position) noexcept = default;
+};
+
+// One event to append. Field names follow CloudEvents; stream id ("subject") and version are
+// not part of the event, the store assigns them.
+//
+// Limits (checked by append(), which throws InvalidArgument and changes nothing on violation):
+//   type          1..255 bytes (required)
+//   source        0..1024 bytes
+//   content_type  0..255 bytes
+//   data          0..StoreOptions::max_payload_bytes (default 1 MiB)
+// The type, source and content type are interned: an event costs one small integer for all
+// three, whatever their length. At most 65,536 distinct (type, source, content_type)
+// combinations per store.
+struct EventData {
+  std::string_view type;
+  std::span<const std::byte> data;
+  // CloudEvents "id". Generated (UUIDv7) when absent. Idempotent retry (see EventStore::append)
+  // only applies to batches in which every event carries an id.
+  std::optional<Uuid> id;
+  std::string_view source;
+  // Nanoseconds since the Unix epoch; Timestamp::now() when absent (one clock read per batch).
+  std::optional<Timestamp> time;
+  std::string_view content_type;
+  std::optional<Uuid> correlation_id;
+  std::optional<Uuid> causation_id;
+};
+
+// A stored event, decoded. Cheap to copy (no allocation, ~170 bytes); every view member points
+// into store memory (see the lifetime rule above). data() is the payload exactly as appended.
+class EventView {
+ public:
+  EventView() = default;
+
+  std::string_view stream() const noexcept { return stream_; }
+  // 0-based version of the event in its stream.
+  std::uint64_t version() const noexcept { return version_; }
+  Position position() const noexcept { return position_; }
+  const Uuid& id() const noexcept { return id_; }
+  std::string_view type() const noexcept { return type_; }
+  std::string_view source() const noexcept { return source_; }
+  std::string_view content_type() const noexcept { return content_type_; }
+  Timestamp time() const noexcept { return time_; }
+  std::span<const std::byte> data() const noexcept { return data_; }
+  const std::optional<Uuid>& correlation_id() const noexcept { return correlation_id_; }
+  const std::optional<Uuid>& causation_id() const noexcept { return causation_id_; }
+
+ private:
+  friend class EventViewBuilder;  // internal: fills the fields while decoding a record
+
+  std::string_view stream_;
+  std::string_view type_;
+  std::string_view source_;
+  std::string_view content_type_;
+  std::span<const std::byte> data_;
+  std::uint64_t version_ = 0;
+  Position position_;
+  Timestamp time_;
+  Uuid id_;
+  std::optional<Uuid> correlation_id_;
+  std::optional<Uuid> causation_id_;
+};
+
+}  // namespace orchestrix

@@ -1,0 +1,184 @@
+// orchestrix/event_range.hpp — the read results of EventStore: ranges of EventView.
+//
+// EventRange (one stream, version order) and AllEventsRange (every stream, global order) are
+// input ranges: `for (const EventView& e : store.read("agg-1")) ...`. Each begin() starts a new
+// pass over the same events. Iteration decodes records in place: no copy of the payload and no
+// allocation.
+//
+// View lifetime (the rule that keeps views from dangling while compaction moves records):
+// a range *pins* the store's memory when it is created. Every EventView obtained from it — and
+// every string or byte view inside — stays valid until the range object is destroyed, even if
+// compaction meanwhile copies the records elsewhere and retires their segments (retired segments
+// are freed only after every range pinned before their retirement is gone). Copy out what must
+// live longer. Holding a range therefore delays the release of compacted memory: keep ranges
+// short-lived (StoreMemoryStats::retired_segment_bytes shows what waits).
+//
+// A range is a snapshot of the extent: it yields exactly the events that were committed when it
+// was created (never half a batch), nothing appended later.
+//
+// Thread safety: a range and its iterators belong to one thread at a time; different ranges
+// may be used concurrently with each other and with appends, snapshots and compaction.
+// REQUIRES: a range must not outlive its EventStore.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <string_view>
+
+#include "orchestrix/event.hpp"
+
+namespace orchestrix {
+
+class EventStore;
+
+namespace detail {
+class StoreImpl;
+struct StreamState;
+struct Segment;
+struct PinGeneration;
+
+// Keeps the store's retired memory from being freed while alive. Internal; move-only.
+class ReadPin {
+ public:
+  ReadPin() noexcept = default;
+  ReadPin(StoreImpl* store, PinGeneration* generation) noexcept
+      : store_(store), generation_(generation) {}
+  ReadPin(ReadPin&& other) noexcept;
+  ReadPin& operator=(ReadPin&& other) noexcept;
+  ReadPin(const ReadPin&) = delete;
+  ReadPin& operator=(const ReadPin&) = delete;
+  ~ReadPin();
+
+ private:
+  StoreImpl* store_ = nullptr;
+  PinGeneration* generation_ = nullptr;
+};
+
+// Decoding position inside the record log. Internal: plain data read only by the store.
+struct RecordCursor {
+  const StoreImpl* store = nullptr;
+  const StreamState* stream = nullptr;  // stream of the current run
+  const Segment* segment = nullptr;     // segment of the current run
+  const std::byte* next = nullptr;      // next record (or run header) to decode
+  const std::byte* limit = nullptr;     // end of committed bytes in `segment` (global reads)
+  std::uint32_t run_left = 0;           // records left in the current run
+  std::uint64_t version = 0;            // version of the next record
+  std::uint64_t position = 0;           // global position of the next record
+  std::uint64_t end = 0;                // stop before this version (stream) / position (all)
+  std::uint64_t begin_position = 0;     // global reads: skip positions below this
+  std::int64_t time = 0;                // time of the previous record of the run
+};
+}  // namespace detail
+
+// The events of one stream from some version up to the head at the time of the read.
+class EventRange {
+ public:
+  class iterator {
+   public:
+    using value_type = EventView;
+    using difference_type = std::ptrdiff_t;
+    using reference = const EventView&;
+    using pointer = const EventView*;
+    using iterator_category = std::input_iterator_tag;
+    using iterator_concept = std::input_iterator_tag;
+
+    iterator() = default;
+    const EventView& operator*() const noexcept { return view_; }
+    const EventView* operator->() const noexcept { return &view_; }
+    iterator& operator++();
+    void operator++(int) { ++*this; }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
+      return it.done_;
+    }
+
+   private:
+    friend class EventRange;
+    detail::RecordCursor cursor_;
+    EventView view_;
+    bool done_ = true;
+  };
+
+  // An empty range (e.g. of a stream that does not exist).
+  EventRange() = default;
+  EventRange(EventRange&&) noexcept = default;
+  EventRange& operator=(EventRange&&) noexcept = default;
+
+  iterator begin() const;
+  std::default_sentinel_t end() const noexcept { return {}; }
+
+  // Version of the first event the range yields. Equals the requested from_version unless that
+  // was below the stream's retained range (see truncated()).
+  std::uint64_t first_version() const noexcept { return first_; }
+  // One past the last version yielded (the stream's event count when the range was made).
+  std::uint64_t end_version() const noexcept { return end_; }
+  std::uint64_t size() const noexcept { return end_ > first_ ? end_ - first_ : 0; }
+  bool empty() const noexcept { return size() == 0; }
+  // True when the requested from_version lay below the retained range, so the range starts
+  // later than asked (at first_version()). Never silently: check this, or read with
+  // BelowRetained::kThrow.
+  bool truncated() const noexcept { return first_ > requested_; }
+
+ private:
+  friend class detail::StoreImpl;
+
+  detail::ReadPin pin_;
+  const detail::StoreImpl* store_ = nullptr;
+  const detail::StreamState* stream_ = nullptr;
+  std::uint64_t requested_ = 0;
+  std::uint64_t first_ = 0;
+  std::uint64_t end_ = 0;
+};
+
+// Every stream's events in global append order, from a position up to the head at the time of
+// the read. Events below a stream's retained range are skipped (they are no longer part of the
+// store); positions of the remaining events never change.
+class AllEventsRange {
+ public:
+  class iterator {
+   public:
+    using value_type = EventView;
+    using difference_type = std::ptrdiff_t;
+    using reference = const EventView&;
+    using pointer = const EventView*;
+    using iterator_category = std::input_iterator_tag;
+    using iterator_concept = std::input_iterator_tag;
+
+    iterator() = default;
+    const EventView& operator*() const noexcept { return view_; }
+    const EventView* operator->() const noexcept { return &view_; }
+    iterator& operator++();
+    void operator++(int) { ++*this; }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
+      return it.done_;
+    }
+
+   private:
+    friend class AllEventsRange;
+    detail::RecordCursor cursor_;
+    EventView view_;
+    bool done_ = true;
+  };
+
+  AllEventsRange() = default;
+  AllEventsRange(AllEventsRange&&) noexcept = default;
+  AllEventsRange& operator=(AllEventsRange&&) noexcept = default;
+
+  iterator begin() const;
+  std::default_sentinel_t end() const noexcept { return {}; }
+
+  // The requested start and the head position when the range was made: the range yields the
+  // retained events with from() <= position < head().
+  Position from() const noexcept { return Position{from_}; }
+  Position head() const noexcept { return Position{head_}; }
+
+ private:
+  friend class detail::StoreImpl;
+
+  detail::ReadPin pin_;
+  const detail::StoreImpl* store_ = nullptr;
+  std::uint64_t from_ = 0;
+  std::uint64_t head_ = 0;
+};
+
+}  // namespace orchestrix

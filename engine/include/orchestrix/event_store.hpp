@@ -1,0 +1,139 @@
+// orchestrix/event_store.hpp — START HERE. The in-memory event store.
+//
+// An EventStore keeps streams of events as compact binary records appended to large segments
+// taken from one std::pmr::memory_resource (StoreOptions::memory). Every byte it holds comes
+// from that resource; memory_stats() says where each byte went. Record format, memory figures
+// and the concurrency design: docs/architecture.md.
+//
+//   orchestrix::EventStore store({.memory = &my_resource});
+//   store.append("agg-1", events, orchestrix::ExpectedVersion::no_stream());
+//   for (const orchestrix::EventView& e : store.read("agg-1")) use(e.type(), e.data());
+//
+// Streams: named by a stream id of 1..1024 bytes; created by their first append; never deleted.
+// Versions are 0-based and dense. Every event also gets a global Position (dense, 0-based, in
+// commit order) so projections can read everything in order and resume (read_all()).
+//
+// Errors (errors.hpp): InvalidArgument for bad input (what() says which), ConcurrencyError for a
+// failed ExpectedVersion, ReadBelowRetained for a strict read below the retained range, and
+// std::bad_alloc (orchestrix::alloc::BudgetExceeded when the resource is a budget) when the
+// resource refuses memory. Every operation that throws leaves the store's contents unchanged and
+// the store fully usable (strong guarantee; the intern table may keep strings a failed append
+// registered).
+//
+// Thread safety: every member function may be called concurrently from any number of threads.
+// Appends to streams in different shards do not wait for each other while validating and
+// checking versions; all appends share one short critical section that copies the encoded batch
+// into the log tail. Readers take a shared lock per 64-event run, never the log lock.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "orchestrix/event.hpp"
+#include "orchestrix/event_range.hpp"
+#include "orchestrix/expected_version.hpp"
+#include "orchestrix/snapshot.hpp"
+#include "orchestrix/store_memory_stats.hpp"
+#include "orchestrix/store_options.hpp"
+
+namespace orchestrix {
+
+// What an append did.
+struct AppendResult {
+  // Version of the batch's first event and of its last event (the stream's new head; pass it
+  // as ExpectedVersion::exact() to the next append). For an empty batch both are the stream's
+  // current head (nullopt-like values are avoided: an empty batch on a missing stream throws
+  // nothing and reports first_version = 0, last_version = 0, count = 0).
+  std::uint64_t first_version = 0;
+  std::uint64_t last_version = 0;
+  // Global position of the batch's first event.
+  Position first_position;
+  // Number of events in the batch.
+  std::size_t count = 0;
+  // false when nothing was written: an idempotent retry of a batch already stored, or an empty
+  // batch.
+  bool written = false;
+};
+
+// How read() treats a from_version below the stream's retained range.
+enum class BelowRetained : std::uint8_t {
+  kClamp,  // start at the first retained version; EventRange::truncated() reports it
+  kThrow,  // throw ReadBelowRetained
+};
+
+class EventStore {
+ public:
+  // Takes the store's own bookkeeping (a few KiB: shard tables, pin state) from
+  // options.memory. Throws InvalidArgument for an option out of range.
+  explicit EventStore(StoreOptions options = {});
+  ~EventStore();
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // Appends `events` to `stream` as one atomic batch: all get consecutive versions and
+  // consecutive global positions, or none is stored. Copies every byte of the events.
+  //
+  // Idempotent retry: if every event of the batch carries an id and the stream already holds
+  // events with exactly those ids at the versions the batch would get (for any(): the stream's
+  // last events), the call succeeds, writes nothing and returns written == false.
+  //
+  // Throws: InvalidArgument (stream id empty or > 1024 bytes, an event with an empty or too long
+  // type/source/content type, payload > max_payload_bytes, too many distinct types);
+  // ConcurrencyError (expected version mismatch, or ids that only partly match a stored batch);
+  // std::bad_alloc from the resource. On any throw nothing was appended.
+  // Cost: O(batch bytes) + O(log n) in the stream's size; no allocation except when a segment
+  // fills (one segment allocation) or a stream's locator array grows (amortized).
+  AppendResult append(std::string_view stream, std::span<const EventData> events,
+                      ExpectedVersion expected = ExpectedVersion::any());
+
+  // The events of `stream` with version >= from_version, in version order, up to the head at
+  // the time of the call. A missing stream gives an empty range. Below the retained range, see
+  // BelowRetained. O(log n) to start, then O(1) per event.
+  EventRange read(std::string_view stream, std::uint64_t from_version = 0,
+                  BelowRetained below = BelowRetained::kClamp) const;
+
+  // Every retained event with position >= from, in global order, up to the head at the time of
+  // the call. O(segments) to start, then O(1) per event.
+  AllEventsRange read_all(Position from = {}) const;
+
+  // The version of the stream's last event; nullopt when the stream has no events.
+  std::optional<std::uint64_t> stream_version(std::string_view stream) const;
+
+  // The position the next appended event will get (= number of events ever appended). Every
+  // event with a smaller position is committed and visible to read_all().
+  Position head_position() const noexcept;
+
+  // Blocks until head_position() > after (an event at position `after` has been committed), or
+  // until `timeout` passes; returns head_position() either way. The catch-up-then-live loop of a
+  // subscription: read_all(p) ... p = last position + 1; wait_for_append(p, t); read_all(p) ...
+  // Cost when nobody waits: appends pay one atomic load to see that no thread waits.
+  Position wait_for_append(Position after, std::chrono::nanoseconds timeout) const;
+
+  // Stores a snapshot of `stream` (copying the state). REQUIRES: the stream exists and
+  // snapshot.version <= its event count, and snapshot.version >= the version of the stream's
+  // latest snapshot (a newer or equal version replaces nothing older than the oldest kept).
+  // Throws InvalidArgument otherwise (and for an empty/too long type or state over
+  // max_payload_bytes), std::bad_alloc from the resource. Applies the retention policy.
+  void save_snapshot(std::string_view stream, const SnapshotData& snapshot);
+
+  // The stream's latest snapshot; nullopt when it has none.
+  std::optional<Snapshot> load_snapshot(std::string_view stream) const;
+  // The newest kept snapshot with version <= max_version; nullopt when none qualifies.
+  std::optional<Snapshot> load_snapshot(std::string_view stream,
+                                        std::uint64_t max_version) const;
+
+  // Bytes held, by category; see store_memory_stats.hpp.
+  StoreMemoryStats memory_stats() const;
+
+  // The resource every byte comes from (options.memory, or the default resource).
+  std::pmr::memory_resource* memory_resource() const noexcept;
+
+ private:
+  detail::StoreImpl* impl_;
+};
+
+}  // namespace orchestrix

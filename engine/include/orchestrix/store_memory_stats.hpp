@@ -1,0 +1,74 @@
+// orchestrix/store_memory_stats.hpp — where an EventStore's bytes go, by category.
+//
+// Every byte the store holds was taken from StoreOptions::memory through one internal counting
+// layer per category, so the byte fields below add up (total_bytes()) to exactly the bytes the
+// store has live in its resource: the figure an orchestrix::alloc::InstrumentedResource wrapped
+// around that resource reports as live, when the store is its only user. Figures are bytes
+// *requested* from the resource; the resource's own overhead (headers, rounding) is not visible
+// here — see docs/allocators.md.
+//
+// One field list (ORCHESTRIX_STORE_MEMORY_FIELDS) drives the struct, for_each_field() and
+// therefore every printer, JSON writer and bench counter: adding a category is one line.
+//
+// Taken while other threads append, the figures are a consistent-enough estimate (each counter
+// is read once); taken while the store is quiescent they are exact.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace orchestrix {
+
+// X(name, description) for every byte category.
+#define ORCHESTRIX_STORE_MEMORY_FIELDS(X)                                                     \
+  X(record_bytes, "encoded events, live: record bytes + run headers in segments")             \
+  X(dead_record_bytes, "encoded events below the retained range, not yet compacted away")     \
+  X(segment_slack_bytes, "segment space not yet filled (tail of the newest segment)")         \
+  X(segment_header_bytes, "fixed per-segment headers")                                        \
+  X(retired_segment_bytes, "segments replaced by compaction, kept until readers unpin them")  \
+  X(locator_bytes, "per-stream locator arrays (one entry per run of <= 64 events)")           \
+  X(stream_table_bytes, "sharded hash tables: stream id -> stream")                           \
+  X(stream_metadata_bytes, "per-stream state and the stream id text")                         \
+  X(interned_bytes, "interned type/source/content-type strings and their tables")             \
+  X(snapshot_bytes, "snapshot blocks (type, version, state), incl. ones held by handles")     \
+  X(store_bytes, "the store object itself, shard array, reader-pin bookkeeping")
+
+struct StoreMemoryStats {
+#define ORCHESTRIX_X_FIELD(name, description) std::uint64_t name = 0;
+  ORCHESTRIX_STORE_MEMORY_FIELDS(ORCHESTRIX_X_FIELD)
+#undef ORCHESTRIX_X_FIELD
+
+  // Events currently readable (appended minus those below retained ranges).
+  std::uint64_t live_events = 0;
+  // Events ever appended (== the next global position).
+  std::uint64_t appended_events = 0;
+  // Segments held (not counting retired ones).
+  std::uint64_t segments = 0;
+  std::uint64_t streams = 0;
+
+  // Sum of every byte field.
+  std::uint64_t total_bytes() const noexcept {
+    std::uint64_t sum = 0;
+#define ORCHESTRIX_X_SUM(name, description) sum += name;
+    ORCHESTRIX_STORE_MEMORY_FIELDS(ORCHESTRIX_X_SUM)
+#undef ORCHESTRIX_X_SUM
+    return sum;
+  }
+
+  // total_bytes() / live_events (0 when the store holds no event).
+  double bytes_per_event() const noexcept {
+    return live_events == 0 ? 0.0
+                            : static_cast<double>(total_bytes()) / static_cast<double>(live_events);
+  }
+
+  // Calls f(std::string_view name, std::string_view description, std::uint64_t bytes) for each
+  // byte field, in declaration order.
+  template <class F>
+  void for_each_field(F&& f) const {
+#define ORCHESTRIX_X_VISIT(name, description) f(std::string_view{#name}, description, name);
+    ORCHESTRIX_STORE_MEMORY_FIELDS(ORCHESTRIX_X_VISIT)
+#undef ORCHESTRIX_X_VISIT
+  }
+};
+
+}  // namespace orchestrix

@@ -1,0 +1,59 @@
+// orchestrix/store_options.hpp — how an EventStore is configured.
+//
+// Every option has a safe default; EventStore's constructor validates them and throws
+// InvalidArgument on a value outside the documented range.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory_resource>
+
+namespace orchestrix {
+
+// What happens to a stream's events once it has a snapshot (see compaction in
+// docs/architecture.md). kKeepAll: nothing. kKeepBeforeSnapshot: keep `keep_events` events
+// before the latest snapshot's version, the older ones become dead. kDropBeforeSnapshot: every
+// event below the latest snapshot's version becomes dead. Dead events are no longer readable
+// (reads report the first retained version); their memory returns to the resource when
+// EventStore::compact() rewrites the segments that hold them.
+struct RetentionPolicy {
+  enum class Kind : std::uint8_t { kKeepAll, kKeepBeforeSnapshot, kDropBeforeSnapshot };
+
+  static constexpr RetentionPolicy keep_all() noexcept { return {Kind::kKeepAll, 0}; }
+  static constexpr RetentionPolicy keep_before_snapshot(std::uint64_t events) noexcept {
+    return {Kind::kKeepBeforeSnapshot, events};
+  }
+  static constexpr RetentionPolicy drop_before_snapshot() noexcept {
+    return {Kind::kDropBeforeSnapshot, 0};
+  }
+
+  Kind kind = Kind::kKeepAll;
+  std::uint64_t keep_events = 0;
+};
+
+struct StoreOptions {
+  // Where every byte the store holds comes from (records, indexes, interned strings, snapshots,
+  // hash tables, the store object itself). nullptr: std::pmr::get_default_resource() at
+  // construction. REQUIRES: the resource outlives the store and is safe to call from every
+  // thread that uses the store (wrap a single-threaded resource in a synchronized one).
+  std::pmr::memory_resource* memory = nullptr;
+
+  // Size of one log segment, header included. Range [64 KiB, 16 MiB]. A record larger than a
+  // segment gets a segment of its own, sized to fit. Unused tail space of the newest segment is
+  // reported as StoreMemoryStats::segment_slack_bytes.
+  std::size_t segment_bytes = 256 * 1024;
+
+  // Number of stream-index shards (each with its own lock). Range [1, 1024].
+  std::size_t shards = 16;
+
+  // How many snapshots each stream keeps (the newest ones). Range [1, 64].
+  std::size_t snapshots_per_stream = 1;
+
+  // Largest event payload / snapshot state accepted, in bytes. Range [0, 64 MiB].
+  std::size_t max_payload_bytes = 1024 * 1024;
+
+  // Retention applied when a snapshot is saved (compaction; see RetentionPolicy).
+  RetentionPolicy retention = RetentionPolicy::keep_all();
+};
+
+}  // namespace orchestrix

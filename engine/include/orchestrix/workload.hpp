@@ -1,0 +1,71 @@
+// orchestrix/workload.hpp — deterministic generators of the reference workloads
+// (docs: ../shared/brief/workloads.md), shared by tests, memtests, benches and the CLI.
+//
+// A generator yields batches of EventData (one batch per stream append). All buffers are
+// allocated once, at construction, on the default heap; next() then reuses them and never
+// allocates, so a generator can feed a store inside an allocation-counting scope.
+// The batch's views stay valid until the next call to next() (or the generator's destruction).
+//
+// Determinism: with WallClock::kNo, a given seed produces byte-identical events (ids, payloads
+// and times) on every run. WallClock::kYes stamps Timestamp::now() per event like the original
+// benchmark (times then differ between runs; sizes differ only in time-delta bytes).
+// Thread safety: a generator is used by one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "orchestrix/event.hpp"
+
+namespace orchestrix {
+
+// One stream append's worth of events.
+struct WorkloadBatch {
+  std::string_view stream;
+  std::span<const EventData> events;
+};
+
+enum class WallClock : std::uint8_t { kNo, kYes };
+
+// The `seed` workload: N/100 aggregates "agg-<n>", each appended as one batch of
+// events_per_stream events of type "BenchmarkEvent", source "/benchmark", content type
+// "application/json", data {"value":<i>} (i = index in the stream), a random v4 id per event.
+struct SeedWorkloadOptions {
+  std::uint64_t events = 1'000'000;
+  std::uint32_t events_per_stream = 100;
+  std::uint64_t seed = 42;
+  WallClock wall_clock = WallClock::kYes;
+  // With WallClock::kNo: time of the first event and the step between events.
+  std::int64_t start_unix_nanos = 1'767'225'600'000'000'000;  // 2026-01-01T00:00:00Z
+  std::int64_t step_nanos = 250;
+};
+
+class SeedWorkload {
+ public:
+  explicit SeedWorkload(SeedWorkloadOptions options = {});
+
+  // The next batch; false once `events` events have been produced (the last batch may be
+  // shorter when events is not a multiple of events_per_stream).
+  bool next(WorkloadBatch& batch);
+  // Restarts from the first batch with the same seed (same ids and payloads).
+  void reset();
+
+  std::uint64_t streams() const noexcept;
+  const SeedWorkloadOptions& options() const noexcept { return options_; }
+
+ private:
+  SeedWorkloadOptions options_;
+  std::uint64_t produced_ = 0;
+  std::uint64_t stream_ = 0;
+  std::uint64_t rng_ = 0;
+  std::int64_t clock_ = 0;
+  std::string stream_name_;
+  std::vector<EventData> events_;
+  std::vector<char> payloads_;  // events_per_stream slots of kPayloadSlot bytes
+};
+
+}  // namespace orchestrix

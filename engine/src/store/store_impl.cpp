@@ -1,0 +1,462 @@
+// EventStore internals: construction, append, stream creation, memory accounting, waiting.
+// Reads live in store_read.cpp, snapshots in store_snapshot.cpp.
+#include "store_impl.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <new>
+
+#include "orchestrix/errors.hpp"
+
+namespace orchestrix::detail {
+namespace {
+
+void check_option(bool ok, const char* what) {
+  if (!ok) throw InvalidArgument(what);
+}
+
+const StoreOptions& validated(const StoreOptions& o) {
+  check_option(o.segment_bytes >= 64 * 1024 && o.segment_bytes <= 16 * 1024 * 1024,
+               "StoreOptions::segment_bytes must be in [64 KiB, 16 MiB]");
+  check_option(o.shards >= 1 && o.shards <= 1024, "StoreOptions::shards must be in [1, 1024]");
+  check_option(o.snapshots_per_stream >= 1 && o.snapshots_per_stream <= 64,
+               "StoreOptions::snapshots_per_stream must be in [1, 64]");
+  check_option(o.max_payload_bytes <= 64 * 1024 * 1024,
+               "StoreOptions::max_payload_bytes must be <= 64 MiB");
+  return o;
+}
+
+}  // namespace
+
+StoreImpl::StoreImpl(const StoreOptions& options, std::pmr::memory_resource* upstream)
+    : upstream_(upstream),
+      options_(validated(options)),
+      segment_memory_(upstream),
+      locator_memory_(upstream),
+      table_memory_(upstream),
+      stream_memory_(upstream),
+      intern_memory_(upstream),
+      snapshot_memory_(upstream),
+      store_memory_(upstream),
+      interns_(&intern_memory_),
+      reclaim_(&store_memory_, [this](Segment* s) { free_segment(s); }) {
+  shard_count_ = options_.shards;
+  void* p = store_memory_.allocate(sizeof(Shard) * shard_count_, alignof(Shard));
+  shards_ = static_cast<Shard*>(p);
+  for (std::size_t i = 0; i < shard_count_; ++i) new (shards_ + i) Shard(&table_memory_);
+}
+
+StoreImpl::~StoreImpl() {
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    for (auto& [name, st] : shards_[i].streams) destroy_stream(st);
+    shards_[i].~Shard();
+  }
+  store_memory_.deallocate(shards_, sizeof(Shard) * shard_count_, alignof(Shard));
+  for (Segment* s = head_.load(std::memory_order_relaxed); s != nullptr;) {
+    Segment* next = s->next.load(std::memory_order_relaxed);
+    free_segment(s);
+    s = next;
+  }
+}
+
+Shard& StoreImpl::shard_for(std::string_view stream) const noexcept {
+  return shards_[std::hash<std::string_view>{}(stream) % shard_count_];
+}
+
+StreamState* StoreImpl::find_locked(const Shard& shard, std::string_view stream) const {
+  auto it = shard.streams.find(stream);
+  return it == shard.streams.end() ? nullptr : it->second;
+}
+
+StreamState* StoreImpl::create_stream_locked(Shard& shard, std::string_view stream) {
+  const std::size_t bytes = sizeof(StreamState) + stream.size();
+  void* p = stream_memory_.allocate(bytes, alignof(StreamState));
+  char* name = static_cast<char*>(p) + sizeof(StreamState);
+  std::memcpy(name, stream.data(), stream.size());
+  auto* st = new (p) StreamState(std::string_view(name, stream.size()), &locator_memory_,
+                                 &stream_memory_);
+  st->shard = static_cast<std::uint32_t>(&shard - shards_);
+  try {
+    shard.streams.emplace(st->name, st);
+  } catch (...) {
+    st->~StreamState();
+    stream_memory_.deallocate(p, bytes, alignof(StreamState));
+    throw;
+  }
+  stream_count_.fetch_add(1, std::memory_order_relaxed);
+  return st;
+}
+
+void StoreImpl::destroy_stream(StreamState* st) noexcept {
+  for (SnapshotBlob* b : st->snapshots) b->release();
+  const std::size_t bytes = sizeof(StreamState) + st->name.size();
+  st->~StreamState();
+  stream_memory_.deallocate(st, bytes, alignof(StreamState));
+}
+
+Segment* StoreImpl::allocate_segment(std::size_t block_bytes) {
+  void* p = segment_memory_.allocate(block_bytes, kSegmentAlign);
+  auto* s = new (p) Segment{};
+  s->block_bytes = static_cast<std::uint32_t>(block_bytes);
+  s->capacity = static_cast<std::uint32_t>(block_bytes - kSegmentHeaderBytes);
+  return s;
+}
+
+void StoreImpl::free_segment(Segment* s) noexcept {
+  const std::size_t n = s->block_bytes;
+  s->~Segment();
+  segment_memory_.deallocate(s, n, kSegmentAlign);
+}
+
+void StoreImpl::validate(std::string_view stream, std::span<const EventData> events) const {
+  if (stream.empty()) throw InvalidArgument("stream id is empty");
+  if (stream.size() > kMaxStreamIdBytes) {
+    throw InvalidArgument("stream id is longer than 1024 bytes");
+  }
+  for (const EventData& e : events) {
+    if (e.type.empty()) throw InvalidArgument("event type is empty");
+    if (e.type.size() > kMaxTypeBytes) throw InvalidArgument("event type is longer than 255 bytes");
+    if (e.source.size() > kMaxSourceBytes) {
+      throw InvalidArgument("event source is longer than 1024 bytes");
+    }
+    if (e.content_type.size() > kMaxContentTypeBytes) {
+      throw InvalidArgument("event content type is longer than 255 bytes");
+    }
+    if (e.data.size() > options_.max_payload_bytes) {
+      throw InvalidArgument("event payload is larger than StoreOptions::max_payload_bytes");
+    }
+  }
+}
+
+AppendResult StoreImpl::append(std::string_view stream, std::span<const EventData> events,
+                               ExpectedVersion expected) {
+  validate(stream, events);
+  // Intern every shape before taking any lock (a one-entry cache skips repeats).
+  {
+    const EventData* last = nullptr;
+    for (const EventData& e : events) {
+      if (last && last->type == e.type && last->source == e.source &&
+          last->content_type == e.content_type) {
+        continue;
+      }
+      interns_.intern(Shape{e.type, e.source, e.content_type});
+      last = &e;
+    }
+  }
+  const bool needs_clock =
+      std::any_of(events.begin(), events.end(), [](const EventData& e) { return !e.time; });
+  const std::int64_t now = needs_clock ? Timestamp::now().unix_nanos() : 0;
+
+  Shard& shard = shard_for(stream);
+  AppendResult result;
+  {
+    std::unique_lock lock(shard.mu);
+    StreamState* st = find_locked(shard, stream);
+    if (auto done = check_expected(st, stream, events, expected)) return *done;
+    bool created = false;
+    if (st == nullptr) {
+      st = create_stream_locked(shard, stream);
+      created = true;
+    }
+    try {
+      result = write_batch(*st, events, now);
+    } catch (...) {
+      if (created) {
+        shard.streams.erase(st->name);
+        stream_count_.fetch_sub(1, std::memory_order_relaxed);
+        destroy_stream(st);
+      }
+      throw;
+    }
+  }
+  if (waiters_.load(std::memory_order_seq_cst) != 0) {
+    { std::lock_guard wait_lock(wait_mu_); }
+    wait_cv_.notify_all();
+  }
+  return result;
+}
+
+std::optional<AppendResult> StoreImpl::check_expected(const StreamState* st,
+                                                      std::string_view stream,
+                                                      std::span<const EventData> events,
+                                                      ExpectedVersion expected) const {
+  const std::uint64_t count = st ? st->event_count : 0;
+  const std::uint64_t n = events.size();
+  const bool all_ids =
+      n > 0 && std::all_of(events.begin(), events.end(), [](const EventData& e) { return e.id; });
+  auto already_stored = [&](std::uint64_t from) -> std::optional<AppendResult> {
+    if (!all_ids || st == nullptr || count < from + n || !ids_match(*st, from, events)) {
+      return std::nullopt;
+    }
+    AppendResult r;
+    r.first_version = from;
+    r.last_version = from + n - 1;
+    r.count = events.size();
+    r.written = false;
+    // Position of the stored event at `from`: read it back (cheap; a retry is rare).
+    RecordCursor c;
+    c.store = this;
+    c.stream = st;
+    c.end = count;
+    EventView v;
+    seek(c, from, /*locked=*/true);
+    next_in_stream(c, v);
+    r.first_position = v.position();
+    return r;
+  };
+  const std::optional<std::uint64_t> actual =
+      count == 0 ? std::nullopt : std::optional<std::uint64_t>(count - 1);
+  std::optional<AppendResult> done;
+  switch (expected.kind()) {
+    case ExpectedVersion::Kind::kAny:
+      if (count >= n) done = already_stored(count - n);
+      break;
+    case ExpectedVersion::Kind::kNoStream:
+      if (count == 0) break;
+      done = already_stored(0);
+      if (!done) throw ConcurrencyError(stream, std::nullopt, actual);
+      break;
+    case ExpectedVersion::Kind::kExact:
+      if (count == expected.version() + 1) break;
+      if (count > expected.version() + 1) done = already_stored(expected.version() + 1);
+      if (!done) throw ConcurrencyError(stream, expected.version(), actual);
+      break;
+  }
+  if (!done && n == 0) {
+    AppendResult r;
+    r.first_version = r.last_version = actual.value_or(0);
+    r.first_position = Position{head_position()};
+    return r;
+  }
+  return done;
+}
+
+bool StoreImpl::ids_match(const StreamState& st, std::uint64_t from_version,
+                          std::span<const EventData> events) const {
+  if (from_version < st.first_retained.load(std::memory_order_relaxed)) return false;
+  RecordCursor c;
+  c.store = this;
+  c.stream = &st;
+  c.end = from_version + events.size();
+  seek(c, from_version, /*locked=*/true);
+  EventView v;
+  for (const EventData& e : events) {
+    next_in_stream(c, v);
+    if (v.id() != *e.id) return false;
+  }
+  return true;
+}
+
+// Lays the batch out as runs in the log tail and fresh segments. Pass 1 plans and allocates
+// (anything that can throw); pass 2 writes and publishes (cannot throw). Both passes run the
+// same `layout` loop so their decisions agree byte for byte.
+AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> events,
+                                    std::int64_t now) {
+  const std::size_t n = events.size();
+  const std::uint64_t first_version = st.event_count;
+  auto time_of = [&](std::size_t i) { return events[i].time ? events[i].time->unix_nanos() : now; };
+  std::uint32_t cached_shape = 0;
+  const EventData* cached = nullptr;
+  auto shape_of = [&](std::size_t i) {
+    const EventData& e = events[i];
+    if (!(cached && cached->type == e.type && cached->source == e.source &&
+          cached->content_type == e.content_type)) {
+      cached_shape = *interns_.find(Shape{e.type, e.source, e.content_type});
+      cached = &e;
+    }
+    return cached_shape;
+  };
+  const Uuid nil;
+  auto input_of = [&](std::size_t i, bool run_start, const Uuid* id) {
+    const EventData& e = events[i];
+    RecordInput r;
+    r.shape = shape_of(i);
+    r.time_delta = run_start ? 0 : time_of(i) - time_of(i - 1);
+    r.id = id;
+    r.correlation = e.correlation_id ? &*e.correlation_id : nullptr;
+    r.causation = e.causation_id ? &*e.causation_id : nullptr;
+    r.data = e.data;
+    return r;
+  };
+
+  std::lock_guard log_lock(log_mu_);
+  const std::uint64_t first_position = published_.load(std::memory_order_relaxed);
+
+  // layout(on_new_segment, on_run): walks the batch run by run.
+  auto layout = [&](auto&& next_segment, auto&& on_run) {
+    Segment* seg = tail_;
+    std::uint32_t off = seg ? seg->used.load(std::memory_order_relaxed) : 0;
+    std::size_t i = 0;
+    while (i < n) {
+      RunHeader h;
+      h.stream = &st;
+      h.first_version = first_version + i;
+      h.first_position = first_position + i;
+      h.count = 1;
+      h.base_time = time_of(i);
+      const std::size_t hs = run_header_size(h);  // count <= 64: one varint byte
+      const std::size_t first_bytes = record_size(input_of(i, true, &nil));
+      if (seg == nullptr || off + hs + first_bytes > seg->capacity) {
+        const std::size_t need = kSegmentHeaderBytes + hs + first_bytes;
+        seg = next_segment(std::max(options_.segment_bytes, need), h.first_position);
+        off = 0;
+      }
+      std::size_t bytes = first_bytes;
+      std::size_t j = i + 1;
+      while (j < n && j - i < kMaxRunRecords) {
+        const std::size_t b = record_size(input_of(j, false, &nil));
+        if (off + hs + bytes + b > seg->capacity) break;
+        bytes += b;
+        ++j;
+      }
+      h.count = static_cast<std::uint32_t>(j - i);
+      h.records_bytes = static_cast<std::uint32_t>(bytes);
+      on_run(seg, off, h, i, j);
+      off += static_cast<std::uint32_t>(hs + bytes);
+      i = j;
+    }
+  };
+
+  // Pass 1: allocate the segments the batch needs (a private chain) and the locator room.
+  Segment* chain = nullptr;
+  Segment* chain_tail = nullptr;
+  std::size_t runs = 0;
+  try {
+    layout(
+        [&](std::size_t block_bytes, std::uint64_t first_pos) {
+          Segment* s = allocate_segment(block_bytes);
+          s->first_position = first_pos;
+          if (chain_tail) {
+            chain_tail->next.store(s, std::memory_order_relaxed);
+          } else {
+            chain = s;
+          }
+          chain_tail = s;
+          return s;
+        },
+        [&](Segment*, std::uint32_t, const RunHeader&, std::size_t, std::size_t) { ++runs; });
+    const std::size_t need = st.locators.size() + runs;
+    if (need > st.locators.capacity()) {
+      st.locators.reserve(std::max(need, st.locators.capacity() + st.locators.capacity() / 2));
+    }
+  } catch (...) {
+    for (Segment* s = chain; s != nullptr;) {
+      Segment* next = s->next.load(std::memory_order_relaxed);
+      free_segment(s);
+      s = next;
+    }
+    throw;
+  }
+
+  // Pass 2: encode into place. Nothing below can throw.
+  Segment* next_new = chain;
+  layout(
+      [&](std::size_t, std::uint64_t) {
+        Segment* s = next_new;
+        next_new = s->next.load(std::memory_order_relaxed);
+        return s;
+      },
+      [&](Segment* seg, std::uint32_t off, const RunHeader& h, std::size_t i, std::size_t j) {
+        std::byte* p = seg->data() + off;
+        const std::byte* run_start = p;
+        p = encode_run_header(p, h);
+        for (std::size_t k = i; k < j; ++k) {
+          const Uuid id = events[k].id ? *events[k].id : Uuid::v7();
+          p = encode_record(p, input_of(k, k == i, &id));
+        }
+        const auto run_bytes = static_cast<std::uint32_t>(p - run_start);
+        st.locators.push_back(Locator{seg, h.first_version, off, run_bytes});
+        // Publish the segment's new extent; readers acquire `used` before decoding.
+        seg->used.store(off + run_bytes, std::memory_order_release);
+        used_bytes_ += run_bytes;
+      });
+  if (chain != nullptr) {
+    // Link the new segments after their bytes are written (release: readers walk `next`).
+    if (tail_ != nullptr) {
+      tail_->next.store(chain, std::memory_order_release);
+    } else {
+      head_.store(chain, std::memory_order_release);
+    }
+    for (Segment* s = chain; s != nullptr; s = s->next.load(std::memory_order_relaxed)) {
+      ++segment_count_;
+      tail_ = s;
+    }
+  }
+  st.event_count += n;
+  published_.store(first_position + n, std::memory_order_seq_cst);
+
+  AppendResult r;
+  r.first_version = first_version;
+  r.last_version = first_version + n - 1;
+  r.first_position = Position{first_position};
+  r.count = n;
+  r.written = true;
+  return r;
+}
+
+std::optional<std::uint64_t> StoreImpl::stream_version(std::string_view stream) const {
+  const Shard& shard = shard_for(stream);
+  std::shared_lock lock(shard.mu);
+  const StreamState* st = find_locked(shard, stream);
+  if (st == nullptr || st->event_count == 0) return std::nullopt;
+  return st->event_count - 1;
+}
+
+Position StoreImpl::wait_for_append(Position after, std::chrono::nanoseconds timeout) const {
+  if (head_position() > after.value) return Position{head_position()};
+  waiters_.fetch_add(1, std::memory_order_seq_cst);
+  {
+    std::unique_lock lock(wait_mu_);
+    wait_cv_.wait_for(lock, timeout, [&] {
+      return published_.load(std::memory_order_seq_cst) > after.value;
+    });
+  }
+  waiters_.fetch_sub(1, std::memory_order_seq_cst);
+  return Position{head_position()};
+}
+
+StoreMemoryStats StoreImpl::memory_stats() const {
+  StoreMemoryStats m;
+  std::uint64_t segments = 0;
+  std::uint64_t used = 0;
+  std::uint64_t dead = 0;
+  std::uint64_t segment_total = 0;
+  std::uint64_t retired = 0;
+  {
+    std::lock_guard lock(log_mu_);
+    segments = segment_count_;
+    used = used_bytes_;
+    for (Segment* s = head_.load(std::memory_order_relaxed); s != nullptr;
+         s = s->next.load(std::memory_order_relaxed)) {
+      dead += s->dead_bytes.load(std::memory_order_relaxed);
+    }
+    segment_total = segment_memory_.bytes_live();
+    retired = reclaim_.retired_bytes();
+    m.appended_events = published_.load(std::memory_order_relaxed);
+  }
+  m.segments = segments;
+  m.segment_header_bytes = segments * kSegmentHeaderBytes;
+  m.record_bytes = used - dead;
+  m.dead_record_bytes = dead;
+  m.retired_segment_bytes = retired;
+  m.segment_slack_bytes = segment_total - retired - m.segment_header_bytes - used;
+  m.locator_bytes = locator_memory_.bytes_live();
+  m.stream_table_bytes = table_memory_.bytes_live();
+  m.stream_metadata_bytes = stream_memory_.bytes_live();
+  m.interned_bytes = intern_memory_.bytes_live();
+  m.snapshot_bytes = snapshot_memory_.bytes_live();
+  m.store_bytes = store_memory_.bytes_live() + sizeof(StoreImpl);
+  m.streams = stream_count_.load(std::memory_order_relaxed);
+  std::uint64_t below = 0;
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    std::shared_lock lock(shards_[i].mu);
+    for (const auto& [name, st] : shards_[i].streams) {
+      below += st->first_retained.load(std::memory_order_relaxed);
+    }
+  }
+  m.live_events = m.appended_events - below;
+  return m;
+}
+
+}  // namespace orchestrix::detail

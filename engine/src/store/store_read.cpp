@@ -1,0 +1,202 @@
+// EventStore internals: cursors and the read ranges.
+#include <algorithm>
+#include <mutex>
+#include <shared_mutex>
+#include <utility>
+
+#include "orchestrix/errors.hpp"
+#include "store_impl.hpp"
+
+namespace orchestrix::detail {
+
+void StoreImpl::seek(RecordCursor& c, std::uint64_t version, bool locked) const {
+  std::shared_lock<std::shared_mutex> lock;
+  if (!locked) lock = std::shared_lock(shards_[c.stream->shard].mu);
+  const auto& locs = c.stream->locators;
+  // Last run whose first_version <= version.
+  auto it = std::upper_bound(locs.begin(), locs.end(), version,
+                             [](std::uint64_t v, const Locator& l) { return v < l.first_version; });
+  const Locator& loc = *(it - 1);
+  RunHeader h;
+  const std::byte* p = decode_run_header(loc.segment->data() + loc.offset, h);
+  c.segment = loc.segment;
+  c.run_left = h.count;
+  c.version = h.first_version;
+  c.position = h.first_position;
+  c.time = h.base_time;
+  RecordFields f;
+  while (c.version < version) {
+    p = decode_record(p, f);
+    c.time += f.time_delta;
+    ++c.version;
+    ++c.position;
+    --c.run_left;
+  }
+  c.next = p;
+}
+
+void StoreImpl::decode(const std::byte*& p, RecordCursor& c, EventView& view) const {
+  RecordFields f;
+  p = decode_record(p, f);
+  c.time += f.time_delta;
+  EventViewBuilder::set(view, c.stream->name, c.version, c.position, interns_.shape(f.shape),
+                        c.time, f);
+  ++c.version;
+  ++c.position;
+  --c.run_left;
+}
+
+void StoreImpl::next_in_stream(RecordCursor& c, EventView& view) const {
+  if (c.run_left == 0) seek(c, c.version, /*locked=*/false);
+  decode(c.next, c, view);
+}
+
+bool StoreImpl::next_in_log(RecordCursor& c, EventView& view) const {
+  for (;;) {
+    if (c.position >= c.end) return false;
+    if (c.run_left == 0) {
+      // Next run: in this segment, or the first run of the next segment.
+      while (c.next == c.limit) {
+        const Segment* next = c.segment->next.load(std::memory_order_acquire);
+        if (next == nullptr) return false;
+        c.segment = next;
+        c.next = next->data();
+        c.limit = next->data() + next->used.load(std::memory_order_acquire);
+      }
+      RunHeader h;
+      const std::byte* records = decode_run_header(c.next, h);
+      c.stream = h.stream;
+      c.version = h.first_version;
+      c.position = h.first_position;
+      c.time = h.base_time;
+      c.run_left = h.count;
+      const std::uint64_t retained = h.stream->first_retained.load(std::memory_order_acquire);
+      if (c.position + h.count <= c.begin_position ||
+          h.first_version + h.count <= retained) {
+        c.next = records + h.records_bytes;  // the whole run is before the start or dead
+        c.run_left = 0;
+        continue;
+      }
+      c.next = records;
+    }
+    const std::uint64_t retained = c.stream->first_retained.load(std::memory_order_acquire);
+    if (c.position < c.begin_position || c.version < retained) {
+      RecordFields f;
+      c.next = decode_record(c.next, f);
+      c.time += f.time_delta;
+      ++c.version;
+      ++c.position;
+      --c.run_left;
+      continue;
+    }
+    if (c.position >= c.end) return false;
+    decode(c.next, c, view);
+    return true;
+  }
+}
+
+EventRange StoreImpl::read(std::string_view stream, std::uint64_t from,
+                           BelowRetained below) const {
+  EventRange r;
+  r.pin_ = pin();
+  r.store_ = this;
+  r.requested_ = from;
+  const Shard& shard = shard_for(stream);
+  std::shared_lock lock(shard.mu);
+  const StreamState* st = find_locked(shard, stream);
+  if (st == nullptr) {
+    r.first_ = r.end_ = from;
+    return r;
+  }
+  const std::uint64_t retained = st->first_retained.load(std::memory_order_relaxed);
+  if (from < retained && below == BelowRetained::kThrow) {
+    throw ReadBelowRetained(stream, from, retained);
+  }
+  r.stream_ = st;
+  r.first_ = std::max(from, retained);
+  r.end_ = std::max(r.first_, st->event_count);
+  return r;
+}
+
+AllEventsRange StoreImpl::read_all(Position from) const {
+  AllEventsRange r;
+  r.pin_ = pin();
+  r.store_ = this;
+  r.from_ = from.value;
+  r.head_ = std::max(from.value, head_position());
+  return r;
+}
+
+}  // namespace orchestrix::detail
+
+namespace orchestrix {
+
+EventRange::iterator EventRange::begin() const {
+  iterator it;
+  if (first_ >= end_ || stream_ == nullptr) return it;
+  it.cursor_.store = store_;
+  it.cursor_.stream = stream_;
+  it.cursor_.end = end_;
+  store_->seek(it.cursor_, first_, /*locked=*/false);
+  store_->next_in_stream(it.cursor_, it.view_);
+  it.done_ = false;
+  return it;
+}
+
+EventRange::iterator& EventRange::iterator::operator++() {
+  if (cursor_.version >= cursor_.end) {
+    done_ = true;
+  } else {
+    cursor_.store->next_in_stream(cursor_, view_);
+  }
+  return *this;
+}
+
+AllEventsRange::iterator AllEventsRange::begin() const {
+  iterator it;
+  if (from_ >= head_) return it;
+  detail::RecordCursor& c = it.cursor_;
+  c.store = store_;
+  c.end = head_;
+  c.begin_position = from_;
+  // Walk to the last segment starting at or before `from_`.
+  const detail::Segment* seg = store_->log_head();
+  if (seg == nullptr) return it;
+  for (const detail::Segment* next = seg->next.load(std::memory_order_acquire);
+       next != nullptr && next->first_position <= from_;
+       next = seg->next.load(std::memory_order_acquire)) {
+    seg = next;
+  }
+  c.segment = seg;
+  c.next = seg->data();
+  c.limit = seg->data() + seg->used.load(std::memory_order_acquire);
+  it.done_ = !store_->next_in_log(c, it.view_);
+  return it;
+}
+
+AllEventsRange::iterator& AllEventsRange::iterator::operator++() {
+  done_ = !cursor_.store->next_in_log(cursor_, view_);
+  return *this;
+}
+
+namespace detail {
+
+ReadPin::ReadPin(ReadPin&& other) noexcept
+    : store_(std::exchange(other.store_, nullptr)),
+      generation_(std::exchange(other.generation_, nullptr)) {}
+
+ReadPin& ReadPin::operator=(ReadPin&& other) noexcept {
+  if (this != &other) {
+    if (store_) store_->unpin(generation_);
+    store_ = std::exchange(other.store_, nullptr);
+    generation_ = std::exchange(other.generation_, nullptr);
+  }
+  return *this;
+}
+
+ReadPin::~ReadPin() {
+  if (store_) store_->unpin(generation_);
+}
+
+}  // namespace detail
+}  // namespace orchestrix
