@@ -7,7 +7,8 @@ add_library(orchestrix_bus STATIC
   src/bus/thread_record.cpp
   src/bus/bus_core.cpp
   src/bus/dead_letter.cpp
-  src/bus/message_bus.cpp)
+  src/bus/message_bus.cpp
+  src/bus/async_message_bus.cpp)
 add_library(orchestrix::bus ALIAS orchestrix_bus)
 orchestrix_target_defaults(orchestrix_bus)
 target_include_directories(orchestrix_bus PUBLIC

@@ -1,0 +1,169 @@
+// orchestrix/bus/async_message_bus.hpp — a message bus that delivers on a pool of worker threads.
+//
+//   AsyncMessageBus bus({.workers = 2, .queue_capacity = 1024});
+//   auto s = bus.subscribe<OrderPlaced>([](const Envelope<OrderPlaced>& m) { ... });
+//   Completion done = bus.publish(make_message(OrderPlaced{...}, {.subject = "order-17"}));
+//   done.get();   // PublishResult, or rethrows HandlerError
+//
+// Ordering guarantee: messages with the same key are handled one at a time, in the order their
+// publish() calls returned (for publishes on one thread: program order). The key is the
+// envelope's subject (CloudEvents "subject", e.g. the aggregate id) unless publish() is given
+// one. Each key maps to one worker (hash of the key modulo the worker count); each worker has one
+// FIFO queue. Messages with an empty key are spread round-robin over the workers and carry no
+// ordering guarantee. Messages with different keys may run concurrently on different workers.
+//
+// Delivery: a worker delivers a message exactly like MessageBus::publish on its thread (handler
+// order, isolation, HandlerError when all fail, dead letters when some fail); the outcome goes
+// to the message's Completion. Handlers therefore run on worker threads and must be thread safe
+// if they share state and there is more than one worker.
+//
+// Backpressure: each worker's queue holds at most queue_capacity messages. When the target queue
+// is full, BackpressurePolicy::block waits for room, and ::reject throws QueueFull at once.
+// A handler running on one of this bus's workers never blocks on a full queue (its own worker
+// could be the one that must make room): it gets QueueFull under either policy.
+//
+// Shutdown: shutdown() (also run by the destructor) stops accepting (later publishes throw
+// BusStopped, and so do publishers blocked on a full queue at that moment), lets the workers
+// finish every message already accepted, and joins them. Every accepted message's Completion
+// becomes ready. REQUIRES: not called from a handler running on this bus's workers (throws
+// std::logic_error instead of deadlocking).
+//
+// Threading: all members may be called from any thread at once (except as noted for shutdown).
+// publish() takes the target worker's queue mutex; publishers to different workers do not
+// share a lock. Costs per publish: one move of the envelope into a heap node, one shared state
+// for the Completion (both global heap), a mutex and a condition-variable notify.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "orchestrix/bus/message_bus.hpp"
+
+namespace orchestrix::bus {
+
+enum class BackpressurePolicy : std::uint8_t { block, reject };
+
+struct AsyncBusOptions {
+  std::size_t workers = 2;          // worker threads (at least 1)
+  std::size_t queue_capacity = 1024;  // messages per worker queue (at least 1)
+  BackpressurePolicy backpressure = BackpressurePolicy::block;
+  DeadLetterOptions dead_letters{};
+};
+
+// Counters of an async bus; a consistent-enough snapshot for monitoring (each field is read
+// separately).
+struct AsyncBusStats {
+  std::size_t queued = 0;              // accepted, not yet taken by a worker
+  std::size_t blocked_publishers = 0;  // publish() calls waiting for room right now
+  std::uint64_t accepted = 0;          // since construction
+  std::uint64_t rejected = 0;          // QueueFull thrown
+  std::uint64_t delivered = 0;         // completions made ready
+};
+
+// The outcome of one async publish. Move-only; get() may be called once.
+class Completion {
+ public:
+  Completion() = default;
+  explicit Completion(std::future<PublishResult> f) noexcept : future_(std::move(f)) {}
+
+  // False for a default-constructed or already-consumed Completion.
+  bool valid() const noexcept { return future_.valid(); }
+  // True once a worker has delivered the message. REQUIRES: valid().
+  bool ready() const {
+    return future_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  }
+  // Blocks until delivered. REQUIRES: valid().
+  void wait() const { future_.wait(); }
+  template <class Rep, class Period>
+  bool wait_for(std::chrono::duration<Rep, Period> timeout) const {
+    return future_.wait_for(timeout) == std::future_status::ready;
+  }
+  // Waits, then returns what the delivery did, or rethrows HandlerError (every handler failed)
+  // or NestingTooDeep. Consumes the Completion (valid() becomes false).
+  PublishResult get() { return future_.get(); }
+
+ private:
+  std::future<PublishResult> future_;
+};
+
+namespace detail {
+class AsyncCore;
+
+// One accepted message waiting in a worker queue.
+class AsyncItem {
+ public:
+  virtual ~AsyncItem() = default;
+  virtual const void* message() const noexcept = 0;
+  virtual const MessageOps& ops() const noexcept = 0;
+  std::promise<PublishResult> done;
+};
+
+template <MessageBody T>
+class TypedAsyncItem final : public AsyncItem {
+ public:
+  explicit TypedAsyncItem(Envelope<T>&& m) : message_(std::move(m)) {}
+  const void* message() const noexcept override { return &message_; }
+  const MessageOps& ops() const noexcept override { return message_ops<T>; }
+
+ private:
+  Envelope<T> message_;
+};
+}  // namespace detail
+
+class AsyncMessageBus {
+ public:
+  // Starts the workers. Throws std::system_error if a thread cannot start (none is left
+  // running), std::invalid_argument if workers or queue_capacity is 0.
+  explicit AsyncMessageBus(AsyncBusOptions options = {});
+  // Runs shutdown().
+  ~AsyncMessageBus();
+  AsyncMessageBus(const AsyncMessageBus&) = delete;
+  AsyncMessageBus& operator=(const AsyncMessageBus&) = delete;
+
+  // As MessageBus::subscribe; the handler is called on worker threads.
+  template <MessageBody T, class F>
+    requires HandlerFor<std::decay_t<F>, T>
+  [[nodiscard]] Subscription subscribe(F&& handler) {
+    return bus_.subscribe<T>(std::forward<F>(handler));
+  }
+
+  // Queues `message` for delivery, keyed by its subject. Throws QueueFull or BusStopped (then
+  // nothing was queued), std::bad_alloc.
+  template <MessageBody T>
+  [[nodiscard("wait on or drop the Completion")]] Completion publish(Envelope<T> message) {
+    return enqueue(nullptr, std::make_unique<detail::TypedAsyncItem<T>>(std::move(message)));
+  }
+  // Same, with an explicit ordering key instead of the subject.
+  template <MessageBody T>
+  [[nodiscard("wait on or drop the Completion")]] Completion publish(Envelope<T> message,
+                                                                      std::string_view key) {
+    return enqueue(&key, std::make_unique<detail::TypedAsyncItem<T>>(std::move(message)));
+  }
+
+  // Stops accepting, drains every accepted message, joins the workers. Idempotent.
+  void shutdown();
+
+  std::size_t worker_count() const noexcept;
+  // The worker that messages with this key go to (for tests and diagnostics).
+  std::size_t worker_for(std::string_view key) const noexcept;
+  AsyncBusStats stats() const;
+
+  DeadLetterQueue& dead_letters() noexcept { return bus_.dead_letters(); }
+  // The synchronous bus the workers deliver through (handlers, dead letters, redrive).
+  MessageBus& sync_bus() noexcept { return bus_; }
+
+ private:
+  // `key` null: use the queued message's subject.
+  Completion enqueue(const std::string_view* key, std::unique_ptr<detail::AsyncItem> item);
+
+  MessageBus bus_;
+  std::unique_ptr<detail::AsyncCore> core_;
+};
+
+}  // namespace orchestrix::bus

@@ -1,0 +1,243 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "orchestrix/bus/async_message_bus.hpp"
+#include "test_messages.hpp"
+
+using namespace orchestrix::bus;
+using namespace bus_test;
+
+namespace {
+
+// Holds handlers inside until opened; counts who is waiting.
+struct Gate {
+  std::atomic<bool> open{false};
+  std::atomic<int> waiting{0};
+  void pass() {
+    waiting.fetch_add(1);
+    while (!open.load()) std::this_thread::yield();
+    waiting.fetch_sub(1);
+  }
+};
+
+// Two distinct keys that map to the same worker of `bus`.
+std::pair<std::string, std::string> keys_on_one_worker(const AsyncMessageBus& bus) {
+  const std::string first = "agg-0";
+  for (int i = 1;; ++i) {
+    std::string other = "agg-";
+    other += std::to_string(i);
+    if (bus.worker_for(other) == bus.worker_for(first)) return {first, other};
+  }
+}
+
+}  // namespace
+
+TEST_CASE("messages with the same key are handled in publish order") {
+  AsyncMessageBus bus({.workers = 3, .queue_capacity = 64});
+  std::mutex mutex;
+  std::map<std::string, std::vector<int>> seen;
+  auto s = bus.subscribe<Ping>([&](const Envelope<Ping>& m) {
+    std::lock_guard lock(mutex);
+    seen[m.metadata.subject].push_back(m.body.depth);
+  });
+  constexpr int kKeys = 8, kPerKey = 500;
+  std::vector<std::thread> publishers;
+  for (int t = 0; t < 2; ++t) {
+    publishers.emplace_back([&, t] {
+      for (int i = 0; i < kPerKey; ++i) {
+        for (int k = t; k < kKeys; k += 2) {
+          std::string key = "agg-";
+          key += std::to_string(k);
+          (void)bus.publish(make_message(Ping{i}, {.subject = key}));
+        }
+      }
+    });
+  }
+  for (auto& p : publishers) p.join();
+  bus.shutdown();
+  REQUIRE(seen.size() == kKeys);
+  for (const auto& [key, values] : seen) {
+    REQUIRE(values.size() == kPerKey);
+    for (int i = 0; i < kPerKey; ++i) CHECK(values[static_cast<std::size_t>(i)] == i);
+  }
+}
+
+TEST_CASE("an explicit key overrides the subject for ordering") {
+  AsyncMessageBus bus({.workers = 4});
+  std::mutex mutex;
+  std::vector<int> order;
+  auto s = bus.subscribe<Ping>([&](const Ping& p) {
+    std::lock_guard lock(mutex);
+    order.push_back(p.depth);
+  });
+  for (int i = 0; i < 200; ++i) {
+    std::string subject = "s";
+    subject += std::to_string(i);
+    (void)bus.publish(make_message(Ping{i}, {.subject = subject}), "one-key");
+  }
+  bus.shutdown();
+  REQUIRE(order.size() == 200);
+  for (int i = 0; i < 200; ++i) CHECK(order[static_cast<std::size_t>(i)] == i);
+}
+
+TEST_CASE("the completion reports the delivery and rethrows when every handler failed") {
+  AsyncMessageBus bus({.workers = 1});
+  auto ok = bus.subscribe<Ping>([](const Ping&) {});
+  auto bad = bus.subscribe<OrderPlaced>(
+      [](const OrderPlaced&) -> void { throw std::runtime_error("nope"); });
+  Completion c1 = bus.publish(make_message(Ping{}));
+  Completion c2 = bus.publish(make_message(OrderPlaced{}));
+  const PublishResult r = c1.get();
+  CHECK(r.handled == 1);
+  CHECK_FALSE(c1.valid());
+  CHECK_THROWS_AS(c2.get(), HandlerError);
+}
+
+TEST_CASE("with the reject policy a full queue throws QueueFull and accepts nothing") {
+  AsyncMessageBus bus(
+      {.workers = 1, .queue_capacity = 2, .backpressure = BackpressurePolicy::reject});
+  Gate gate;
+  std::atomic<int> handled{0};
+  auto s = bus.subscribe<Ping>([&](const Ping&) {
+    gate.pass();
+    handled.fetch_add(1);
+  });
+  Completion first = bus.publish(make_message(Ping{0}));
+  while (gate.waiting.load() == 0) std::this_thread::yield();  // worker holds message 0
+  Completion second = bus.publish(make_message(Ping{1}));
+  Completion third = bus.publish(make_message(Ping{2}));
+  try {
+    (void)bus.publish(make_message(Ping{3}));
+    FAIL("publish into a full queue did not throw");
+  } catch (const QueueFull& e) {
+    CHECK(e.capacity() == 2);
+    CHECK(e.worker() == 0);
+  }
+  CHECK(bus.stats().rejected == 1);
+  gate.open.store(true);
+  first.wait();
+  second.wait();
+  third.wait();
+  CHECK(handled.load() == 3);
+}
+
+TEST_CASE("with the block policy a publisher waits for room and is then accepted in order") {
+  AsyncMessageBus bus({.workers = 1, .queue_capacity = 1});
+  Gate gate;
+  std::vector<int> order;
+  bool publisher_returned_while_blocked = false;
+  std::atomic<bool> publisher_returned{false};
+  auto s = bus.subscribe<Ping>([&](const Ping& p) {
+    if (p.depth == 0) {
+      gate.pass();
+      publisher_returned_while_blocked = publisher_returned.load();
+    }
+    order.push_back(p.depth);
+  });
+  Completion first = bus.publish(make_message(Ping{0}));
+  while (gate.waiting.load() == 0) std::this_thread::yield();
+  Completion second = bus.publish(make_message(Ping{1}));  // fills the queue
+  std::thread blocked([&] {
+    Completion third = bus.publish(make_message(Ping{2}));
+    publisher_returned.store(true);
+    third.wait();
+  });
+  while (bus.stats().blocked_publishers == 0) std::this_thread::yield();
+  gate.open.store(true);
+  blocked.join();
+  bus.shutdown();
+  CHECK_FALSE(publisher_returned_while_blocked);
+  CHECK(order == std::vector<int>{0, 1, 2});
+}
+
+TEST_CASE("shutdown drains every accepted message and later publishes throw BusStopped") {
+  AsyncMessageBus bus({.workers = 2, .queue_capacity = 4096});
+  std::atomic<int> handled{0};
+  auto s = bus.subscribe<Ping>([&](const Ping&) {
+    std::this_thread::yield();  // keep the queues non-empty while shutdown begins
+    handled.fetch_add(1);
+  });
+  std::vector<Completion> completions;
+  for (int i = 0; i < 2000; ++i) {
+    std::string key = "k";
+    key += std::to_string(i % 16);
+    completions.push_back(bus.publish(make_message(Ping{i}, {.subject = key})));
+  }
+  bus.shutdown();
+  CHECK(handled.load() == 2000);
+  for (auto& c : completions) CHECK(c.ready());
+  CHECK(bus.stats().delivered == 2000);
+  CHECK_THROWS_AS((void)bus.publish(make_message(Ping{})), BusStopped);
+  bus.shutdown();  // idempotent
+}
+
+TEST_CASE("a publisher blocked on a full queue gets BusStopped when shutdown begins") {
+  AsyncMessageBus bus({.workers = 1, .queue_capacity = 1});
+  Gate gate;
+  auto s = bus.subscribe<Ping>([&](const Ping& p) {
+    if (p.depth == 0) gate.pass();
+  });
+  Completion first = bus.publish(make_message(Ping{0}));
+  while (gate.waiting.load() == 0) std::this_thread::yield();
+  Completion second = bus.publish(make_message(Ping{1}));
+  std::atomic<bool> got_stopped{false};
+  std::thread blocked([&] {
+    try {
+      (void)bus.publish(make_message(Ping{2}));
+    } catch (const BusStopped&) {
+      got_stopped.store(true);
+    }
+  });
+  while (bus.stats().blocked_publishers == 0) std::this_thread::yield();
+  std::thread stopper([&] { bus.shutdown(); });
+  blocked.join();
+  CHECK(got_stopped.load());
+  gate.open.store(true);
+  stopper.join();
+  CHECK(first.ready());
+  CHECK(second.ready());
+}
+
+TEST_CASE("a handler publishing into its own full queue gets QueueFull instead of deadlocking") {
+  AsyncMessageBus bus({.workers = 1, .queue_capacity = 1});
+  std::atomic<int> rejected{0};
+  std::atomic<int> follow_ups{0};
+  auto s = bus.subscribe<Ping>([&](const Ping&) {
+    for (int i = 0; i < 2; ++i) {
+      try {
+        (void)bus.publish(make_message(OrderPlaced{i}));
+      } catch (const QueueFull&) {
+        rejected.fetch_add(1);
+      }
+    }
+  });
+  auto t = bus.subscribe<OrderPlaced>([&](const OrderPlaced&) { follow_ups.fetch_add(1); });
+  (void)bus.publish(make_message(Ping{})).get();
+  bus.shutdown();
+  CHECK(rejected.load() == 1);
+  CHECK(follow_ups.load() == 1);
+}
+
+TEST_CASE("keys that share a worker keep their own relative order") {
+  AsyncMessageBus bus({.workers = 2});
+  auto [a, b] = keys_on_one_worker(bus);
+  std::vector<std::string> order;
+  auto s = bus.subscribe<Ping>([&](const Envelope<Ping>& m) { order.push_back(m.metadata.subject); });
+  (void)bus.publish(make_message(Ping{}, {.subject = a}));
+  (void)bus.publish(make_message(Ping{}, {.subject = b}));
+  (void)bus.publish(make_message(Ping{}, {.subject = a}));
+  bus.shutdown();
+  CHECK(order == std::vector<std::string>{a, b, a});
+}
+
+TEST_CASE("an async bus rejects zero workers or zero queue capacity") {
+  CHECK_THROWS_AS(AsyncMessageBus({.workers = 0}), std::invalid_argument);
+  CHECK_THROWS_AS(AsyncMessageBus({.queue_capacity = 0}), std::invalid_argument);
+}
