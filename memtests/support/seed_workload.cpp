@@ -1,0 +1,58 @@
+#include "seed_workload.hpp"
+
+#include <array>
+#include <charconv>
+#include <cstring>
+#include <string_view>
+
+#include "orchestrix/event_store.hpp"
+
+namespace orchestrix::memtest {
+
+SeedWorkloadOptions seed_options(std::uint64_t events, std::uint64_t seed) {
+  SeedWorkloadOptions options;
+  options.events = events;
+  options.events_per_stream = static_cast<std::uint32_t>(kSeedBatchEvents);
+  options.seed = seed;
+  options.wall_clock = WallClock::kNo;
+  return options;
+}
+
+std::uint64_t load_seed(EventStore& store, SeedWorkload& workload) {
+  std::uint64_t appended = 0;
+  WorkloadBatch batch;
+  while (workload.next(batch)) {
+    store.append(batch.stream, batch.events, ExpectedVersion::no_stream());
+    appended += batch.events.size();
+  }
+  return appended;
+}
+
+ReadBack read_all_streams(const EventStore& store, std::uint64_t aggregates) {
+  ReadBack result;
+  std::array<char, 32> name{};
+  std::memcpy(name.data(), "agg-", 4);
+  for (std::uint64_t n = 0; n < aggregates; ++n) {
+    const auto end = std::to_chars(name.data() + 4, name.data() + name.size(), n).ptr;
+    const EventRange range =
+        store.read(std::string_view(name.data(), static_cast<std::size_t>(end - name.data())));
+    std::uint64_t expected = range.first_version();
+    for (const EventView& e : range) {
+      result.in_order = result.in_order && e.version() == expected;
+      ++expected;
+      ++result.events;
+      result.payload_bytes += e.data().size();
+    }
+  }
+  bool first = true;
+  std::uint64_t last_position = 0;
+  for (const EventView& e : store.read_all()) {
+    result.in_order = result.in_order && (first || e.position().value > last_position);
+    first = false;
+    last_position = e.position().value;
+    ++result.global_events;
+  }
+  return result;
+}
+
+}  // namespace orchestrix::memtest
