@@ -8,6 +8,28 @@
 #include "orchestrix/event_store.hpp"
 
 namespace orchestrix::memtest {
+namespace {
+
+void mix(std::uint64_t& h, const void* data, std::size_t size) noexcept {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < size; ++i) {
+    h ^= p[i];
+    h *= 0x100000001b3ULL;
+  }
+}
+
+void mix_event(std::uint64_t& h, const EventView& e) noexcept {
+  mix(h, e.id().bytes().data(), 16);
+  const std::uint64_t version = e.version();
+  const std::uint64_t position = e.position().value;
+  const std::int64_t time = e.time().unix_nanos();
+  mix(h, &version, sizeof version);
+  mix(h, &position, sizeof position);
+  mix(h, &time, sizeof time);
+  mix(h, e.data().data(), e.data().size());
+}
+
+}  // namespace
 
 SeedWorkloadOptions seed_options(std::uint64_t events, std::uint64_t seed) {
   SeedWorkloadOptions options;
@@ -42,6 +64,7 @@ ReadBack read_all_streams(const EventStore& store, std::uint64_t aggregates) {
       ++expected;
       ++result.events;
       result.payload_bytes += e.data().size();
+      mix_event(result.digest, e);
     }
   }
   bool first = true;
@@ -51,6 +74,7 @@ ReadBack read_all_streams(const EventStore& store, std::uint64_t aggregates) {
     first = false;
     last_position = e.position().value;
     ++result.global_events;
+    mix_event(result.digest, e);
   }
   return result;
 }

@@ -39,6 +39,9 @@ struct ReadBack {
   std::uint64_t events = 0;         // events read stream by stream
   std::uint64_t payload_bytes = 0;  // sum of their data sizes
   std::uint64_t global_events = 0;  // events read from the global log (read_all)
+  // FNV-1a over every event read (stream by stream, then the global log): id, version,
+  // position, time and data. Two stores with the same contents give the same digest.
+  std::uint64_t digest = 0xcbf29ce484222325ULL;
   // Every stream's versions rose by one from its first retained version, and the global log's
   // positions rose strictly.
   bool in_order = true;
