@@ -11,7 +11,10 @@
 //   tests, heaptrack runs or binaries that measure another allocator. Run each allocator of a
 //   comparison in its own process.
 //
-// Which mimalloc API: MimallocResource calls mi_malloc_aligned() and mi_free(). These use
+// Which mimalloc API: MimallocResource calls mi_malloc() (alignment <= 8),
+// mi_malloc_aligned_at(size, alignment, 0) (larger alignments; NOT mi_malloc_aligned(), whose
+// fast path in mimalloc 2.0.9 returns misaligned blocks for power-of-two sizes 256..1024 with
+// alignment >= 256, microsoft/mimalloc#700) and mi_free(). These use
 // mimalloc's per-thread default heaps and are thread safe in every way: any thread may allocate,
 // and any thread may free what another allocated. It deliberately does NOT use mi_heap_new()
 // heaps, because a mi_heap accepts allocations only from the thread that created it (any thread
@@ -25,7 +28,7 @@
 // does not link it cannot name it, so it can never get mimalloc by accident.
 //
 // Ownership: stateless; all instances are interchangeable (is_equal() is true between any two).
-// Cost: one mi_malloc_aligned/mi_free pair plus a virtual call (see docs/allocators.md).
+// Cost: one mi_malloc/mi_free pair plus a virtual call (see docs/allocators.md).
 #pragma once
 
 #include <memory>

@@ -1,0 +1,127 @@
+#include "orchestrix/alloc/arena_resource.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+
+namespace orchestrix::alloc {
+namespace {
+
+constexpr std::size_t kMinBlockBytes = 4096;
+constexpr std::size_t kBlockAlignment = alignof(std::max_align_t);
+
+inline std::uintptr_t align_up(std::uintptr_t value, std::size_t alignment) noexcept {
+  return (value + alignment - 1) & ~(static_cast<std::uintptr_t>(alignment) - 1);
+}
+
+}  // namespace
+
+// Sits at the start of every block taken from the upstream.
+struct ArenaResource::Block {
+  Block* next;
+  std::size_t bytes;      // as passed to upstream->allocate
+  std::size_t alignment;  // as passed to upstream->allocate
+  std::size_t padding_;   // keeps sizeof(Block) a multiple of kBlockAlignment
+};
+
+ArenaResource::ArenaResource(std::pmr::memory_resource* upstream, ArenaOptions options)
+    : upstream_(upstream), options_(options) {
+  if (upstream_ == nullptr) throw std::invalid_argument("ArenaResource: upstream is null");
+  if (options_.block_bytes < kMinBlockBytes) {
+    throw std::invalid_argument("ArenaResource: block_bytes must be at least 4096");
+  }
+}
+
+ArenaResource::~ArenaResource() { release_unlocked(); }
+
+void ArenaResource::release() {
+  if (options_.thread_safe) {
+    std::lock_guard lock(mutex_);
+    release_unlocked();
+  } else {
+    release_unlocked();
+  }
+}
+
+void ArenaResource::release_unlocked() noexcept {
+  for (Block* list : {blocks_, oversized_}) {
+    while (list != nullptr) {
+      Block* next = list->next;
+      upstream_->deallocate(list, list->bytes, list->alignment);
+      list = next;
+    }
+  }
+  blocks_ = oversized_ = nullptr;
+  cursor_ = limit_ = nullptr;
+  stats_ = ArenaStats{};
+}
+
+ArenaStats ArenaResource::stats() const {
+  auto snapshot = [this] {
+    ArenaStats s = stats_;
+    s.slack_bytes = s.reserved_bytes - s.used_bytes;
+    return s;
+  };
+  if (options_.thread_safe) {
+    std::lock_guard lock(mutex_);
+    return snapshot();
+  }
+  return snapshot();
+}
+
+void* ArenaResource::do_allocate(std::size_t bytes, std::size_t alignment) {
+  if (options_.thread_safe) {
+    std::lock_guard lock(mutex_);
+    return allocate_unlocked(bytes, alignment);
+  }
+  return allocate_unlocked(bytes, alignment);
+}
+
+void* ArenaResource::allocate_unlocked(std::size_t bytes, std::size_t alignment) {
+  if (bytes == 0) bytes = 1;  // distinct pointers for distinct calls
+  static_assert(sizeof(Block) % kBlockAlignment == 0);
+  const std::size_t oversize_threshold = options_.block_bytes / 4;
+  if (bytes > oversize_threshold || alignment > oversize_threshold - bytes) {
+    return allocate_oversized(bytes, alignment);
+  }
+  auto start = align_up(reinterpret_cast<std::uintptr_t>(cursor_), alignment);
+  if (cursor_ == nullptr || start + bytes > reinterpret_cast<std::uintptr_t>(limit_)) {
+    void* raw = upstream_->allocate(options_.block_bytes, kBlockAlignment);
+    auto* block = static_cast<Block*>(raw);
+    *block = Block{blocks_, options_.block_bytes, kBlockAlignment, 0};
+    blocks_ = block;
+    cursor_ = static_cast<char*>(raw) + sizeof(Block);
+    limit_ = static_cast<char*>(raw) + options_.block_bytes;
+    stats_.reserved_bytes += options_.block_bytes;
+    stats_.blocks += 1;
+    start = align_up(reinterpret_cast<std::uintptr_t>(cursor_), alignment);
+  }
+  cursor_ = reinterpret_cast<char*>(start + bytes);
+  stats_.used_bytes += bytes;
+  return reinterpret_cast<void*>(start);
+}
+
+void* ArenaResource::allocate_oversized(std::size_t bytes, std::size_t alignment) {
+  const std::size_t block_alignment = std::max(alignment, kBlockAlignment);
+  const std::size_t header = align_up(sizeof(Block), block_alignment);
+  if (bytes > SIZE_MAX - header) throw std::bad_alloc();
+  const std::size_t total = header + bytes;
+  void* raw = upstream_->allocate(total, block_alignment);
+  auto* block = static_cast<Block*>(raw);
+  *block = Block{oversized_, total, block_alignment, 0};
+  oversized_ = block;
+  stats_.reserved_bytes += total;
+  stats_.used_bytes += bytes;
+  stats_.oversized_blocks += 1;
+  return static_cast<char*>(raw) + header;
+}
+
+void ArenaResource::do_deallocate(void* /*p*/, std::size_t /*bytes*/, std::size_t /*alignment*/) {
+  // Arena memory comes back only through release() or destruction (see the header).
+}
+
+bool ArenaResource::do_is_equal(const std::pmr::memory_resource& other) const noexcept {
+  return this == &other;
+}
+
+}  // namespace orchestrix::alloc
