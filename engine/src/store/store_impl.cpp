@@ -201,7 +201,7 @@ std::optional<AppendResult> StoreImpl::check_expected(const StreamState* st,
     c.end = count;
     EventView v;
     seek(c, from, /*locked=*/true);
-    next_in_stream(c, v);
+    next_in_stream(c, v, /*locked=*/true);
     r.first_position = v.position();
     return r;
   };
@@ -242,7 +242,7 @@ bool StoreImpl::ids_match(const StreamState& st, std::uint64_t from_version,
   seek(c, from_version, /*locked=*/true);
   EventView v;
   for (const EventData& e : events) {
-    next_in_stream(c, v);
+    next_in_stream(c, v, /*locked=*/true);
     if (v.id() != *e.id) return false;
   }
   return true;

@@ -75,7 +75,8 @@ class StoreImpl {
   // stream's shard lock shared (or assumes it held when `locked`).
   void seek(RecordCursor& c, std::uint64_t version, bool locked) const;
   // Decodes the next record of a stream cursor into `view`, seeking to the next run when needed.
-  void next_in_stream(RecordCursor& c, EventView& view) const;
+  // `locked`: the caller holds the stream's shard lock.
+  void next_in_stream(RecordCursor& c, EventView& view, bool locked = false) const;
   // Positions a global cursor at the first retained event with position >= c.position and
   // < c.end, decoding it into `view`. Returns false when there is none.
   bool next_in_log(RecordCursor& c, EventView& view) const;

@@ -46,8 +46,8 @@ void StoreImpl::decode(const std::byte*& p, RecordCursor& c, EventView& view) co
   --c.run_left;
 }
 
-void StoreImpl::next_in_stream(RecordCursor& c, EventView& view) const {
-  if (c.run_left == 0) seek(c, c.version, /*locked=*/false);
+void StoreImpl::next_in_stream(RecordCursor& c, EventView& view, bool locked) const {
+  if (c.run_left == 0) seek(c, c.version, locked);
   decode(c.next, c, view);
 }
 
