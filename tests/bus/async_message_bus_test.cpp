@@ -1,3 +1,5 @@
+#include "orchestrix/bus/async_message_bus.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -8,7 +10,6 @@
 #include <thread>
 #include <vector>
 
-#include "orchestrix/bus/async_message_bus.hpp"
 #include "test_messages.hpp"
 
 using namespace orchestrix::bus;
@@ -229,7 +230,8 @@ TEST_CASE("keys that share a worker keep their own relative order") {
   AsyncMessageBus bus({.workers = 2});
   auto [a, b] = keys_on_one_worker(bus);
   std::vector<std::string> order;
-  auto s = bus.subscribe<Ping>([&](const Envelope<Ping>& m) { order.push_back(m.metadata.subject); });
+  auto s =
+      bus.subscribe<Ping>([&](const Envelope<Ping>& m) { order.push_back(m.metadata.subject); });
   (void)bus.publish(make_message(Ping{}, {.subject = a}));
   (void)bus.publish(make_message(Ping{}, {.subject = b}));
   (void)bus.publish(make_message(Ping{}, {.subject = a}));

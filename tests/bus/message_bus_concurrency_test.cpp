@@ -110,7 +110,9 @@ TEST_CASE("handlers unsubscribed while threads publish are destroyed once publis
   }
   stop.store(true);
   publisher.join();
-  { auto trigger = bus.subscribe<OrderPlaced>([](const OrderPlaced&) {}); }  // reclaims
+  {
+    auto trigger = bus.subscribe<OrderPlaced>([](const OrderPlaced&) {});
+  }  // reclaims
   CHECK(token.use_count() == 1);
 }
 

@@ -1,10 +1,11 @@
+#include "orchestrix/bus/message_bus.hpp"
+
 #include <doctest/doctest.h>
 
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "orchestrix/bus/message_bus.hpp"
 #include "test_messages.hpp"
 
 using namespace orchestrix::bus;

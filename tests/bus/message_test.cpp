@@ -1,6 +1,7 @@
+#include "orchestrix/bus/message.hpp"
+
 #include <doctest/doctest.h>
 
-#include "orchestrix/bus/message.hpp"
 #include "test_messages.hpp"
 
 using namespace orchestrix::bus;

@@ -12,11 +12,12 @@ namespace {
 // the publish its nesting depth, i.e. its calling[] slot.
 class PublishScope {
  public:
-  explicit PublishScope(ThreadRecord& record) : record_(record) {
+  explicit PublishScope(ThreadRecord& record) : record_(record), asymmetric_(asymmetric_fences()) {
     if (record.depth >= kMaxPublishDepth) throw NestingTooDeep(kMaxPublishDepth);
     depth_ = record.depth++;
     if (depth_ == 0) {
-      record.epoch.store(global_epoch().load(std::memory_order_seq_cst), std::memory_order_seq_cst);
+      record.epoch.store(global_epoch().load(std::memory_order_acquire), std::memory_order_relaxed);
+      reader_fence(asymmetric_);  // the announcement is visible before the table is loaded
     }
   }
   ~PublishScope() {
@@ -30,12 +31,15 @@ class PublishScope {
   // Announces the call of `node`, then checks that it is still subscribed (Dekker with
   // BusCore::unsubscribe; see thread_record.hpp).
   bool enter(const HandlerNode* node) noexcept {
-    record_.calling[depth_].store(node, std::memory_order_seq_cst);
-    return node->alive.load(std::memory_order_seq_cst);
+    // release: the previous handler's effects happen before an unsubscriber sees this store.
+    record_.calling[depth_].store(node, std::memory_order_release);
+    reader_fence(asymmetric_);
+    return node->alive.load(std::memory_order_relaxed);
   }
 
  private:
   ThreadRecord& record_;
+  const bool asymmetric_;
   std::uint32_t depth_;
 };
 
@@ -65,8 +69,10 @@ BusCore::~BusCore() {
 
 void BusCore::install(std::unique_ptr<RoutingTable> next) {
   retired_.reserve(retired_.size() + 1);  // the only step that can throw: before the swap
-  const RoutingTable* old = table_.exchange(next.release(), std::memory_order_seq_cst);
-  const std::uint64_t tag = global_epoch().fetch_add(1, std::memory_order_seq_cst);
+  const RoutingTable* old = table_.exchange(next.release(), std::memory_order_acq_rel);
+  // The swap happens before the epoch moves on: a reader that announces the new epoch value
+  // (or any later one) loads the new table. collect_reclaimable() fences before it scans.
+  const std::uint64_t tag = global_epoch().fetch_add(1, std::memory_order_acq_rel);
   retired_.emplace_back(tag, old);
 }
 
@@ -93,7 +99,7 @@ Subscription BusCore::subscribe(std::uint32_t type, std::unique_ptr<HandlerBase>
     if (next->lists.size() <= type) next->lists.resize(type + 1);
     auto list = next->lists[type] ? std::make_shared<HandlerList>(*next->lists[type])
                                   : std::make_shared<HandlerList>();
-    list->nodes.push_back(std::move(node));
+    list->add(std::move(node));
     next->lists[type] = std::move(list);
     install(std::move(next));
     ++next_id_;
@@ -108,20 +114,18 @@ void BusCore::unsubscribe(HandlerNode* node) noexcept {
   {
     std::lock_guard lock(writer_mutex_);
     if (!node->alive.load(std::memory_order_relaxed)) return;
-    node->alive.store(false, std::memory_order_seq_cst);
+    node->alive.store(false, std::memory_order_relaxed);  // ordered by writer_fence() below
     try {
       reclaim.reserve(8);
       const RoutingTable* current = table_.load(std::memory_order_relaxed);
       auto next = std::make_unique<RoutingTable>(*current);
       for (auto& list : next->lists) {
         if (!list) continue;
-        auto it = std::find_if(list->nodes.begin(), list->nodes.end(),
-                               [&](const auto& n) { return n.get() == node; });
-        if (it == list->nodes.end()) continue;
+        if (std::find(list->raw.begin(), list->raw.end(), node) == list->raw.end()) continue;
         auto copy = std::make_shared<HandlerList>();
-        copy->nodes.reserve(list->nodes.size() - 1);
-        for (const auto& n : list->nodes) {
-          if (n.get() != node) copy->nodes.push_back(n);
+        copy->owners.reserve(list->owners.size() - 1);
+        for (const auto& n : list->owners) {
+          if (n.get() != node) copy->add(n);
         }
         list = std::move(copy);
         break;
@@ -136,27 +140,29 @@ void BusCore::unsubscribe(HandlerNode* node) noexcept {
 
   ThreadRecord& self = this_thread_record();
   if (called_on_this_thread(self, node)) return;  // self-unsubscribe: never wait
+  writer_fence();  // alive == false is visible before the scan (pairs with reader_fence)
   for (ThreadRecord* r = first_thread_record(); r != nullptr; r = r->next) {
     if (r == &self) continue;
     for (auto& slot : r->calling) {
-      while (slot.load(std::memory_order_seq_cst) == node) std::this_thread::yield();
+      while (slot.load(std::memory_order_acquire) == node) std::this_thread::yield();
     }
   }
 }
 
-PublishResult BusCore::dispatch(const void* message, const MessageOps& ops, SubscriptionId only,
-                                std::vector<Failure>& failures, bool& found) {
+template <bool kOnlyOne>
+PublishResult BusCore::dispatch_impl(const void* message, const MessageOps& ops,
+                                     SubscriptionId only, std::vector<Failure>& failures) {
   PublishResult result;
   ThreadRecord& record = this_thread_record();
   PublishScope scope(record);
-  const RoutingTable* table = table_.load(std::memory_order_seq_cst);
+  const RoutingTable* table = table_.load(std::memory_order_acquire);
   const std::uint32_t type = ops.type_index();
   if (type >= table->lists.size() || !table->lists[type]) return result;
-  for (const auto& shared : table->lists[type]->nodes) {
-    const HandlerNode* node = shared.get();
-    if (only != 0 && node->id != only) continue;
+  for (HandlerNode* node : table->lists[type]->raw) {
+    if constexpr (kOnlyOne) {
+      if (node->id != only) continue;
+    }
     if (!scope.enter(node)) continue;
-    found = true;
     try {
       node->handler->invoke(message);
       ++result.handled;
@@ -168,10 +174,15 @@ PublishResult BusCore::dispatch(const void* message, const MessageOps& ops, Subs
   return result;
 }
 
+PublishResult BusCore::dispatch(const void* message, const MessageOps& ops, SubscriptionId only,
+                                std::vector<Failure>& failures) {
+  return only == 0 ? dispatch_impl<false>(message, ops, only, failures)
+                   : dispatch_impl<true>(message, ops, only, failures);
+}
+
 PublishResult BusCore::publish(const void* message, const MessageOps& ops) {
   std::vector<Failure> failures;
-  bool found = false;
-  PublishResult result = dispatch(message, ops, 0, failures, found);
+  PublishResult result = dispatch_impl<false>(message, ops, 0, failures);
   if (failures.empty()) return result;
   if (result.handled == 0) {
     std::vector<HandlerFailure> all;
@@ -208,10 +219,9 @@ PublishResult BusCore::redrive(DeadLetter letter, RedriveTarget target) {
   const void* message = DeadLetterAccess::message(letter);
   const MessageOps& ops = DeadLetterAccess::ops(letter);
   std::vector<Failure> failures;
-  bool found = false;
   const SubscriptionId only =
       target == RedriveTarget::failed_handler ? letter.subscription() : SubscriptionId{0};
-  PublishResult result = dispatch(message, ops, only, failures, found);
+  PublishResult result = dispatch(message, ops, only, failures);
   if (!failures.empty()) record_dead_letters(message, ops, failures, letter.attempts() + 1);
   return result;
 }
@@ -236,7 +246,7 @@ std::size_t BusCore::handler_count(std::uint32_t type) const {
   const RoutingTable* table = table_.load(std::memory_order_relaxed);
   if (type >= table->lists.size() || !table->lists[type]) return 0;
   std::size_t n = 0;
-  for (const auto& node : table->lists[type]->nodes) {
+  for (const HandlerNode* node : table->lists[type]->raw) {
     if (node->alive.load(std::memory_order_relaxed)) ++n;
   }
   return n;

@@ -29,7 +29,14 @@ struct HandlerNode {
 };
 
 struct HandlerList {
-  std::vector<std::shared_ptr<HandlerNode>> nodes;  // subscription order
+  // Appends `node` (keeps both vectors in step). Throws std::bad_alloc (list unchanged).
+  void add(std::shared_ptr<HandlerNode> node) {
+    raw.reserve(raw.size() + 1);
+    owners.push_back(node);
+    raw.push_back(node.get());
+  }
+  std::vector<std::shared_ptr<HandlerNode>> owners;  // subscription order; keeps nodes alive
+  std::vector<HandlerNode*> raw;                     // the same nodes, 8-byte stride for publish
 };
 
 struct RoutingTable {
@@ -53,10 +60,9 @@ class BusCore : public std::enable_shared_from_this<BusCore> {
   // The full publish contract of MessageBus::publish (HandlerError, dead letters).
   PublishResult publish(const void* message, const MessageOps& ops);
   // Calls the current handlers of the message's type (only `only` if non-zero) and collects
-  // failures; neither throws HandlerError nor writes dead letters. `found` tells whether a
-  // handler matched (for `only`).
+  // failures; neither throws HandlerError nor writes dead letters.
   PublishResult dispatch(const void* message, const MessageOps& ops, SubscriptionId only,
-                         std::vector<Failure>& failures, bool& found);
+                         std::vector<Failure>& failures);
   // Pushes one dead letter per failure (failures of the copy are counted as dropped).
   void record_dead_letters(const void* message, const MessageOps& ops,
                            const std::vector<Failure>& failures, std::uint32_t attempts) noexcept;
@@ -69,6 +75,10 @@ class BusCore : public std::enable_shared_from_this<BusCore> {
 
  private:
   using Retired = std::vector<std::pair<std::uint64_t, const RoutingTable*>>;
+
+  template <bool kOnlyOne>
+  PublishResult dispatch_impl(const void* message, const MessageOps& ops, SubscriptionId only,
+                              std::vector<Failure>& failures);
 
   // Swaps in `next` and retires the current table. REQUIRES: writer_mutex_ held.
   void install(std::unique_ptr<RoutingTable> next);

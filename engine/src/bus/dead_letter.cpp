@@ -92,7 +92,8 @@ void DeadLetterQueue::push(DeadLetter letter) {
   DeadLetter evicted = [&]() -> DeadLetter {
     std::lock_guard lock(mutex_);
     ++total_;
-    if (capacity_ == 0 || (letters_.size() >= capacity_ && policy_ == DeadLetterPolicy::drop_newest)) {
+    if (capacity_ == 0 ||
+        (letters_.size() >= capacity_ && policy_ == DeadLetterPolicy::drop_newest)) {
       ++dropped_;
       return std::move(letter);  // destroyed outside the lock
     }

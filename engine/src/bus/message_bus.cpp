@@ -4,8 +4,7 @@
 
 namespace orchestrix::bus {
 
-MessageBus::MessageBus(BusOptions options)
-    : core_(std::make_shared<detail::BusCore>(options)) {}
+MessageBus::MessageBus(BusOptions options) : core_(std::make_shared<detail::BusCore>(options)) {}
 
 MessageBus::~MessageBus() = default;
 

@@ -1,6 +1,13 @@
 #include "thread_record.hpp"
 
+#include <exception>
 #include <limits>
+
+#if defined(__linux__)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace orchestrix::bus::detail {
 namespace {
@@ -54,10 +61,36 @@ ThreadRecord* first_thread_record() noexcept { return g_records.load(std::memory
 
 std::atomic<std::uint64_t>& global_epoch() noexcept { return g_epoch; }
 
+bool asymmetric_fences() noexcept {
+#if defined(__linux__) && defined(__NR_membarrier) && !defined(__SANITIZE_THREAD__)
+  static const bool enabled = [] {
+    const long supported = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if (supported < 0 || (supported & MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0) return false;
+    return syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+  }();
+  return enabled;
+#else
+  return false;
+#endif
+}
+
+void writer_fence() noexcept {
+#if defined(__linux__) && defined(__NR_membarrier)
+  if (asymmetric_fences()) {
+    // Registered above, so this cannot fail with EPERM; on any other failure fall through to
+    // a plain fence, which is then NOT enough: terminate rather than break the guarantee.
+    if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) std::terminate();
+    return;
+  }
+#endif
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
 std::uint64_t min_active_epoch() noexcept {
+  writer_fence();
   std::uint64_t min = std::numeric_limits<std::uint64_t>::max();
   for (ThreadRecord* r = first_thread_record(); r != nullptr; r = r->next) {
-    const std::uint64_t e = r->epoch.load(std::memory_order_seq_cst);
+    const std::uint64_t e = r->epoch.load(std::memory_order_acquire);
     if (e != 0 && e < min) min = e;
   }
   return min;

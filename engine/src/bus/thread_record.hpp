@@ -16,6 +16,15 @@
 //
 // Each record is on its own cache lines, so the publish path writes only lines that no other
 // thread writes; other threads only read them during the rare subscribe/unsubscribe.
+//
+// Asymmetric fences: both store-then-load sequences need a full fence between the store and the
+// load on BOTH sides. Publishes are frequent and writers rare, so the publish side uses a
+// compiler-only fence (reader_fence) and the writer side a process-wide one (writer_fence:
+// Linux membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which runs a full barrier on every CPU
+// currently running a thread of this process). This is liburcu's "membarrier" flavour and
+// folly's asymmetric_thread_fence_light/heavy. Where membarrier is unavailable, and in
+// ThreadSanitizer builds (TSan does not model membarrier), both sides use
+// std::atomic_thread_fence(seq_cst) instead.
 #pragma once
 
 #include <atomic>
@@ -42,7 +51,24 @@ ThreadRecord* first_thread_record() noexcept;
 // The process-wide epoch counter; starts at 1, incremented once per retired routing table.
 std::atomic<std::uint64_t>& global_epoch() noexcept;
 
+// True when the asymmetric (membarrier) pair is in use. Decided once per process, on first use.
+bool asymmetric_fences() noexcept;
+
+// The publish side's fence between its announcement store and the following load. `asymmetric`
+// is asymmetric_fences(), read once per publish by the caller.
+inline void reader_fence(bool asymmetric) noexcept {
+  if (asymmetric) {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  } else {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
+}
+
+// The writer side's fence between its store (table swap, alive = false) and its scan.
+void writer_fence() noexcept;
+
 // Smallest non-zero announced epoch over all records, or UINT64_MAX if no thread is publishing.
+// Runs writer_fence() first.
 std::uint64_t min_active_epoch() noexcept;
 
 }  // namespace orchestrix::bus::detail

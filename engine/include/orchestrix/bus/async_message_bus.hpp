@@ -50,7 +50,7 @@ namespace orchestrix::bus {
 enum class BackpressurePolicy : std::uint8_t { block, reject };
 
 struct AsyncBusOptions {
-  std::size_t workers = 2;          // worker threads (at least 1)
+  std::size_t workers = 2;            // worker threads (at least 1)
   std::size_t queue_capacity = 1024;  // messages per worker queue (at least 1)
   BackpressurePolicy backpressure = BackpressurePolicy::block;
   DeadLetterOptions dead_letters{};
@@ -128,7 +128,7 @@ class AsyncMessageBus {
 
   // As MessageBus::subscribe; the handler is called on worker threads.
   template <MessageBody T, class F>
-    requires HandlerFor<std::decay_t<F>, T>
+  requires HandlerFor<std::decay_t<F>, T>
   [[nodiscard]] Subscription subscribe(F&& handler) {
     return bus_.subscribe<T>(std::forward<F>(handler));
   }
@@ -142,7 +142,7 @@ class AsyncMessageBus {
   // Same, with an explicit ordering key instead of the subject.
   template <MessageBody T>
   [[nodiscard("wait on or drop the Completion")]] Completion publish(Envelope<T> message,
-                                                                      std::string_view key) {
+                                                                     std::string_view key) {
     return enqueue(&key, std::make_unique<detail::TypedAsyncItem<T>>(std::move(message)));
   }
 

@@ -48,10 +48,10 @@ template <class T>
 struct message_traits {};  // not a message body
 
 template <class T>
-  requires requires {
-    { T::message_kind } -> std::convertible_to<MessageKind>;
-    { T::message_type } -> std::convertible_to<std::string_view>;
-  }
+requires requires {
+  { T::message_kind } -> std::convertible_to<MessageKind>;
+  { T::message_type } -> std::convertible_to<std::string_view>;
+}
 struct message_traits<T> {
   static constexpr MessageKind kind = T::message_kind;
   static constexpr std::string_view type = T::message_type;
@@ -60,28 +60,28 @@ struct message_traits<T> {
 // A type usable as a message body: described by message_traits, copyable (the dead-letter queue
 // and the async bus keep copies), and not a reference, array or cv-qualified type.
 template <class T>
-concept MessageBody = std::is_object_v<T> && !std::is_const_v<T> && !std::is_volatile_v<T> &&
-                      !std::is_array_v<T> && std::is_copy_constructible_v<T> &&
-                      std::is_nothrow_destructible_v<T> && requires {
-                        { message_traits<T>::kind } -> std::convertible_to<MessageKind>;
-                        { message_traits<T>::type } -> std::convertible_to<std::string_view>;
-                      };
+concept MessageBody =
+    std::is_object_v<T> && !std::is_const_v<T> && !std::is_volatile_v<T> && !std::is_array_v<T> &&
+    std::is_copy_constructible_v<T> && std::is_nothrow_destructible_v<T> && requires {
+  { message_traits<T>::kind } -> std::convertible_to<MessageKind>;
+  { message_traits<T>::type } -> std::convertible_to<std::string_view>;
+};
 
 template <class T>
-concept CommandBody = MessageBody<T> && (message_traits<T>::kind == MessageKind::command);
+concept CommandBody = MessageBody<T> &&(message_traits<T>::kind == MessageKind::command);
 template <class T>
-concept EventBody = MessageBody<T> && (message_traits<T>::kind == MessageKind::event);
+concept EventBody = MessageBody<T> &&(message_traits<T>::kind == MessageKind::event);
 
 // CloudEvents 1.0 context attributes plus the correlation/causation ids of the original
 // framework. Field names follow CloudEvents where C++ allows (datacontenttype -> content_type).
 struct Metadata {
-  Uuid id{};                            // "id": unique per message; UUIDv7 by default
-  Timestamp time{};                     // "time": creation time, nanoseconds since the Unix epoch
-  Symbol type{};                        // "type": message_traits<T>::type, interned
-  Symbol source{};                      // "source": e.g. "/orders" (empty = not set)
-  Symbol content_type{};                // "datacontenttype" (empty = not set)
-  Symbol data_schema{};                 // "dataschema" (empty = not set)
-  std::string subject{};                // "subject": e.g. the aggregate id; the async bus's key
+  Uuid id{};                             // "id": unique per message; UUIDv7 by default
+  Timestamp time{};                      // "time": creation time, nanoseconds since the Unix epoch
+  Symbol type{};                         // "type": message_traits<T>::type, interned
+  Symbol source{};                       // "source": e.g. "/orders" (empty = not set)
+  Symbol content_type{};                 // "datacontenttype" (empty = not set)
+  Symbol data_schema{};                  // "dataschema" (empty = not set)
+  std::string subject{};                 // "subject": e.g. the aggregate id; the async bus's key
   std::optional<Uuid> correlation_id{};  // the conversation this message belongs to
   std::optional<Uuid> causation_id{};    // the message that caused this one
   MessageKind kind = MessageKind::event;
@@ -104,8 +104,8 @@ struct MessageOptions {
   Symbol source{};
   Symbol content_type{};
   Symbol data_schema{};
-  std::optional<Uuid> id{};           // default: Uuid::v7()
-  std::optional<Timestamp> time{};    // default: Timestamp::now()
+  std::optional<Uuid> id{};         // default: Uuid::v7()
+  std::optional<Timestamp> time{};  // default: Timestamp::now()
   std::optional<Uuid> correlation_id{};
   std::optional<Uuid> causation_id{};
 

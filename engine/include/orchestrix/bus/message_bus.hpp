@@ -75,7 +75,9 @@ struct RedriveResult {
 
 // A handler for body type T: callable with const Envelope<T>& or with const T&.
 template <class F, class T>
-concept HandlerFor = std::is_invocable_v<F&, const Envelope<T>&> || std::is_invocable_v<F&, const T&>;
+concept HandlerFor = std::is_invocable_v < F&,
+        const Envelope<T>
+& > || std::is_invocable_v<F&, const T&>;
 
 class MessageBus {
  public:
@@ -88,7 +90,7 @@ class MessageBus {
   // and destroyed when it is unsubscribed and no publish can still reach it.
   // Throws std::bad_alloc (nothing subscribed).
   template <MessageBody T, class F>
-    requires HandlerFor<std::decay_t<F>, T>
+  requires HandlerFor<std::decay_t<F>, T>
   [[nodiscard]] Subscription subscribe(F&& handler) {
     return subscribe_erased(
         detail::message_type_index<T>(),

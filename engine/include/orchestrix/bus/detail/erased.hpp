@@ -40,7 +40,9 @@ inline constexpr MessageOps message_ops{
     &message_type_index<T>,
     sizeof(Envelope<T>),
     alignof(Envelope<T>),
-    [](void* dst, const void* src) { ::new (dst) Envelope<T>(*static_cast<const Envelope<T>*>(src)); },
+    [](void* dst, const void* src) {
+      ::new (dst) Envelope<T>(*static_cast<const Envelope<T>*>(src));
+    },
     [](void* p) noexcept { static_cast<Envelope<T>*>(p)->~Envelope<T>(); },
     [](const void* p) noexcept -> const Metadata& {
       return static_cast<const Envelope<T>*>(p)->metadata;
