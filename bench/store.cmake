@@ -1,1 +1,6 @@
-# bench/store
+# bench/store: event store benchmarks with a peer baseline in the same file (figures and
+# commands in docs/architecture.md).
+add_executable(bench_store store_bench.cpp)
+orchestrix_target_defaults(bench_store)
+target_link_libraries(bench_store PRIVATE orchestrix::store orchestrix::allocators
+                                          benchmark::benchmark_main)
