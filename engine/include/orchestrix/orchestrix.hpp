@@ -25,4 +25,5 @@
 #include "orchestrix/workload.hpp"
 
 // ---- message bus (the bus engineer adds its public headers here) ----------------------------
+#include "orchestrix/bus/bus.hpp"  // MessageBus, AsyncMessageBus, StoreSubscription (orchestrix::bus)
 // ---- end of message bus ---------------------------------------------------------------------
