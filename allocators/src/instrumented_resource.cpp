@@ -30,13 +30,13 @@ inline void add(bool shared, std::atomic<T>& counter, T delta) noexcept {
 }  // namespace
 
 struct alignas(64) InstrumentedResource::Shard {
-  std::atomic<std::uint64_t> allocations{0};
   std::atomic<std::uint64_t> failed_allocations{0};
   std::atomic<std::uint64_t> deallocations{0};
   std::atomic<std::uint64_t> bytes_requested{0};
   std::atomic<std::uint64_t> bytes_deallocated{0};
   // Net bytes allocated through this shard and not yet added to published_live_.
   std::atomic<std::int64_t> unpublished{0};
+  // Successful allocations by size class; their sum is the allocation count.
   std::array<std::atomic<std::uint64_t>, SizeClassHistogram::kCount> size_classes{};
 };
 
@@ -65,7 +65,6 @@ void* InstrumentedResource::do_allocate(std::size_t bytes, std::size_t alignment
     add<std::uint64_t>(shared, shard.failed_allocations, 1);
     throw;
   }
-  add<std::uint64_t>(shared, shard.allocations, 1);
   add<std::uint64_t>(shared, shard.bytes_requested, bytes);
   add<std::uint64_t>(shared, shard.size_classes[SizeClassHistogram::class_of(bytes)], 1);
   const auto delta = static_cast<std::int64_t>(bytes);
@@ -93,14 +92,14 @@ void InstrumentedResource::do_deallocate(void* p, std::size_t bytes, std::size_t
   const auto delta = -static_cast<std::int64_t>(bytes);
   if (shared) {
     publish(delta);
-    return;
-  }
-  const std::int64_t pending = shard.unpublished.load(std::memory_order_relaxed) + delta;
-  if (pending <= -granularity_) {
-    shard.unpublished.store(0, std::memory_order_relaxed);
-    publish(pending);
   } else {
-    shard.unpublished.store(pending, std::memory_order_relaxed);
+    const std::int64_t pending = shard.unpublished.load(std::memory_order_relaxed) + delta;
+    if (pending <= -granularity_) {
+      shard.unpublished.store(0, std::memory_order_relaxed);
+      publish(pending);
+    } else {
+      shard.unpublished.store(pending, std::memory_order_relaxed);
+    }
   }
 }
 
@@ -133,13 +132,14 @@ MemoryStats InstrumentedResource::stats() const {
   MemoryStats s;
   for (std::size_t i = 0; i < kShardCount; ++i) {
     const Shard& shard = shards_[i];
-    s.allocations += shard.allocations.load(std::memory_order_relaxed);
     s.failed_allocations += shard.failed_allocations.load(std::memory_order_relaxed);
     s.deallocations += shard.deallocations.load(std::memory_order_relaxed);
     s.bytes_requested += shard.bytes_requested.load(std::memory_order_relaxed);
     s.bytes_deallocated += shard.bytes_deallocated.load(std::memory_order_relaxed);
     for (std::size_t c = 0; c < SizeClassHistogram::kCount; ++c) {
-      s.size_classes.allocations[c] += shard.size_classes[c].load(std::memory_order_relaxed);
+      const std::uint64_t count = shard.size_classes[c].load(std::memory_order_relaxed);
+      s.size_classes.allocations[c] += count;
+      s.allocations += count;
     }
   }
   s.bytes_live =

@@ -21,8 +21,13 @@ inline constexpr std::size_t kNoThreadSlot = static_cast<std::size_t>(-1);
 // registration of the thread-exit hook does one calloc per thread.
 std::size_t claim_thread_slot() noexcept;
 
-// Fast path: one thread-local load once the slot is claimed.
-inline thread_local constinit std::size_t t_thread_slot = kNoThreadSlot;
+// Fast path: one thread-local load once the slot is claimed. initial-exec: the library is built
+// position-independent, and the default (global-dynamic) model would call __tls_get_addr on every
+// access, which more than doubled InstrumentedResource's overhead (bench/alloc_resources.cpp).
+// initial-exec needs static TLS space, which glibc reserves for objects loaded at start-up and a
+// little extra for dlopen; 8 bytes is well within it.
+inline thread_local constinit std::size_t t_thread_slot __attribute__((tls_model("initial-exec"))) =
+    kNoThreadSlot;
 
 inline std::size_t current_thread_slot() noexcept {
   const std::size_t slot = t_thread_slot;
