@@ -16,7 +16,7 @@ class PublishScope {
     if (record.depth >= kMaxPublishDepth) throw NestingTooDeep(kMaxPublishDepth);
     depth_ = record.depth++;
     if (depth_ == 0) {
-      record.epoch.store(global_epoch().load(std::memory_order_acquire), std::memory_order_relaxed);
+      record.epoch.store(global_epoch().load(kLoadOrder), kStoreOrder);
       reader_fence(asymmetric_);  // the announcement is visible before the table is loaded
     }
   }
@@ -32,9 +32,9 @@ class PublishScope {
   // BusCore::unsubscribe; see thread_record.hpp).
   bool enter(const HandlerNode* node) noexcept {
     // release: the previous handler's effects happen before an unsubscriber sees this store.
-    record_.calling[depth_].store(node, std::memory_order_release);
+    record_.calling[depth_].store(node, kStoreOrder);
     reader_fence(asymmetric_);
-    return node->alive.load(std::memory_order_relaxed);
+    return node->alive.load(kLoadOrder);
   }
 
  private:
@@ -69,10 +69,10 @@ BusCore::~BusCore() {
 
 void BusCore::install(std::unique_ptr<RoutingTable> next) {
   retired_.reserve(retired_.size() + 1);  // the only step that can throw: before the swap
-  const RoutingTable* old = table_.exchange(next.release(), std::memory_order_acq_rel);
+  const RoutingTable* old = table_.exchange(next.release(), kSwapOrder);
   // The swap happens before the epoch moves on: a reader that announces the new epoch value
   // (or any later one) loads the new table. collect_reclaimable() fences before it scans.
-  const std::uint64_t tag = global_epoch().fetch_add(1, std::memory_order_acq_rel);
+  const std::uint64_t tag = global_epoch().fetch_add(1, kSwapOrder);
   retired_.emplace_back(tag, old);
 }
 
@@ -114,7 +114,7 @@ void BusCore::unsubscribe(HandlerNode* node) noexcept {
   {
     std::lock_guard lock(writer_mutex_);
     if (!node->alive.load(std::memory_order_relaxed)) return;
-    node->alive.store(false, std::memory_order_relaxed);  // ordered by writer_fence() below
+    node->alive.store(false, kStoreOrder);  // ordered before the scan by writer_fence()
     try {
       reclaim.reserve(8);
       const RoutingTable* current = table_.load(std::memory_order_relaxed);
@@ -144,7 +144,7 @@ void BusCore::unsubscribe(HandlerNode* node) noexcept {
   for (ThreadRecord* r = first_thread_record(); r != nullptr; r = r->next) {
     if (r == &self) continue;
     for (auto& slot : r->calling) {
-      while (slot.load(std::memory_order_acquire) == node) std::this_thread::yield();
+      while (slot.load(kLoadOrder) == node) std::this_thread::yield();
     }
   }
 }
@@ -155,7 +155,7 @@ PublishResult BusCore::dispatch_impl(const void* message, const MessageOps& ops,
   PublishResult result;
   ThreadRecord& record = this_thread_record();
   PublishScope scope(record);
-  const RoutingTable* table = table_.load(std::memory_order_acquire);
+  const RoutingTable* table = table_.load(kLoadOrder);
   const std::uint32_t type = ops.type_index();
   if (type >= table->lists.size() || !table->lists[type]) return result;
   for (HandlerNode* node : table->lists[type]->raw) {

@@ -75,22 +75,27 @@ bool asymmetric_fences() noexcept {
 }
 
 void writer_fence() noexcept {
+#if defined(__SANITIZE_THREAD__)
+  return;  // kSeqCstProtocol: the seq_cst operations themselves order the protocol
+#else
 #if defined(__linux__) && defined(__NR_membarrier)
   if (asymmetric_fences()) {
-    // Registered above, so this cannot fail with EPERM; on any other failure fall through to
-    // a plain fence, which is then NOT enough: terminate rather than break the guarantee.
+    // Registered in asymmetric_fences(), so this does not fail. If it ever did, a plain fence
+    // here would not pair with the publish side's compiler-only fence: terminate rather than
+    // silently break the unsubscribe and reclamation guarantees.
     if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) std::terminate();
     return;
   }
 #endif
   std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
 }
 
 std::uint64_t min_active_epoch() noexcept {
   writer_fence();
   std::uint64_t min = std::numeric_limits<std::uint64_t>::max();
   for (ThreadRecord* r = first_thread_record(); r != nullptr; r = r->next) {
-    const std::uint64_t e = r->epoch.load(std::memory_order_acquire);
+    const std::uint64_t e = r->epoch.load(kLoadOrder);
     if (e != 0 && e < min) min = e;
   }
   return min;

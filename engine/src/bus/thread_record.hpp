@@ -33,6 +33,22 @@
 
 namespace orchestrix::bus::detail {
 
+#if defined(__SANITIZE_THREAD__)
+// ThreadSanitizer rejects std::atomic_thread_fence and does not model membarrier: there the
+// announcement stores and the loads they pair with are all seq_cst (Dekker without fences) and
+// the two fence functions below do nothing.
+inline constexpr bool kSeqCstProtocol = true;
+#else
+inline constexpr bool kSeqCstProtocol = false;
+#endif
+// Orders for the protocol's stores (announcements, alive = false, table swap) and loads.
+inline constexpr std::memory_order kStoreOrder =
+    kSeqCstProtocol ? std::memory_order_seq_cst : std::memory_order_release;
+inline constexpr std::memory_order kLoadOrder =
+    kSeqCstProtocol ? std::memory_order_seq_cst : std::memory_order_acquire;
+inline constexpr std::memory_order kSwapOrder =
+    kSeqCstProtocol ? std::memory_order_seq_cst : std::memory_order_acq_rel;
+
 // Deepest publish nesting on one thread (a handler publishing, whose handler publishes, ...).
 inline constexpr std::size_t kMaxPublishDepth = 32;
 
@@ -57,10 +73,13 @@ bool asymmetric_fences() noexcept;
 // The publish side's fence between its announcement store and the following load. `asymmetric`
 // is asymmetric_fences(), read once per publish by the caller.
 inline void reader_fence(bool asymmetric) noexcept {
+  if constexpr (kSeqCstProtocol) return;
   if (asymmetric) {
     std::atomic_signal_fence(std::memory_order_seq_cst);
   } else {
+#if !defined(__SANITIZE_THREAD__)
     std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
   }
 }
 
