@@ -119,6 +119,9 @@ void run_arena(benchmark::State& state, bool thread_safe) {
       state.ResumeTiming();
     }
   }
+  if (count != 0) {
+    held_ratio = static_cast<double>(upstream.bytes_live()) / static_cast<double>(count * bytes);
+  }
   state.counters["held_per_request"] = held_ratio;
   state.SetItemsProcessed(state.iterations());
 }
