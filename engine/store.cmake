@@ -1,5 +1,6 @@
 # orchestrix_store: the event store (record codec, segments, stream index, snapshots).
 add_library(orchestrix_store STATIC
+  src/store/compaction.cpp
   src/store/event_store.cpp
   src/store/intern_table.cpp
   src/store/reclaim.cpp

@@ -14,7 +14,10 @@
 // short-lived (StoreMemoryStats::retired_segment_bytes shows what waits).
 //
 // A range is a snapshot of the extent: it yields exactly the events that were committed when it
-// was created (never half a batch), nothing appended later.
+// was created (never half a batch), nothing appended later. If retention removes events that an
+// EventRange has not reached yet (a snapshot saved while it is being read), advancing onto them
+// throws ReadBelowRetained rather than skipping them silently; AllEventsRange skips events
+// below each stream's retained range as of the moment it reaches them.
 //
 // Thread safety: a range and its iterators belong to one thread at a time; different ranges
 // may be used concurrently with each other and with appends, snapshots and compaction.

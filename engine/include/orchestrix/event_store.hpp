@@ -59,6 +59,22 @@ struct AppendResult {
   bool written = false;
 };
 
+// What compact() did. Segments are *retired*: their memory returns to the resource at once when
+// no read range is alive, otherwise when the last range pinned before the compaction goes.
+struct CompactionResult {
+  std::uint64_t segments_retired = 0;  // segments taken out of the log
+  std::uint64_t bytes_retired = 0;     // their block bytes (what returns to the resource)
+  std::uint64_t segments_written = 0;  // fresh segments holding the moved live records
+  std::uint64_t bytes_written = 0;     // their block bytes
+  std::uint64_t live_bytes_moved = 0;  // record bytes copied (the work done)
+};
+
+struct CompactionOptions {
+  // A sealed segment is rewritten when at least this fraction of its record bytes is dead.
+  // Range (0, 1]. Adjacent qualifying segments are merged into as few segments as fit.
+  double min_dead_ratio = 0.25;
+};
+
 // How read() treats a from_version below the stream's retained range.
 enum class BelowRetained : std::uint8_t {
   kClamp,  // start at the first retained version; EventRange::truncated() reports it
@@ -113,7 +129,10 @@ class EventStore {
   // Cost when nobody waits: appends pay one atomic load to see that no thread waits.
   Position wait_for_append(Position after, std::chrono::nanoseconds timeout) const;
 
-  // Stores a snapshot of `stream` (copying the state). REQUIRES: the stream exists and
+  // Stores a snapshot of `stream` (copying the state) and applies the stream's retention
+  // policy: events it marks dead are no longer readable (read() reports the first retained
+  // version) and their bytes count as dead_record_bytes until compact(). REQUIRES: the stream
+  // exists and
   // snapshot.version <= its event count, and snapshot.version >= the version of the stream's
   // latest snapshot (a newer or equal version replaces nothing older than the oldest kept).
   // Throws InvalidArgument otherwise (and for an empty/too long type or state over
@@ -125,6 +144,19 @@ class EventStore {
   // The newest kept snapshot with version <= max_version; nullopt when none qualifies.
   std::optional<Snapshot> load_snapshot(std::string_view stream,
                                         std::uint64_t max_version) const;
+
+  // Sets the retention policy of one existing stream (overriding StoreOptions::retention). It
+  // applies from the stream's next save_snapshot(). Throws InvalidArgument for a missing stream.
+  void set_retention(std::string_view stream, RetentionPolicy policy);
+
+  // Rewrites sparse sealed segments: copies their live records into fresh segments (keeping
+  // global order), updates the stream locators and retires the old segments (see
+  // CompactionResult). Versions, positions, stream_version(), expected-version checks and
+  // read_all() order are unchanged; events below a retained range are gone for good.
+  // Safe while other threads append and read; one compaction runs at a time (a second call
+  // waits). Throws std::bad_alloc (nothing changed) when a fresh segment cannot be allocated.
+  // Cost: O(bytes moved) plus a shard lock per moved run.
+  CompactionResult compact(CompactionOptions options = {});
 
   // Bytes held, by category; see store_memory_stats.hpp.
   StoreMemoryStats memory_stats() const;

@@ -52,8 +52,20 @@ struct StoreOptions {
   // Largest event payload / snapshot state accepted, in bytes. Range [0, 64 MiB].
   std::size_t max_payload_bytes = 1024 * 1024;
 
-  // Retention applied when a snapshot is saved (compaction; see RetentionPolicy).
+  // Retention applied when a snapshot is saved (compaction; see RetentionPolicy). Streams may
+  // override it with EventStore::set_retention().
   RetentionPolicy retention = RetentionPolicy::keep_all();
+
+  // Automatic compaction. 0 disables each trigger.
+  // auto_compact_dead_ratio in (0, 1]: after a snapshot made events dead, compact when the dead
+  //   record bytes reach this fraction of all record bytes in segments.
+  // soft_limit_bytes: after an append or snapshot, compact when the store holds at least this
+  //   many bytes and some are dead (set it below a BudgetResource's hard limit so that
+  //   compaction runs before appends start failing).
+  // Compaction then runs synchronously in the thread whose call crossed the threshold (one
+  // compaction at a time; a thread that finds one running does not wait for it).
+  double auto_compact_dead_ratio = 0.0;
+  std::size_t soft_limit_bytes = 0;
 };
 
 }  // namespace orchestrix

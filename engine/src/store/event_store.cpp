@@ -62,6 +62,14 @@ std::optional<Snapshot> EventStore::load_snapshot(std::string_view stream,
   return impl_->load_snapshot(stream, max_version);
 }
 
+void EventStore::set_retention(std::string_view stream, RetentionPolicy policy) {
+  impl_->set_retention(stream, policy);
+}
+
+CompactionResult EventStore::compact(CompactionOptions options) {
+  return impl_->compact(options);
+}
+
 StoreMemoryStats EventStore::memory_stats() const { return impl_->memory_stats(); }
 
 std::pmr::memory_resource* EventStore::memory_resource() const noexcept {

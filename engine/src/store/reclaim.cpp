@@ -38,8 +38,19 @@ void ReclaimDomain::unpin(PinGeneration* generation) noexcept {
   reclaim_locked();
 }
 
-void ReclaimDomain::retire(Segment* segments) {
+PinGeneration* ReclaimDomain::allocate_generation() {
   void* p = memory_->allocate(sizeof(PinGeneration), alignof(PinGeneration));
+  return new (p) PinGeneration{};
+}
+
+void ReclaimDomain::release_generation(PinGeneration* unused) noexcept {
+  unused->~PinGeneration();
+  memory_->deallocate(unused, sizeof(PinGeneration), alignof(PinGeneration));
+}
+
+void ReclaimDomain::retire(Segment* segments) { retire(segments, allocate_generation()); }
+
+void ReclaimDomain::retire(Segment* segments, PinGeneration* next) noexcept {
   std::lock_guard lock(mu_);
   Segment* last = segments;
   while (last != nullptr) {
@@ -51,7 +62,6 @@ void ReclaimDomain::retire(Segment* segments) {
     last->retired_next = current_->retired;
     current_->retired = segments;
   }
-  PinGeneration* next = new (p) PinGeneration{};
   current_->newer = next;
   current_ = next;
   reclaim_locked();

@@ -40,6 +40,12 @@ class ReclaimDomain {
   // freeing once the readers that may see them are gone. Allocates the next generation record
   // first: throws std::bad_alloc with nothing changed.
   void retire(Segment* segments);
+  // The same in two steps, for callers that must not fail after unlinking: allocate the
+  // generation record first (may throw), then retire without failing. An unused record goes
+  // back with release_generation().
+  PinGeneration* allocate_generation();
+  void retire(Segment* segments, PinGeneration* next) noexcept;
+  void release_generation(PinGeneration* unused) noexcept;
 
   // Bytes of segments retired but not yet freed.
   std::uint64_t retired_bytes() const noexcept;

@@ -24,6 +24,8 @@ const StoreOptions& validated(const StoreOptions& o) {
                "StoreOptions::snapshots_per_stream must be in [1, 64]");
   check_option(o.max_payload_bytes <= 64 * 1024 * 1024,
                "StoreOptions::max_payload_bytes must be <= 64 MiB");
+  check_option(o.auto_compact_dead_ratio >= 0.0 && o.auto_compact_dead_ratio <= 1.0,
+               "StoreOptions::auto_compact_dead_ratio must be in [0, 1]");
   return o;
 }
 
@@ -174,6 +176,7 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
     { std::lock_guard wait_lock(wait_mu_); }
     wait_cv_.notify_all();
   }
+  if (options_.soft_limit_bytes != 0) maybe_auto_compact(false);
   return result;
 }
 
@@ -285,7 +288,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
 
   // layout(on_new_segment, on_run): walks the batch run by run.
   auto layout = [&](auto&& next_segment, auto&& on_run) {
-    Segment* seg = tail_;
+    Segment* seg = tail_open_ ? tail_ : nullptr;
     std::uint32_t off = seg ? seg->used.load(std::memory_order_relaxed) : 0;
     std::size_t i = 0;
     while (i < n) {
@@ -369,7 +372,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
         st.locators.push_back(Locator{seg, h.first_version, off, run_bytes});
         // Publish the segment's new extent; readers acquire `used` before decoding.
         seg->used.store(off + run_bytes, std::memory_order_release);
-        used_bytes_ += run_bytes;
+        used_bytes_.fetch_add(run_bytes, std::memory_order_relaxed);
       });
   if (chain != nullptr) {
     // Link the new segments after their bytes are written (release: readers walk `next`).
@@ -382,6 +385,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
       ++segment_count_;
       tail_ = s;
     }
+    tail_open_ = true;
   }
   st.event_count += n;
   published_.store(first_position + n, std::memory_order_seq_cst);
@@ -426,7 +430,7 @@ StoreMemoryStats StoreImpl::memory_stats() const {
   {
     std::lock_guard lock(log_mu_);
     segments = segment_count_;
-    used = used_bytes_;
+    used = used_bytes_.load(std::memory_order_relaxed);
     for (Segment* s = head_.load(std::memory_order_relaxed); s != nullptr;
          s = s->next.load(std::memory_order_relaxed)) {
       dead += s->dead_bytes.load(std::memory_order_relaxed);

@@ -68,6 +68,8 @@ class StoreImpl {
   std::optional<Snapshot> load_snapshot(std::string_view stream,
                                         std::uint64_t max_version) const;
   StoreMemoryStats memory_stats() const;
+  void set_retention(std::string_view stream, RetentionPolicy policy);
+  CompactionResult compact(CompactionOptions options);
   std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
 
   // ---- cursor primitives used by the ranges (store_read.cpp) ----
@@ -106,6 +108,12 @@ class StoreImpl {
   void free_segment(Segment* s) noexcept;
   void decode(const std::byte*& p, RecordCursor& c, EventView& view) const;
   void validate(std::string_view stream, std::span<const EventData> events) const;
+  // Marks the stream's events below new_first dead (REQUIRES: exclusive shard lock).
+  void advance_retained_locked(StreamState& st, std::uint64_t new_first) noexcept;
+  // Runs compact() when an automatic trigger fires (see StoreOptions).
+  void maybe_auto_compact(bool retention_changed) noexcept;
+  std::uint64_t bytes_held() const noexcept;
+  CompactionResult compact_locked(CompactionOptions options);  // REQUIRES: compact_mu_ held
 
   std::pmr::memory_resource* upstream_;
   StoreOptions options_;
@@ -129,10 +137,17 @@ class StoreImpl {
   mutable std::mutex log_mu_;
   std::atomic<Segment*> head_{nullptr};
   Segment* tail_ = nullptr;
+  // false once compaction sealed tail_ (it may then be rewritten): the next append starts a
+  // fresh segment.
+  bool tail_open_ = true;
   std::atomic<std::uint64_t> published_{0};  // next position; all below are committed
   std::uint64_t segment_count_ = 0;
-  std::uint64_t used_bytes_ = 0;  // sum of used over live segments
   std::atomic<std::uint64_t> stream_count_{0};
+  // Sum of Segment::dead_bytes over live segments (retention adds, compaction subtracts).
+  std::atomic<std::uint64_t> dead_bytes_{0};
+  // Sum of Segment::used over live segments; written under log_mu_, read without it.
+  std::atomic<std::uint64_t> used_bytes_{0};
+  std::mutex compact_mu_;  // one compaction at a time; taken before any shard lock
 
   mutable std::mutex wait_mu_;
   mutable std::condition_variable wait_cv_;

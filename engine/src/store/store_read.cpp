@@ -12,6 +12,11 @@ namespace orchestrix::detail {
 void StoreImpl::seek(RecordCursor& c, std::uint64_t version, bool locked) const {
   std::shared_lock<std::shared_mutex> lock;
   if (!locked) lock = std::shared_lock(shards_[c.stream->shard].mu);
+  const std::uint64_t retained = c.stream->first_retained.load(std::memory_order_relaxed);
+  if (version < retained) {
+    // Retention removed events this range had not reached yet: say so, never skip silently.
+    throw ReadBelowRetained(c.stream->name, version, retained);
+  }
   const auto& locs = c.stream->locators;
   // Last run whose first_version <= version.
   auto it = std::upper_bound(locs.begin(), locs.end(), version,

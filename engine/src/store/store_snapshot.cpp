@@ -95,6 +95,23 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
     st->snapshots.erase(st->snapshots.begin());
   }
   st->snapshots.push_back(std::exchange(guard.b, nullptr));  // capacity reserved: no throw
+
+  const RetentionPolicy policy = st->has_retention ? st->retention : options_.retention;
+  std::uint64_t keep_from = 0;
+  switch (policy.kind) {
+    case RetentionPolicy::Kind::kKeepAll:
+      break;
+    case RetentionPolicy::Kind::kKeepBeforeSnapshot:
+      keep_from = snapshot.version > policy.keep_events ? snapshot.version - policy.keep_events : 0;
+      break;
+    case RetentionPolicy::Kind::kDropBeforeSnapshot:
+      keep_from = snapshot.version;
+      break;
+  }
+  const bool advanced = keep_from > st->first_retained.load(std::memory_order_relaxed);
+  if (advanced) advance_retained_locked(*st, keep_from);
+  lock.unlock();
+  if (advanced) maybe_auto_compact(true);
 }
 
 std::optional<Snapshot> StoreImpl::load_snapshot(std::string_view stream,

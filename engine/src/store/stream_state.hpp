@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "orchestrix/store_options.hpp"
 #include "segment.hpp"
 
 namespace orchestrix::detail {
@@ -40,6 +41,11 @@ struct StreamState {
   // Lowest readable version (retention). Atomic: read_all() reads it without the shard lock.
   std::atomic<std::uint64_t> first_retained{0};
   std::pmr::vector<Locator> locators;
+  // Record bytes at the start of locators.front()'s run already counted dead (retention cut
+  // into the middle of that run; its header stays live until the whole run is dead).
+  std::uint32_t front_dead_bytes = 0;
+  bool has_retention = false;  // `retention` overrides the store's policy
+  RetentionPolicy retention;
   std::pmr::vector<SnapshotBlob*> snapshots;  // oldest first
 };
 

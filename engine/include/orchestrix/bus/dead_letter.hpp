@@ -11,7 +11,7 @@
 // affected: a full dead-letter queue never fails or blocks a publish. capacity 0 disables dead
 // letters (every letter is dropped and counted).
 //
-// Memory: the queue's own storage (a std::pmr::deque of ~100-byte DeadLetter records), the copy
+// Memory: the queue's own storage (a std::pmr::deque of 96-byte DeadLetter records), the copy
 // of each message (sizeof(Envelope<T>), constructed in memory from the resource) and the what()
 // text come from `DeadLetterOptions::memory`. Not from the resource: the exception object itself
 // (the C++ runtime allocates it) and anything the message body's copy constructor allocates
@@ -59,8 +59,14 @@ struct DeadLetterOptions {
 };
 
 // One failed delivery: a private copy of the message plus the failure. Move-only.
+//
+// Ownership: the letter owns its message copy (constructed in memory from the queue's resource)
+// and frees it in its destructor, on whatever thread destroys it; the resource must still be
+// alive then. A moved-from letter holds nothing; only destruction and assignment are valid on it.
+// Letters are made only by the bus (one per failed handler call).
 class DeadLetter {
  public:
+  // Transfers the message copy; `other` becomes empty. Never allocates.
   DeadLetter(DeadLetter&& other) noexcept;
   DeadLetter& operator=(DeadLetter&& other) noexcept;
   DeadLetter(const DeadLetter&) = delete;
@@ -102,8 +108,12 @@ class DeadLetter {
   std::uint32_t attempts_ = 1;
 };
 
+// The queue itself. Owned by a MessageBus (MessageBus::dead_letters()); users read and drain it
+// but do not construct their own for a bus.
 class DeadLetterQueue {
  public:
+  // Takes the deque's first block from options.memory (a few hundred bytes), so even an empty
+  // queue holds some memory from the resource. Throws std::bad_alloc.
   explicit DeadLetterQueue(DeadLetterOptions options = {});
   DeadLetterQueue(const DeadLetterQueue&) = delete;
   DeadLetterQueue& operator=(const DeadLetterQueue&) = delete;
@@ -112,6 +122,7 @@ class DeadLetterQueue {
   DeadLetterPolicy policy() const noexcept { return policy_; }
   std::pmr::memory_resource* memory() const noexcept { return memory_; }
 
+  // Letters held now (<= capacity()).
   std::size_t size() const;
   bool empty() const { return size() == 0; }
   // Letters discarded by the full policy (or because capacity is 0) since construction.
@@ -129,6 +140,7 @@ class DeadLetterQueue {
   // Calls fn on each letter, oldest first, while holding the queue's mutex: fn must not call
   // back into this queue (or publish on a bus that uses it).
   void for_each(const std::function<void(const DeadLetter&)>& fn) const;
+  // Destroys every letter (their message copies go back to the resource). Counters unchanged.
   void clear();
 
  private:

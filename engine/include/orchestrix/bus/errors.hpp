@@ -19,7 +19,9 @@ namespace orchestrix::bus {
 // Identifies one subscription of one bus; unique per bus, never reused (0 = none).
 using SubscriptionId = std::uint64_t;
 
-// One handler's failure: which subscription threw, and what.
+// One handler's failure: which subscription threw, and what. The exception_ptr keeps the thrown
+// object alive (it was allocated by the C++ runtime, not by any pmr resource); rethrow it to
+// handle the exception by its own type.
 struct HandlerFailure {
   SubscriptionId subscription = 0;
   std::exception_ptr error;  // the exception the handler threw, as thrown
@@ -29,6 +31,9 @@ struct HandlerFailure {
 // Thrown by publish() when EVERY handler of the message threw (at least one handler ran). No
 // dead letters are written in that case: the caller gets all failures and decides. When only
 // some handlers failed, publish succeeds and the failures go to the dead-letter queue instead.
+//
+// Memory: one std::vector of failures and their what() strings on the global heap; the publish
+// path allocates them only on this failure path.
 class HandlerError : public Error {
  public:
   HandlerError(Symbol type, Uuid message_id, std::vector<HandlerFailure> failures);

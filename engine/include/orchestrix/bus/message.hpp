@@ -14,7 +14,7 @@
 // (A type you cannot change can specialise message_traits<T> instead.) Commands and events are
 // distinct kinds at compile time (CommandBody / EventBody) and at run time (Metadata::kind).
 //
-// Memory cost: the metadata is ~120 bytes inline; ids are 16 raw bytes, the type/source/content
+// Memory cost: the metadata is 128 bytes inline; ids are 16 raw bytes, the type/source/content
 // type/schema are interned Symbols (8 bytes each, never copied), and the subject is a
 // std::string (no allocation up to 15 characters with libstdc++'s small-string buffer). Creating
 // an envelope with make_message() takes one UUIDv7 and one clock read; it allocates only for a
@@ -88,7 +88,9 @@ struct Metadata {
 };
 
 // The message handed to handlers: metadata plus the typed body. Plain aggregate; copyable and
-// movable when T is.
+// movable when T is. Handlers receive it by const reference and must not keep the reference
+// past their return (copy the envelope to keep it): the publisher owns the original, and the
+// async bus destroys its queued copy once the handlers have run.
 template <MessageBody T>
 struct Envelope {
   using body_type = T;
@@ -98,7 +100,9 @@ struct Envelope {
   T body;
 };
 
-// Optional fields for make_message(). Unset ids and time are generated.
+// Optional fields for make_message(). Unset ids and time are generated. The subject is copied
+// into the envelope; the options object may be a temporary. Designated initializers read well:
+//   make_message(body, {.subject = "order-1", .source = kSource})
 struct MessageOptions {
   std::string_view subject{};
   Symbol source{};

@@ -1,0 +1,317 @@
+// EventStore internals: retention (marking events dead) and compaction (moving live records
+// out of sparse segments and retiring those segments). See docs/architecture.md, "Compaction".
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <shared_mutex>
+#include <vector>
+
+#include "orchestrix/errors.hpp"
+#include "store_impl.hpp"
+
+namespace orchestrix::detail {
+
+void StoreImpl::set_retention(std::string_view stream, RetentionPolicy policy) {
+  Shard& shard = shard_for(stream);
+  std::unique_lock lock(shard.mu);
+  StreamState* st = find_locked(shard, stream);
+  if (st == nullptr) throw InvalidArgument("set_retention on a stream that does not exist");
+  st->retention = policy;
+  st->has_retention = true;
+}
+
+void StoreImpl::advance_retained_locked(StreamState& st, std::uint64_t new_first) noexcept {
+  new_first = std::min(new_first, st.event_count);
+  if (new_first <= st.first_retained.load(std::memory_order_relaxed)) return;
+  std::uint64_t newly_dead = 0;
+  std::size_t erase = 0;
+  for (; erase < st.locators.size(); ++erase) {
+    Locator& loc = st.locators[erase];
+    RunHeader h;
+    const std::byte* records = decode_run_header(loc.segment->data() + loc.offset, h);
+    if (h.first_version + h.count <= new_first) {  // the whole run is dead
+      const std::uint64_t add = loc.bytes - st.front_dead_bytes;
+      loc.segment->dead_bytes.fetch_add(add, std::memory_order_relaxed);
+      newly_dead += add;
+      st.front_dead_bytes = 0;
+      continue;
+    }
+    if (new_first > h.first_version) {  // a prefix of the run is dead
+      const std::byte* p = records;
+      RecordFields f;
+      for (std::uint64_t v = h.first_version; v < new_first; ++v) p = decode_record(p, f);
+      const auto prefix = static_cast<std::uint32_t>(p - records);
+      const std::uint64_t add = prefix - st.front_dead_bytes;
+      loc.segment->dead_bytes.fetch_add(add, std::memory_order_relaxed);
+      newly_dead += add;
+      st.front_dead_bytes = prefix;
+    }
+    break;
+  }
+  st.locators.erase(st.locators.begin(), st.locators.begin() + static_cast<std::ptrdiff_t>(erase));
+  if (st.locators.empty()) {
+    // Give the array back (swap with an empty one on the same resource: no allocation).
+    std::pmr::vector<Locator>(st.locators.get_allocator()).swap(st.locators);
+  }
+  dead_bytes_.fetch_add(newly_dead, std::memory_order_relaxed);
+  st.first_retained.store(new_first, std::memory_order_release);
+}
+
+namespace {
+
+// Bytes a run takes once copied (only its live suffix), given the stream's retained version.
+// Returns 0 for a dead run. `skip`, `skip_bytes` and `time` describe the dead prefix.
+struct LiveRun {
+  std::size_t bytes = 0;
+  std::uint32_t skip = 0;            // dead records at the front
+  const std::byte* first = nullptr;  // first live record
+  std::int64_t time = 0;             // its time
+  RecordFields fields;               // its fields
+  const std::byte* after_first = nullptr;
+  RunHeader header;  // of the copy
+};
+
+LiveRun live_part(const std::byte* run, std::uint64_t retained) {
+  LiveRun r;
+  RunHeader h;
+  const std::byte* p = decode_run_header(run, h);
+  const std::byte* end = p + h.records_bytes;
+  if (h.first_version + h.count <= retained) return r;
+  r.skip = static_cast<std::uint32_t>(retained > h.first_version ? retained - h.first_version : 0);
+  std::int64_t time = h.base_time;
+  RecordFields f;
+  for (std::uint32_t i = 0; i < r.skip; ++i) {
+    p = decode_record(p, f);
+    time += f.time_delta;
+  }
+  r.first = p;
+  r.after_first = decode_record(p, r.fields);
+  r.time = time + r.fields.time_delta;
+  r.header = h;
+  r.header.first_version = h.first_version + r.skip;
+  r.header.first_position = h.first_position + r.skip;
+  r.header.count = h.count - r.skip;
+  r.header.base_time = r.time;
+  RecordFields first = r.fields;
+  first.time_delta = 0;
+  RecordInput in;
+  in.shape = first.shape;
+  in.time_delta = 0;
+  in.data = first.data;
+  const std::size_t first_bytes = record_size(in) + (first.correlation ? 16 : 0) +
+                                  (first.causation ? 16 : 0);
+  const std::size_t rest = static_cast<std::size_t>(end - r.after_first);
+  r.header.records_bytes = static_cast<std::uint32_t>(first_bytes + rest);
+  r.bytes = run_header_size(r.header) + r.header.records_bytes;
+  return r;
+}
+
+std::byte* write_live(std::byte* out, const LiveRun& r, const std::byte* run_end) {
+  out = encode_run_header(out, r.header);
+  const Uuid id = uuid_from(r.fields.id);
+  Uuid corr;
+  Uuid cause;
+  RecordInput in;
+  in.shape = r.fields.shape;
+  in.time_delta = 0;
+  in.id = &id;
+  if (r.fields.correlation) {
+    corr = uuid_from(r.fields.correlation);
+    in.correlation = &corr;
+  }
+  if (r.fields.causation) {
+    cause = uuid_from(r.fields.causation);
+    in.causation = &cause;
+  }
+  in.data = r.fields.data;
+  out = encode_record(out, in);
+  const auto rest = static_cast<std::size_t>(run_end - r.after_first);
+  std::memcpy(out, r.after_first, rest);
+  return out + rest;
+}
+
+}  // namespace
+
+CompactionResult StoreImpl::compact(CompactionOptions options) {
+  if (!(options.min_dead_ratio > 0.0 && options.min_dead_ratio <= 1.0)) {
+    throw InvalidArgument("CompactionOptions::min_dead_ratio must be in (0, 1]");
+  }
+  std::lock_guard compact_lock(compact_mu_);
+  return compact_locked(options);
+}
+
+CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
+  CompactionResult result;
+
+  // 1. Pick groups of adjacent sealed segments that are sparse enough; estimate their live
+  //    bytes (first_retained only grows, so the copy below never needs more than this).
+  struct Group {
+    Segment* first = nullptr;
+    Segment* last = nullptr;
+    std::size_t live = 0;
+  };
+  std::pmr::vector<Group> groups(&store_memory_);
+  {
+    std::lock_guard log_lock(log_mu_);
+    Group g;
+    for (Segment* s = head_.load(std::memory_order_relaxed); s != nullptr;
+         s = s->next.load(std::memory_order_relaxed)) {
+      const std::uint64_t used = s->used.load(std::memory_order_relaxed);
+      const std::uint64_t dead = s->dead_bytes.load(std::memory_order_relaxed);
+      const bool sparse = used == 0 || static_cast<double>(dead) >=
+                                           options.min_dead_ratio * static_cast<double>(used);
+      // A sparse tail is sealed (appends move on to a fresh segment) so that it can be
+      // rewritten like the others.
+      if (s == tail_ && sparse) tail_open_ = false;
+      if (s == tail_ && tail_open_) break;
+      std::size_t live = 0;
+      if (sparse) {
+        for (std::uint32_t off = 0; off < used;) {
+          RunHeader h;
+          const std::byte* run = s->data() + off;
+          decode_run_header(run, h);
+          live += live_part(run, h.stream->first_retained.load(std::memory_order_acquire)).bytes;
+          off += static_cast<std::uint32_t>(run_header_size(h) + h.records_bytes);
+        }
+      }
+      const std::size_t capacity = options_.segment_bytes - kSegmentHeaderBytes;
+      if (!sparse || (g.first != nullptr && g.live + live > capacity)) {
+        if (g.first != nullptr) groups.push_back(g);
+        g = Group{};
+      }
+      if (sparse) {
+        if (g.first == nullptr) g.first = s;
+        g.last = s;
+        g.live += live;
+      }
+    }
+    if (g.first != nullptr) groups.push_back(g);
+  }
+
+  for (const Group& g : groups) {
+    // 2. Allocate the fresh segment and the reclaim record first: failing here changes nothing.
+    // Sized to the live bytes: a compacted segment has no slack.
+    Segment* fresh = g.live > 0 ? allocate_segment(kSegmentHeaderBytes + g.live) : nullptr;
+    PinGeneration* generation = nullptr;
+    try {
+      generation = reclaim_.allocate_generation();
+    } catch (...) {
+      if (fresh) free_segment(fresh);
+      throw;
+    }
+
+    // 3. Copy live runs, one stream lock at a time, and repoint their locators.
+    std::uint32_t off = 0;
+    std::uint64_t group_used = 0;
+    std::uint64_t group_dead = 0;
+    for (Segment* s = g.first;; s = s->next.load(std::memory_order_acquire)) {
+      const std::uint32_t used = s->used.load(std::memory_order_acquire);
+      group_used += used;
+      for (std::uint32_t at = 0; at < used;) {
+        RunHeader h;
+        const std::byte* run = s->data() + at;
+        decode_run_header(run, h);
+        const std::uint32_t run_bytes =
+            static_cast<std::uint32_t>(run_header_size(h) + h.records_bytes);
+        auto* st = const_cast<StreamState*>(h.stream);
+        std::unique_lock lock(shards_[st->shard].mu);
+        const LiveRun live = live_part(run, st->first_retained.load(std::memory_order_relaxed));
+        if (live.bytes != 0) {
+          auto it = std::lower_bound(
+              st->locators.begin(), st->locators.end(), h.first_version,
+              [](const Locator& l, std::uint64_t v) { return l.first_version < v; });
+          std::byte* out = fresh->data() + off;
+          write_live(out, live, run + run_bytes);
+          if (it != st->locators.end() && it->segment == s && it->offset == at) {
+            *it = Locator{fresh, live.header.first_version, off,
+                          static_cast<std::uint32_t>(live.bytes)};
+            if (it == st->locators.begin()) st->front_dead_bytes = 0;
+          }
+          off += static_cast<std::uint32_t>(live.bytes);
+          result.live_bytes_moved += live.bytes;
+        }
+        at += run_bytes;
+      }
+      group_dead += s->dead_bytes.load(std::memory_order_relaxed);
+      if (s == g.last) break;
+    }
+
+    // 4. Swap the group for the fresh segment in the log and retire the old segments.
+    {
+      std::lock_guard log_lock(log_mu_);
+      // Re-read under the lock: appends may have linked new segments after a sealed tail.
+      Segment* after = g.last->next.load(std::memory_order_relaxed);
+      Segment* prev = nullptr;
+      for (Segment* s = head_.load(std::memory_order_relaxed); s != g.first;
+           s = s->next.load(std::memory_order_relaxed)) {
+        prev = s;
+      }
+      Segment* replacement = after;
+      if (fresh != nullptr && off > 0) {
+        RunHeader h;
+        decode_run_header(fresh->data(), h);
+        fresh->first_position = h.first_position;
+        fresh->next.store(after, std::memory_order_relaxed);
+        fresh->used.store(off, std::memory_order_release);
+        replacement = fresh;
+        ++segment_count_;
+        result.segments_written += 1;
+        result.bytes_written += fresh->block_bytes;
+      } else if (fresh != nullptr) {
+        free_segment(fresh);
+        fresh = nullptr;
+      }
+      if (prev != nullptr) {
+        prev->next.store(replacement, std::memory_order_release);
+      } else {
+        head_.store(replacement, std::memory_order_release);
+      }
+      if (tail_ == g.last) tail_ = replacement != after ? replacement : prev;  // still sealed
+      Segment* retired = nullptr;
+      for (Segment* s = g.first;; s = s->next.load(std::memory_order_relaxed)) {
+        s->retired_next = retired;
+        retired = s;
+        --segment_count_;
+        result.segments_retired += 1;
+        result.bytes_retired += s->block_bytes;
+        if (s == g.last) break;
+      }
+      used_bytes_.fetch_sub(group_used - off, std::memory_order_relaxed);
+      dead_bytes_.fetch_sub(group_dead, std::memory_order_relaxed);
+      reclaim_.retire(retired, generation);
+    }
+  }
+  return result;
+}
+
+std::uint64_t StoreImpl::bytes_held() const noexcept {
+  return segment_memory_.bytes_live() + locator_memory_.bytes_live() +
+         table_memory_.bytes_live() + stream_memory_.bytes_live() + intern_memory_.bytes_live() +
+         snapshot_memory_.bytes_live() + store_memory_.bytes_live() + sizeof(StoreImpl);
+}
+
+void StoreImpl::maybe_auto_compact(bool retention_changed) noexcept {
+  const std::uint64_t dead = dead_bytes_.load(std::memory_order_relaxed);
+  if (dead == 0) return;
+  bool run = false;
+  if (retention_changed && options_.auto_compact_dead_ratio > 0.0) {
+    const auto used = static_cast<double>(used_bytes_.load(std::memory_order_relaxed));
+    run = static_cast<double>(dead) >= options_.auto_compact_dead_ratio * used;
+  }
+  if (!run && options_.soft_limit_bytes != 0) run = bytes_held() >= options_.soft_limit_bytes;
+  if (!run) return;
+  // Automatic compaction is best effort: if it cannot allocate, the caller's operation (which
+  // already succeeded) is not failed; the next trigger tries again.
+  std::unique_lock compact_lock(compact_mu_, std::try_to_lock);
+  if (!compact_lock.owns_lock()) return;  // another thread is compacting right now
+  try {
+    CompactionOptions o;
+    o.min_dead_ratio = options_.auto_compact_dead_ratio > 0.0 ? options_.auto_compact_dead_ratio
+                                                              : CompactionOptions{}.min_dead_ratio;
+    compact_locked(o);
+  } catch (...) {
+  }
+}
+
+}  // namespace orchestrix::detail
