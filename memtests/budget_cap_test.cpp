@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <charconv>
+#include <cstring>
 #include <optional>
 
 #include "orchestrix/alloc/budget_resource.hpp"
@@ -54,6 +56,12 @@ std::optional<alloc::BudgetExceeded> fill_until_refused(EventStore& store, SeedW
   return std::nullopt;
 }
 
+std::string_view seed_stream(std::uint64_t n, std::array<char, 32>& out) {
+  std::memcpy(out.data(), "agg-", 4);
+  const auto end = std::to_chars(out.data() + 4, out.data() + out.size(), n).ptr;
+  return {out.data(), static_cast<std::size_t>(end - out.data())};
+}
+
 }  // namespace
 
 TEST_CASE("an append that would cross the budget throws BudgetExceeded and changes nothing") {
@@ -96,6 +104,62 @@ TEST_CASE("an append that would cross the budget throws BudgetExceeded and chang
   CHECK(after.read.global_events == loaded * kSeedBatchEvents);
   CHECK(after.read.in_order);
   CHECK(after.read.digest == before.read.digest);
+}
+
+TEST_CASE("after compaction frees room under the budget appends succeed again") {
+  CappedStack stack;
+  SeedWorkload workload(seed_options(kMaxEvents));
+  StoreOptions options;
+  options.memory = &stack.counted;
+  options.retention = RetentionPolicy::drop_before_snapshot();
+  EventStore store(options);
+
+  std::uint64_t loaded = 0;
+  WorkloadBatch refused;
+  REQUIRE(fill_until_refused(store, workload, loaded, refused).has_value());
+
+  // The older half of the streams is snapshotted at its head, so its events become dead, and
+  // compaction (default options) runs while the cap is all but reached.
+  constexpr std::string_view kState = "{\"sum\":4950}";
+  std::array<char, 32> name{};
+  const std::uint64_t dropped = loaded / 2;
+  for (std::uint64_t n = 0; n < dropped; ++n) {
+    store.save_snapshot(seed_stream(n, name),
+                        {kSeedBatchEvents, "BenchmarkAggregate", std::as_bytes(std::span(kState))});
+  }
+  const std::uint64_t live_before = stack.counted.bytes_live();
+  const CompactionResult compacted = store.compact();
+  const std::uint64_t live_after = stack.counted.bytes_live();
+
+  // The refused batch now fits, and so do more.
+  const AppendResult retried =
+      store.append(refused.stream, refused.events, ExpectedVersion::no_stream());
+  std::uint64_t appended_after = retried.count;
+  WorkloadBatch more;
+  bool refused_again = false;
+  while (!refused_again && appended_after < dropped * kSeedBatchEvents / 2 && workload.next(more)) {
+    try {
+      appended_after += store.append(more.stream, more.events, ExpectedVersion::no_stream()).count;
+    } catch (const alloc::BudgetExceeded&) {
+      refused_again = true;
+    }
+  }
+  MESSAGE("cap " << kCapBytes << " B: full at " << loaded * kSeedBatchEvents << " events; "
+                 << dropped << " streams snapshotted; compact() retired "
+                 << compacted.segments_retired << " segments (" << compacted.bytes_retired
+                 << " B; moved " << compacted.live_bytes_moved << " B), live " << live_before
+                 << " -> " << live_after << " B; then " << appended_after
+                 << " more events appended");
+  CHECK(compacted.bytes_retired > 0);
+  CHECK(live_after < live_before);
+  CHECK(retried.written);
+  CHECK(retried.count == kSeedBatchEvents);
+  CHECK(store.stream_version(refused.stream) == kSeedBatchEvents - 1);
+  CHECK_FALSE(refused_again);
+  CHECK(appended_after >= dropped * kSeedBatchEvents / 2);
+  const ReadBack back = read_all_streams(store, loaded + 1);
+  CHECK(back.events == (loaded - dropped + 1) * kSeedBatchEvents);
+  CHECK(back.in_order);
 }
 
 }  // namespace orchestrix::memtest
