@@ -112,7 +112,7 @@ TEST_CASE(
   StoreOptions options;
   options.memory = stack.resource();
   options.retention = RetentionPolicy::drop_before_snapshot();
-  options.auto_compact_dead_ratio = 0.05;
+  options.auto_compact_dead_ratio = kChurnAutoCompactDeadRatio;
   ChurnOptions churn;
   if constexpr (kSanitized) {
     churn.streams = 2'000;

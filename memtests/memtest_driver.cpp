@@ -10,9 +10,9 @@
 //                                                one run in this process: the full report, then a
 //                                                last line "instrumented_peak_bytes <n>" (read by
 //                                                heaptrack_check.sh)
-#include <sys/wait.h>
-#include <unistd.h>
-
+//   memtest_driver --compaction [--events N] [--repeat R]
+//                                                what compact() frees and costs (driver_commands)
+//   memtest_driver --churn                       churn steady-state utilization (driver_commands)
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "driver_commands.hpp"
+#include "driver_fork.hpp"
 #include "support/seed_run.hpp"
 
 #if defined(ORCHESTRIX_MEMTEST_DRIVER_MIMALLOC)
@@ -73,33 +75,6 @@ RunFigures measure(std::string_view allocator, std::uint64_t events) {
   return f;
 }
 
-// Runs measure() in a forked child so every run starts from the same fresh process image.
-bool measure_in_child(std::string_view allocator, std::uint64_t events, RunFigures& out) {
-  int fds[2];
-  if (::pipe(fds) != 0) return false;
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) return false;
-  if (pid == 0) {
-    ::close(fds[0]);
-    const RunFigures f = measure(allocator, events);
-    const bool ok = ::write(fds[1], &f, sizeof f) == static_cast<ssize_t>(sizeof f);
-    ::_exit(ok ? 0 : 1);
-  }
-  ::close(fds[1]);
-  std::size_t got = 0;
-  auto* bytes = reinterpret_cast<char*>(&out);
-  while (got < sizeof out) {
-    const ssize_t n = ::read(fds[0], bytes + got, sizeof out - got);
-    if (n <= 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return got == sizeof out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 std::string event_label(std::uint64_t events) {
   if (events % 1'000'000 == 0) return std::to_string(events / 1'000'000) + "M";
   if (events % 1'000 == 0) return std::to_string(events / 1'000) + "k";
@@ -115,7 +90,7 @@ int print_table(const std::vector<std::uint64_t>& event_counts) {
   for (const std::uint64_t events : event_counts) {
     for (const std::string_view allocator : kAllocators) {
       Column c{std::string(allocator) + " " + event_label(events), {}};
-      if (!measure_in_child(allocator, events, c.figures)) {
+      if (!run_in_child([&] { return measure(allocator, events); }, c.figures)) {
         std::fprintf(stderr, "memtest_driver: run %s failed\n", c.title.c_str());
         return 1;
       }
@@ -194,7 +169,9 @@ int run_one(std::string_view allocator, std::uint64_t events) {
 int usage() {
   std::fputs(
       "usage: memtest_driver --table [--events N[,N...]]\n"
-      "       memtest_driver --allocator NAME --events N\n",
+      "       memtest_driver --allocator NAME --events N\n"
+      "       memtest_driver --compaction [--allocator NAME] [--events N] [--repeat R]\n"
+      "       memtest_driver --churn [--allocator NAME]\n",
       stderr);
   return 2;
 }
@@ -208,12 +185,22 @@ int main(int argc, char** argv) {
   orchestrix::alloc::register_mimalloc_resource();
 #endif
   bool table = false;
+  bool compaction = false;
+  bool churn = false;
+  int repeat = 5;
   std::string allocator;
   std::vector<std::uint64_t> events;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--table") {
       table = true;
+    } else if (arg == "--compaction") {
+      compaction = true;
+    } else if (arg == "--churn") {
+      churn = true;
+    } else if (arg == "--repeat" && i + 1 < argc) {
+      repeat = std::atoi(argv[++i]);
+      if (repeat < 1) return usage();
     } else if (arg == "--allocator" && i + 1 < argc) {
       allocator = argv[++i];
     } else if (arg == "--events" && i + 1 < argc) {
@@ -229,6 +216,11 @@ int main(int argc, char** argv) {
   }
   if (table)
     return print_table(events.empty() ? std::vector<std::uint64_t>{100'000, 1'000'000} : events);
+  if (compaction) {
+    return print_compaction_cost(allocator.empty() ? "system" : allocator,
+                                 events.empty() ? 1'000'000 : events.front(), repeat);
+  }
+  if (churn) return print_churn(allocator.empty() ? "system" : allocator);
   if (allocator.empty() || events.size() != 1) return usage();
   return run_one(allocator, events.front());
 }

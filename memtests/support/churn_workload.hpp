@@ -29,6 +29,10 @@ class EventStore;
 
 namespace orchestrix::memtest {
 
+// The store settings the churn figures are quoted with: drop everything before the latest
+// snapshot, and compact automatically once dead record bytes reach 5% of the record bytes.
+inline constexpr double kChurnAutoCompactDeadRatio = 0.05;
+
 struct ChurnOptions {
   std::uint64_t streams = 10'000;
   std::uint32_t batch_events = 10;
