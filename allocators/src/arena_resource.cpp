@@ -77,6 +77,10 @@ void* ArenaResource::do_allocate(std::size_t bytes, std::size_t alignment) {
   return allocate_unlocked(bytes, alignment);
 }
 
+// Fast path: align the cursor, bump it. A request that does not fit opens a new regular block;
+// the old block's tail is abandoned (it shows up as slack) rather than tracked, which keeps the
+// fast path to a compare and an add. Requests over a quarter block go to allocate_oversized()
+// so that abandoning a tail never wastes more than a quarter of a block.
 void* ArenaResource::allocate_unlocked(std::size_t bytes, std::size_t alignment) {
   if (bytes == 0) bytes = 1;  // distinct pointers for distinct calls
   static_assert(sizeof(Block) % kBlockAlignment == 0);
@@ -101,6 +105,9 @@ void* ArenaResource::allocate_unlocked(std::size_t bytes, std::size_t alignment)
   return reinterpret_cast<void*>(start);
 }
 
+// An oversized block: [Block header, padded to the alignment][payload]. The upstream is asked
+// for the alignment itself, so the payload offset is a constant and no over-allocation is
+// needed for alignment.
 void* ArenaResource::allocate_oversized(std::size_t bytes, std::size_t alignment) {
   const std::size_t block_alignment = std::max(alignment, kBlockAlignment);
   const std::size_t header = align_up(sizeof(Block), block_alignment);

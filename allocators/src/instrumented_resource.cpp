@@ -54,6 +54,10 @@ InstrumentedResource::InstrumentedResource(std::pmr::memory_resource* upstream, 
 
 InstrumentedResource::~InstrumentedResource() = default;
 
+// Hot path. The thread's shard is found with one thread-local load; an exclusive shard is
+// updated with plain loads and stores (its only writer is this thread). The shard's net change
+// is published to the shared total only when it reaches +-granularity_, which bounds the error
+// of the peak (see the header) while keeping the shared cache line cold.
 void* InstrumentedResource::do_allocate(std::size_t bytes, std::size_t alignment) {
   const std::size_t slot = detail::current_thread_slot();
   const bool shared = slot == kSharedThreadSlot;
@@ -107,6 +111,8 @@ bool InstrumentedResource::do_is_equal(const std::pmr::memory_resource& other) c
   return this == &other;
 }
 
+// Adds a shard's pending net change to the shared total and raises the peak to the new total.
+// Only increases can raise the peak, so decreases skip the compare-exchange loop.
 void InstrumentedResource::publish(std::int64_t delta) noexcept {
   const std::int64_t total = published_live_.fetch_add(delta, std::memory_order_relaxed) + delta;
   if (delta <= 0) return;

@@ -1,15 +1,13 @@
 #include "orchestrix/alloc/memory_stats.hpp"
 
+#include "orchestrix/alloc/arena_resource.hpp"
+#include "orchestrix/alloc/pool_resource.hpp"
+#include "stats_format.hpp"
+
 namespace orchestrix::alloc {
 
 std::string to_string(const MemoryStats& stats) {
-  std::string out;
-  for_each_field(stats, [&](const char* name, std::uint64_t value) {
-    out += name;
-    out += ": ";
-    out += std::to_string(value);
-    out += '\n';
-  });
+  std::string out = detail::fields_to_text(stats);
   out += "size classes:\n";
   for (std::size_t i = 0; i < SizeClassHistogram::kCount; ++i) {
     const std::uint64_t count = stats.size_classes.allocations[i];
@@ -26,13 +24,7 @@ std::string to_string(const MemoryStats& stats) {
 
 std::string to_json(const MemoryStats& stats) {
   std::string out = "{";
-  for_each_field(stats, [&](const char* name, std::uint64_t value) {
-    out += '"';
-    out += name;
-    out += "\":";
-    out += std::to_string(value);
-    out += ',';
-  });
+  out += detail::fields_to_json_members(stats);
   out += "\"size_classes\":[";
   bool first = true;
   for (std::size_t i = 0; i < SizeClassHistogram::kCount; ++i) {
@@ -49,5 +41,10 @@ std::string to_json(const MemoryStats& stats) {
   out += "]}";
   return out;
 }
+
+std::string to_string(const ArenaStats& stats) { return detail::fields_to_text(stats); }
+std::string to_json(const ArenaStats& stats) { return detail::fields_to_json(stats); }
+std::string to_string(const PoolStats& stats) { return detail::fields_to_text(stats); }
+std::string to_json(const PoolStats& stats) { return detail::fields_to_json(stats); }
 
 }  // namespace orchestrix::alloc

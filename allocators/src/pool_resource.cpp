@@ -44,6 +44,13 @@ void validate(const PoolOptions& o) {
 
 }  // namespace
 
+// Layout: every slab is slab_bytes long and aligned to slab_bytes, so the slab of any slot is
+// found by masking the slot's address (no lookup table, no per-slot header). Each slab belongs
+// to one size class and keeps its own free list; a class keeps its slabs on two intrusive lists
+// (with a free slot / full) so allocation takes the head of "partial" in O(1) and an empty
+// slab can be unlinked and returned in O(1). Slots are carved lazily (`bump`), so a fresh slab
+// touches only the pages it hands out.
+
 // Sits at the start of every slab; slots follow at the first multiple of the slot alignment.
 struct PoolResource::Slab {
   Slab* prev;
@@ -168,6 +175,8 @@ void* PoolResource::allocate_unlocked(std::size_t bytes, std::size_t alignment) 
 }
 
 void PoolResource::deallocate_unlocked(void* p, std::size_t bytes, std::size_t alignment) {
+  // The same (bytes, alignment) as at allocation maps to the same class (the memory_resource
+  // contract), so a large request is recognised without any record of it.
   const std::size_t c = classes_->find(bytes, alignment);
   if (c == PoolSizeClasses::kNone) {
     upstream_->deallocate(p, bytes, alignment);
@@ -177,6 +186,7 @@ void PoolResource::deallocate_unlocked(void* p, std::size_t bytes, std::size_t a
   }
   auto* slab = reinterpret_cast<Slab*>(reinterpret_cast<std::uintptr_t>(p) &
                                        ~static_cast<std::uintptr_t>(options_.slab_bytes - 1));
+  // The free-list link lives in the freed slot itself (every slot is at least 8 bytes).
   std::memcpy(p, &slab->free_list, sizeof(void*));
   slab->free_list = p;
   if (slab->full) {

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "orchestrix/alloc/arena_resource.hpp"
+#include "orchestrix/alloc/pool_resource.hpp"
+
 using orchestrix::alloc::MemoryStats;
 using orchestrix::alloc::SizeClassHistogram;
 
@@ -68,4 +71,25 @@ TEST_CASE("to_json writes every field and the size classes as one JSON object") 
         "\"bytes_requested\":0,\"bytes_deallocated\":0,\"bytes_live\":0,\"peak_bytes_live\":0,"
         "\"size_classes\":[{\"max_bytes\":1,\"allocations\":1},"
         "{\"max_bytes\":null,\"allocations\":2}]}");
+}
+
+TEST_CASE("Arena and pool stats print and serialise every field of their field lists") {
+  orchestrix::alloc::ArenaStats arena;
+  arena.used_bytes = 10;
+  arena.oversized_blocks = 2;
+  CHECK(orchestrix::alloc::to_string(arena) ==
+        "used_bytes: 10\nreserved_bytes: 0\nslack_bytes: 0\nblocks: 0\noversized_blocks: 2\n");
+  CHECK(orchestrix::alloc::to_json(arena) ==
+        "{\"used_bytes\":10,\"reserved_bytes\":0,\"slack_bytes\":0,\"blocks\":0,"
+        "\"oversized_blocks\":2}");
+  orchestrix::alloc::PoolStats pool;
+  pool.free_slots = 7;
+  const std::string json = orchestrix::alloc::to_json(pool);
+  CHECK(json.front() == '{');
+  CHECK(json.back() == '}');
+  CHECK(json.find("\"free_slots\":7") != std::string::npos);
+  int fields = 0;
+  orchestrix::alloc::for_each_field(pool, [&](const char*, std::uint64_t) { ++fields; });
+  CHECK(fields == 8);
+  CHECK(orchestrix::alloc::to_string(pool).find("free_slots: 7\n") != std::string::npos);
 }

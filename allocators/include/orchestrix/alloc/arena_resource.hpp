@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <memory_resource>
 #include <mutex>
+#include <string>
 
 #include "orchestrix/alloc/system_resource.hpp"
 
@@ -47,11 +48,27 @@ struct ArenaOptions {
   X(blocks, "regular blocks held")                                                             \
   X(oversized_blocks, "blocks holding a single oversized request")
 
+// What an arena holds and how much of it is in use; see ORCHESTRIX_ARENA_STATS_FIELDS.
 struct ArenaStats {
 #define ORCHESTRIX_ARENA_STATS_DECLARE_(name, description) std::uint64_t name = 0;
   ORCHESTRIX_ARENA_STATS_FIELDS(ORCHESTRIX_ARENA_STATS_DECLARE_)
 #undef ORCHESTRIX_ARENA_STATS_DECLARE_
 };
+
+// Calls f(name, value) for every field in ORCHESTRIX_ARENA_STATS_FIELDS order (name: a
+// const char* with static storage duration; value: std::uint64_t). Drives the printers below
+// and benchmark counters.
+template <typename F>
+void for_each_field(const ArenaStats& stats, F&& f) {
+#define ORCHESTRIX_ARENA_STATS_VISIT_(name, description) f(#name, stats.name);
+  ORCHESTRIX_ARENA_STATS_FIELDS(ORCHESTRIX_ARENA_STATS_VISIT_)
+#undef ORCHESTRIX_ARENA_STATS_VISIT_
+}
+
+// One "name: value" line per field. Allocates.
+std::string to_string(const ArenaStats& stats);
+// A flat JSON object of every field. Allocates.
+std::string to_json(const ArenaStats& stats);
 
 class ArenaResource : public std::pmr::memory_resource {
  public:
@@ -65,13 +82,17 @@ class ArenaResource : public std::pmr::memory_resource {
   ArenaResource(const ArenaResource&) = delete;
   ArenaResource& operator=(const ArenaResource&) = delete;
 
-  // Gives every block back to the upstream; the arena is then empty and reusable. Every pointer
-  // it handed out dangles.
+  // Gives every block back to the upstream; the arena is then empty and reusable (the next
+  // allocation takes a fresh block). Every pointer it handed out dangles. Resets stats().
   void release();
 
+  // A consistent snapshot of the counters (taken under the mutex when thread_safe). Cost: a
+  // copy of five integers; no walk over the blocks.
   ArenaStats stats() const;
 
+  // The options given at construction (never changes).
   const ArenaOptions& options() const noexcept { return options_; }
+  // The resource the blocks come from.
   std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
 
  private:
@@ -81,6 +102,7 @@ class ArenaResource : public std::pmr::memory_resource {
   void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override;
   bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override;
 
+  // REQUIRES (all three): the mutex is held, or options_.thread_safe is false.
   void* allocate_unlocked(std::size_t bytes, std::size_t alignment);
   void* allocate_oversized(std::size_t bytes, std::size_t alignment);
   void release_unlocked() noexcept;

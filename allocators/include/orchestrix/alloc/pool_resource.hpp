@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <memory_resource>
 #include <mutex>
+#include <string>
 
 #include "orchestrix/alloc/system_resource.hpp"
 
@@ -59,11 +60,28 @@ struct PoolOptions {
   X(large_bytes, "live bytes of requests above max_slot_bytes, served by the upstream") \
   X(large_allocations, "live requests above max_slot_bytes, served by the upstream")
 
+// What a pool holds and how it is used; see ORCHESTRIX_POOL_STATS_FIELDS. Internal waste is
+// used_bytes - requested_bytes; free space in held slabs is reserved_bytes minus slot bytes in
+// use, headers and slab tails.
 struct PoolStats {
 #define ORCHESTRIX_POOL_STATS_DECLARE_(name, description) std::uint64_t name = 0;
   ORCHESTRIX_POOL_STATS_FIELDS(ORCHESTRIX_POOL_STATS_DECLARE_)
 #undef ORCHESTRIX_POOL_STATS_DECLARE_
 };
+
+// Calls f(name, value) for every field in ORCHESTRIX_POOL_STATS_FIELDS order (name: a
+// const char* with static storage duration; value: std::uint64_t).
+template <typename F>
+void for_each_field(const PoolStats& stats, F&& f) {
+#define ORCHESTRIX_POOL_STATS_VISIT_(name, description) f(#name, stats.name);
+  ORCHESTRIX_POOL_STATS_FIELDS(ORCHESTRIX_POOL_STATS_VISIT_)
+#undef ORCHESTRIX_POOL_STATS_VISIT_
+}
+
+// One "name: value" line per field. Allocates.
+std::string to_string(const PoolStats& stats);
+// A flat JSON object of every field. Allocates.
+std::string to_json(const PoolStats& stats);
 
 namespace detail {
 class PoolSizeClasses;
@@ -81,12 +99,18 @@ class PoolResource : public std::pmr::memory_resource {
   PoolResource(const PoolResource&) = delete;
   PoolResource& operator=(const PoolResource&) = delete;
 
-  // Gives every empty slab back to the upstream; returns the bytes given back.
+  // Gives every empty slab (no slot in use) back to the upstream; returns the bytes given back.
+  // Cost: a walk over the slabs that have a free slot. Slabs with a slot in use are kept, so
+  // a single live slot pins its slab (compaction above the pool is the remedy).
   std::size_t release_empty_slabs();
 
+  // A consistent snapshot of the counters (taken under the mutex when thread_safe). Cost: a
+  // copy of eight integers; no walk over the slabs.
   PoolStats stats() const;
 
+  // The options given at construction (never changes).
   const PoolOptions& options() const noexcept { return options_; }
+  // The resource the slabs and large requests come from.
   std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
 
  private:
@@ -101,10 +125,11 @@ class PoolResource : public std::pmr::memory_resource {
   void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override;
   bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override;
 
+  // REQUIRES (all four): the mutex is held, or options_.thread_safe is false.
   void* allocate_unlocked(std::size_t bytes, std::size_t alignment);
   void deallocate_unlocked(void* p, std::size_t bytes, std::size_t alignment);
   std::size_t release_empty_unlocked() noexcept;
-  Slab* new_slab(std::size_t class_index);
+  Slab* new_slab(std::size_t class_index);  // takes a slab from the upstream for a class
 
   std::pmr::memory_resource* upstream_;
   PoolOptions options_;
