@@ -12,6 +12,16 @@
 namespace orchestrix::detail {
 namespace {
 
+// Field equality with a pointer fast path: batches usually reuse the same literals.
+bool same_text(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && (a.data() == b.data() || a == b);
+}
+
+bool same_shape(const EventData& a, const EventData& b) noexcept {
+  return same_text(a.type, b.type) && same_text(a.source, b.source) &&
+         same_text(a.content_type, b.content_type);
+}
+
 void check_option(bool ok, const char* what) {
   if (!ok) throw InvalidArgument(what);
 }
@@ -138,10 +148,7 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
   {
     const EventData* last = nullptr;
     for (const EventData& e : events) {
-      if (last && last->type == e.type && last->source == e.source &&
-          last->content_type == e.content_type) {
-        continue;
-      }
+      if (last && same_shape(*last, e)) continue;
       interns_.intern(Shape{e.type, e.source, e.content_type});
       last = &e;
     }
@@ -263,8 +270,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   const EventData* cached = nullptr;
   auto shape_of = [&](std::size_t i) {
     const EventData& e = events[i];
-    if (!(cached && cached->type == e.type && cached->source == e.source &&
-          cached->content_type == e.content_type)) {
+    if (!(cached && same_shape(*cached, e))) {
       cached_shape = *interns_.find(Shape{e.type, e.source, e.content_type});
       cached = &e;
     }
