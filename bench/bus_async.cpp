@@ -3,9 +3,12 @@
 // Scenarios:
 //   BM_AsyncBusPublish/N            publish N = 10, 100 messages (16 keys) and wait for all of
 //                                    their completions: the original "concurrent publishing"
-//   BM_AsyncBusPublishConcurrent    Threads(1) and Threads(2) publishers, 100 messages each per
-//                                    iteration, waiting for their completions (2 workers; this
-//                                    VM has 2 cores, so publishers and workers share them)
+//   BM_AsyncBusPublishConcurrent    Threads(1) and Threads(2) publishers on ONE bus (2 workers),
+//                                    100 messages each per iteration, waiting for their
+//                                    completions (this VM has 2 cores: publishers and workers
+//                                    share them)
+//   BM_AsyncControlPublishConcurrent the no-sharing control: each publishing thread has its own
+//                                    private bus with 1 worker (same total worker count at 2)
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -69,5 +72,16 @@ void BM_AsyncBusPublishConcurrent(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_AsyncBusPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_AsyncControlPublishConcurrent(benchmark::State& state) {
+  AsyncMessageBus bus({.workers = 1});  // private to this thread
+  auto s = bus.subscribe<AsyncEvent>(
+      [](const Envelope<AsyncEvent>& m) { benchmark::DoNotOptimize(&m); });
+  const auto batch = make_batch(100, state.thread_index() * 8);
+  std::vector<Completion> completions;
+  for (auto _ : state) publish_and_wait(bus, batch, completions);
+  state.SetItemsProcessed(state.iterations() * 100);
+}
+BENCHMARK(BM_AsyncControlPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
 
 }  // namespace
