@@ -157,14 +157,23 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
     Group g;
     for (Segment* s = head_.load(std::memory_order_relaxed); s != nullptr;
          s = s->next.load(std::memory_order_relaxed)) {
-      const std::uint64_t used = s->used.load(std::memory_order_relaxed);
+      // acquire: the runs below `used` were written by appends outside log_mu_.
+      const std::uint64_t used = s->used.load(std::memory_order_acquire);
       const std::uint64_t dead = s->dead_bytes.load(std::memory_order_relaxed);
-      const bool sparse = used == 0 || static_cast<double>(dead) >=
-                                           options.min_dead_ratio * static_cast<double>(used);
-      // A sparse tail is sealed (appends move on to a fresh segment) so that it can be
-      // rewritten like the others.
-      if (s == tail_ && sparse) tail_open_ = false;
-      if (s == tail_ && tail_open_) break;
+      // A segment with reserved but unpublished bytes is being filled: leave it alone.
+      const bool pending = s->reserved != used;
+      const bool sparse = !pending && (used == 0 || static_cast<double>(dead) >=
+                                                         options.min_dead_ratio *
+                                                             static_cast<double>(used));
+      if (s == tail_) {
+        // A sparse tail is sealed (appends move on to a fresh segment) so that it can be
+        // rewritten like the others; an open tail that is not sparse stays as it is.
+        if (sparse) {
+          tail_open_ = false;
+        } else if (tail_open_) {
+          break;
+        }
+      }
       std::size_t live = 0;
       if (sparse) {
         for (std::uint32_t off = 0; off < used;) {
@@ -253,6 +262,7 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
         decode_run_header(fresh->data(), h);
         fresh->first_position = h.first_position;
         fresh->next.store(after, std::memory_order_relaxed);
+        fresh->reserved = off;
         fresh->used.store(off, std::memory_order_release);
         replacement = fresh;
         ++segment_count_;

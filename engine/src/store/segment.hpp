@@ -3,9 +3,10 @@
 //   [Segment header | run | run | ... | unused tail]
 //   run = run header + 1..64 records of ONE stream with consecutive versions and positions
 //
-// Segments form a singly linked list in global position order (the log). Writers fill only the
-// tail segment, under the log lock, and publish `used` with release ordering after the bytes
-// are written; readers load it with acquire. Sealed segments never change. Compaction (later)
+// Segments form a singly linked list in global position order (the log). Appends reserve space
+// at the tail under the log lock (`reserved`), fill it without the lock, and publish `used` in
+// position order with release ordering after the bytes are written; readers load it with
+// acquire and never look past it. Sealed segments never change. Compaction (later)
 // replaces a segment by a fresh copy of its live runs and *retires* the old one, which stays
 // intact (contents and `next`) until no reader pinned before the retirement is left.
 #pragma once
@@ -23,6 +24,7 @@ struct Segment {
   std::uint32_t block_bytes = 0;     // size of the whole allocation (header included)
   std::uint32_t capacity = 0;        // bytes available for runs
   std::atomic<std::uint32_t> used{0};        // bytes of runs written and published
+  std::uint32_t reserved = 0;  // bytes handed to appends (>= used); guarded by the log lock
   std::atomic<std::uint64_t> dead_bytes{0};  // bytes of runs/records below retained ranges
 
   std::byte* data() noexcept { return reinterpret_cast<std::byte*>(this + 1); }

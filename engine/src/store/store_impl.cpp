@@ -6,6 +6,7 @@
 #include <cstring>
 #include <functional>
 #include <new>
+#include <thread>
 
 #include "orchestrix/errors.hpp"
 
@@ -289,13 +290,12 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
     return r;
   };
 
-  std::lock_guard log_lock(log_mu_);
-  const std::uint64_t first_position = published_.load(std::memory_order_relaxed);
-
-  // layout(on_new_segment, on_run): walks the batch run by run.
-  auto layout = [&](auto&& next_segment, auto&& on_run) {
-    Segment* seg = tail_open_ ? tail_ : nullptr;
-    std::uint32_t off = seg ? seg->used.load(std::memory_order_relaxed) : 0;
+  // layout(start, start_off, first_position, next_segment, on_run): walks the batch run by
+  // run from offset start_off of segment `start` (nullptr: begin with a new segment).
+  auto layout = [&](Segment* start, std::uint32_t start_off, std::uint64_t first_position,
+                    auto&& next_segment, auto&& on_run) {
+    Segment* seg = start;
+    std::uint32_t off = start_off;
     std::size_t i = 0;
     while (i < n) {
       RunHeader h;
@@ -327,40 +327,79 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
     }
   };
 
-  // Pass 1: allocate the segments the batch needs (a private chain) and the locator room.
+  // Reserve (under log_mu_): positions, space in the tail and in fresh segments (allocated into
+  // a private chain, then linked with `used` = 0 so readers skip them), locator room. This is
+  // the only part all appends share; anything that can throw happens here, before any change.
+  Segment* start = nullptr;
+  std::uint32_t start_off = 0;
+  std::uint32_t start_end = 0;
+  std::uint64_t first_position = 0;
   Segment* chain = nullptr;
   Segment* chain_tail = nullptr;
-  std::size_t runs = 0;
-  try {
-    layout(
-        [&](std::size_t block_bytes, std::uint64_t first_pos) {
-          Segment* s = allocate_segment(block_bytes);
-          s->first_position = first_pos;
-          if (chain_tail) {
-            chain_tail->next.store(s, std::memory_order_relaxed);
-          } else {
-            chain = s;
-          }
-          chain_tail = s;
-          return s;
-        },
-        [&](Segment*, std::uint32_t, const RunHeader&, std::size_t, std::size_t) { ++runs; });
-    const std::size_t need = st.locators.size() + runs;
-    if (need > st.locators.capacity()) {
-      st.locators.reserve(std::max(need, st.locators.capacity() + st.locators.capacity() / 2));
+  {
+    std::lock_guard log_lock(log_mu_);
+    first_position = reserved_position_;
+    start = tail_open_ ? tail_ : nullptr;
+    start_off = start ? start->reserved : 0;
+    start_end = start_off;
+    std::size_t runs = 0;
+    try {
+      layout(
+          start, start_off, first_position,
+          [&](std::size_t block_bytes, std::uint64_t first_pos) {
+            Segment* s = allocate_segment(block_bytes);
+            s->first_position = first_pos;
+            if (chain_tail) {
+              chain_tail->next.store(s, std::memory_order_relaxed);
+            } else {
+              chain = s;
+            }
+            chain_tail = s;
+            return s;
+          },
+          [&](Segment* seg, std::uint32_t off, const RunHeader& h, std::size_t, std::size_t) {
+            ++runs;
+            const auto end = static_cast<std::uint32_t>(off + run_header_size(h) + h.records_bytes);
+            if (seg == start) {
+              start_end = end;
+            } else {
+              seg->reserved = end;
+            }
+          });
+      const std::size_t need = st.locators.size() + runs;
+      if (need > st.locators.capacity()) {
+        st.locators.reserve(std::max(need, st.locators.capacity() + st.locators.capacity() / 2));
+      }
+    } catch (...) {
+      for (Segment* s = chain; s != nullptr;) {
+        Segment* next = s->next.load(std::memory_order_relaxed);
+        free_segment(s);
+        s = next;
+      }
+      throw;
     }
-  } catch (...) {
-    for (Segment* s = chain; s != nullptr;) {
-      Segment* next = s->next.load(std::memory_order_relaxed);
-      free_segment(s);
-      s = next;
+    if (start != nullptr) start->reserved = start_end;
+    if (chain != nullptr) {
+      if (tail_ != nullptr) {
+        tail_->next.store(chain, std::memory_order_release);
+      } else {
+        head_.store(chain, std::memory_order_release);
+      }
+      for (Segment* s = chain; s != nullptr; s = s->next.load(std::memory_order_relaxed)) {
+        ++segment_count_;
+        tail_ = s;
+      }
+      tail_open_ = true;
     }
-    throw;
+    reserved_position_ = first_position + n;
   }
 
-  // Pass 2: encode into place. Nothing below can throw.
+  // Fill (no log lock; appends to other shards encode in parallel): replay the same layout and
+  // encode into the reserved space. Nothing below can throw.
   Segment* next_new = chain;
+  std::uint64_t written = 0;
   layout(
+      start, start_off, first_position,
       [&](std::size_t, std::uint64_t) {
         Segment* s = next_new;
         next_new = s->next.load(std::memory_order_relaxed);
@@ -376,23 +415,20 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
         }
         const auto run_bytes = static_cast<std::uint32_t>(p - run_start);
         st.locators.push_back(Locator{seg, h.first_version, off, run_bytes});
-        // Publish the segment's new extent; readers acquire `used` before decoding.
-        seg->used.store(off + run_bytes, std::memory_order_release);
-        used_bytes_.fetch_add(run_bytes, std::memory_order_relaxed);
+        written += run_bytes;
       });
-  if (chain != nullptr) {
-    // Link the new segments after their bytes are written (release: readers walk `next`).
-    if (tail_ != nullptr) {
-      tail_->next.store(chain, std::memory_order_release);
-    } else {
-      head_.store(chain, std::memory_order_release);
-    }
-    for (Segment* s = chain; s != nullptr; s = s->next.load(std::memory_order_relaxed)) {
-      ++segment_count_;
-      tail_ = s;
-    }
-    tail_open_ = true;
+
+  // Publish in position order: wait for the batches reserved before this one, then extend the
+  // touched segments' `used` and the head (release: readers acquire them before decoding).
+  while (published_.load(std::memory_order_acquire) != first_position) std::this_thread::yield();
+  if (start != nullptr && start_end != start_off) {
+    start->used.store(start_end, std::memory_order_release);
   }
+  for (Segment* s = chain; s != nullptr; s = s->next.load(std::memory_order_relaxed)) {
+    s->used.store(s->reserved, std::memory_order_release);
+    if (s == chain_tail) break;
+  }
+  used_bytes_.fetch_add(written, std::memory_order_relaxed);
   st.event_count += n;
   published_.store(first_position + n, std::memory_order_seq_cst);
 

@@ -11,8 +11,9 @@
 //    ├─ ReclaimDomain         read pins; retired segments freed after their readers
 //    └─ waiters               wait_for_append()'s condition variable
 //
-// Lock order: shard (exclusive or shared) -> log_mu_ -> intern table / reclaim mutex.
-// Readers never take log_mu_.
+// Lock order: compact_mu_ -> shard (exclusive or shared) -> log_mu_ -> intern / reclaim mutex.
+// Readers never take log_mu_. Appends hold log_mu_ only to reserve positions and space; they
+// encode outside it and publish in position order (store_impl.cpp, write_batch).
 #pragma once
 
 #include <atomic>
@@ -141,6 +142,7 @@ class StoreImpl {
   // fresh segment.
   bool tail_open_ = true;
   std::atomic<std::uint64_t> published_{0};  // next position; all below are committed
+  std::uint64_t reserved_position_ = 0;      // next position to hand out (>= published_)
   std::uint64_t segment_count_ = 0;
   std::atomic<std::uint64_t> stream_count_{0};
   // Sum of Segment::dead_bytes over live segments (retention adds, compaction subtracts).
