@@ -145,12 +145,15 @@ void StoreImpl::validate(std::string_view stream, std::span<const EventData> eve
 AppendResult StoreImpl::append(std::string_view stream, std::span<const EventData> events,
                                ExpectedVersion expected) {
   validate(stream, events);
-  // Intern every shape before taking any lock (a one-entry cache skips repeats).
+  // Intern every shape before taking any lock (a one-entry cache skips repeats). The first
+  // event's shape id seeds write_batch's cache, so a single-shape batch never looks up again.
+  std::uint32_t first_shape = 0;
   {
     const EventData* last = nullptr;
     for (const EventData& e : events) {
       if (last && same_shape(*last, e)) continue;
-      interns_.intern(Shape{e.type, e.source, e.content_type});
+      const std::uint32_t id = interns_.intern(Shape{e.type, e.source, e.content_type});
+      if (last == nullptr) first_shape = id;
       last = &e;
     }
   }
@@ -170,7 +173,7 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
       created = true;
     }
     try {
-      result = write_batch(*st, events, now);
+      result = write_batch(*st, events, now, first_shape);
     } catch (...) {
       if (created) {
         shard.streams.erase(st->name);
@@ -263,12 +266,12 @@ bool StoreImpl::ids_match(const StreamState& st, std::uint64_t from_version,
 // (anything that can throw); pass 2 writes and publishes (cannot throw). Both passes run the
 // same `layout` loop so their decisions agree byte for byte.
 AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> events,
-                                    std::int64_t now) {
+                                    std::int64_t now, std::uint32_t first_shape) {
   const std::size_t n = events.size();
   const std::uint64_t first_version = st.event_count;
   auto time_of = [&](std::size_t i) { return events[i].time ? events[i].time->unix_nanos() : now; };
-  std::uint32_t cached_shape = 0;
-  const EventData* cached = nullptr;
+  std::uint32_t cached_shape = first_shape;
+  const EventData* cached = &events[0];
   auto shape_of = [&](std::size_t i) {
     const EventData& e = events[i];
     if (!(cached && same_shape(*cached, e))) {

@@ -103,8 +103,9 @@ class StoreImpl {
                                              ExpectedVersion expected) const;
   bool ids_match(const StreamState& st, std::uint64_t from_version,
                  std::span<const EventData> events) const;
+  // REQUIRES: events non-empty, every shape interned; first_shape = shape id of events[0].
   AppendResult write_batch(StreamState& st, std::span<const EventData> events,
-                           std::int64_t now);
+                           std::int64_t now, std::uint32_t first_shape);
   Segment* allocate_segment(std::size_t block_bytes);
   void free_segment(Segment* s) noexcept;
   void decode(const std::byte*& p, RecordCursor& c, EventView& view) const;
