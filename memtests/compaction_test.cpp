@@ -7,9 +7,11 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "orchestrix/errors.hpp"
+#include "orchestrix_test/alloc_guard.hpp"
 #include "seed_budget_checks.hpp"
 #include "support/churn_workload.hpp"
 #include "support/seed_run.hpp"
@@ -40,6 +42,8 @@ void check_compaction_frees(std::string_view allocator) {
   // A head snapshot per stream: the state after its 100 events (sum of 0..99 = 4950).
   constexpr std::string_view kState = "{\"sum\":4950}";
   std::array<char, 32> name{};
+  REQUIRE(orchestrix::test::alloc_guard_active());
+  std::optional<orchestrix::test::ScopedGlobalAllocCounter> counter(std::in_place);
   for (std::uint64_t n = 0; n < run.aggregates(); ++n) {
     store.save_snapshot(seed_stream(n, name),
                         {kSeedBatchEvents, "BenchmarkAggregate", std::as_bytes(std::span(kState))});
@@ -50,6 +54,8 @@ void check_compaction_frees(std::string_view allocator) {
   const CompactionResult compacted = store.compact();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::uint64_t global_news = counter->new_calls_all_threads();
+  counter.reset();
   const StoreMemoryStats after = store.memory_stats();
   const std::uint64_t held_after = stack.requested().bytes_live();
   const std::uint64_t upstream_after = stack.held_bytes();
@@ -63,7 +69,10 @@ void check_compaction_frees(std::string_view allocator) {
                     << upstream_after << " B; dead before compaction " << marked.dead_record_bytes
                     << " B; compact(): " << compacted.segments_retired << " segments / "
                     << compacted.bytes_retired << " B retired, " << compacted.live_bytes_moved
-                    << " B moved in " << seconds * 1e3 << " ms");
+                    << " B moved in " << seconds * 1e3
+                    << " ms; global operator new calls during snapshots + compact(): "
+                    << global_news);
+  CHECK(global_news == 0);
   CHECK(marked.live_events == 0);
   CHECK(marked.dead_record_bytes > 0);
   CHECK(compacted.bytes_retired > 0);
@@ -121,6 +130,7 @@ TEST_CASE(
     churn.sample_every_events = 5'000;
   }
   EventStore store(options);
+  churn.count_global_new = &orchestrix::test::global_new_calls_all_threads;
   const ChurnResult r = run_churn(store, stack.requested(), churn);
 
   MESSAGE("churn: " << churn.streams << " streams, " << r.appended_events << " events, "
@@ -129,9 +139,11 @@ TEST_CASE(
                     << r.min_utilization << ", max " << r.max_utilization << "; last sample: held "
                     << r.last_held << " B, dead " << r.last.dead_record_bytes << " B, slack "
                     << r.last.segment_slack_bytes << " B, retired " << r.last.retired_segment_bytes
-                    << " B, live events " << r.last.live_events);
+                    << " B, live events " << r.last.live_events
+                    << "; global operator new calls during the run: " << r.global_new_calls);
   REQUIRE(r.samples > 0);
   CHECK(r.last.total_bytes() == r.last_held);
+  CHECK(r.global_new_calls == 0);
   CHECK(r.mean_utilization >= kMinChurnUtilization);
 }
 

@@ -51,6 +51,8 @@ ChurnResult run_churn(EventStore& store, const alloc::InstrumentedResource& coun
   double utilization_sum = 0;
   std::uint64_t next_sample = options.warmup_events;
   const std::uint64_t total = options.warmup_events + options.measured_events;
+  const std::uint64_t new_calls_before =
+      options.count_global_new != nullptr ? options.count_global_new() : 0;
   const auto start = std::chrono::steady_clock::now();
   WorkloadBatch batch;
   while (result.appended_events < total && workload.next(batch)) {
@@ -84,6 +86,9 @@ ChurnResult run_churn(EventStore& store, const alloc::InstrumentedResource& coun
     }
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (options.count_global_new != nullptr) {
+    result.global_new_calls = options.count_global_new() - new_calls_before;
+  }
   if (result.samples > 0)
     result.mean_utilization = utilization_sum / static_cast<double>(result.samples);
   return result;

@@ -41,6 +41,10 @@ struct ChurnOptions {
   std::uint64_t measured_events = 1'000'000;
   std::uint64_t sample_every_events = 20'000;
   std::uint64_t seed = 42;
+  // Optional: a counter of global operator new calls (e.g. orchestrix::test::global_new_calls
+  // from the alloc guard). When set, ChurnResult::global_new_calls is the number of calls made
+  // by the appends, snapshots, compactions and samples of the run (after its own set-up).
+  std::uint64_t (*count_global_new)() noexcept = nullptr;
 };
 
 struct ChurnResult {
@@ -54,6 +58,7 @@ struct ChurnResult {
   StoreMemoryStats last;
   std::uint64_t last_held = 0;
   double seconds = 0;  // wall time of the whole run (appends, snapshots, compactions, samples)
+  std::uint64_t global_new_calls = 0;  // see ChurnOptions::count_global_new
 };
 
 // Runs the churn workload on `store`, whose resource is (or sits under) `counted`.
