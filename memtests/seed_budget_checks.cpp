@@ -55,6 +55,7 @@ void check_bytes_per_event_bar(std::string_view allocator, std::uint64_t events)
   CHECK(r.store.live_events == events);
   CHECK(instrumented <= kBarBytesPerEvent);
   CHECK(total <= kBarBytesPerEvent);
+  CHECK(held <= kBarBytesPerEvent);  // arena/pool: with what the allocator itself keeps
 }
 
 void check_stats_match_instrumented(std::string_view allocator, std::uint64_t events) {

@@ -31,7 +31,8 @@ void check_seed_budget(std::string_view allocator, std::uint64_t events,
                        std::uint64_t budget_bytes);
 
 // The project's bar: `events` seed events take <= 64 bytes per event in total through the
-// instrumented resource (memory_stats total and instrumented live). Reports the figure.
+// instrumented resource (memory_stats total and instrumented live), and also counting what the
+// allocator itself holds from its upstream (arena, pool). Reports the figures.
 void check_bytes_per_event_bar(std::string_view allocator, std::uint64_t events);
 
 // memory_stats().total_bytes() equals the instrumented live bytes after loading and after
