@@ -16,7 +16,8 @@
 // instrumented resource / the peer's counting allocator) per event held, at the end of the run.
 // Reads consume every field (the peer copies events out, as its load() returns a vector).
 //
-// Run: build/release/bench/bench_store --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+// Run: build/release/bench/bench_store --benchmark_repetitions=5
+// --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -111,8 +112,8 @@ class PeerStore {
   mutable std::mutex mu_;
   std::unordered_map<PeerString, std::vector<PeerEvent, CountingAllocator<PeerEvent>>,
                      PeerStringHash, std::equal_to<>,
-                     CountingAllocator<std::pair<const PeerString,
-                                                 std::vector<PeerEvent, CountingAllocator<PeerEvent>>>>>
+                     CountingAllocator<std::pair<
+                         const PeerString, std::vector<PeerEvent, CountingAllocator<PeerEvent>>>>>
       streams_;
   std::uint64_t next_position_ = 0;
 };
@@ -173,9 +174,9 @@ void report_store(benchmark::State& state, const EventStore& store, std::uint64_
 void report_peer(benchmark::State& state, const PeerStore& peer, std::uint64_t events) {
   state.SetItemsProcessed(static_cast<std::int64_t>(events));
   state.counters["bytes_per_event"] =
-      peer.events() == 0 ? 0.0
-                         : static_cast<double>(g_peer_bytes.load()) /
-                               static_cast<double>(peer.events());
+      peer.events() == 0
+          ? 0.0
+          : static_cast<double>(g_peer_bytes.load()) / static_cast<double>(peer.events());
 }
 
 // ---- single event -------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 // store_memory_report: prints where an EventStore's bytes go on the `seed` workload, then what
 // compaction gives back and costs: (1) snapshot every stream at its head keeping the 20 events
 // before it (80% of the records die; compaction moves the other 20%), (2) switch every stream
-// to drop-before and snapshot again (everything dies; compaction moves nothing). The figures of docs/architecture.md come from
-// this program:
+// to drop-before and snapshot again (everything dies; compaction moves nothing). The figures of
+// docs/architecture.md come from this program:
 //
 //   build/release/bench/store_memory_report [events=1000000] [segment_bytes=262144]
 //
@@ -43,9 +43,10 @@ int main(int argc, char** argv) {
   const std::uint64_t events = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1'000'000;
   const std::size_t segment_bytes = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 256 * 1024;
   orchestrix::alloc::InstrumentedResource memory(orchestrix::alloc::system_resource());
-  orchestrix::EventStore store({.memory = &memory,
-                                .segment_bytes = segment_bytes,
-                                .retention = orchestrix::RetentionPolicy::keep_before_snapshot(20)});
+  orchestrix::EventStore store(
+      {.memory = &memory,
+       .segment_bytes = segment_bytes,
+       .retention = orchestrix::RetentionPolicy::keep_before_snapshot(20)});
   orchestrix::SeedWorkload workload({.events = events});
   orchestrix::WorkloadBatch batch;
   const auto t0 = std::chrono::steady_clock::now();
@@ -76,15 +77,15 @@ int main(int argc, char** argv) {
   double ms = std::chrono::duration<double, std::milli>(c1 - c0).count();
   std::printf("\n(1) snapshot of every stream at its head, keep_before_snapshot(20), compact():\n");
   print(store.memory_stats(), memory.bytes_live());
-  std::printf("  held %llu -> %llu bytes (%.1f%% of before); %llu segments retired, %llu written;"
-              " %.2f MB moved in %.2f ms = %.2f ms per MB moved\n",
-              static_cast<unsigned long long>(before),
-              static_cast<unsigned long long>(memory.bytes_live()),
-              100.0 * static_cast<double>(memory.bytes_live()) / static_cast<double>(before),
-              static_cast<unsigned long long>(r.segments_retired),
-              static_cast<unsigned long long>(r.segments_written),
-              static_cast<double>(r.live_bytes_moved) / 1e6, ms,
-              ms / (static_cast<double>(r.live_bytes_moved) / 1e6));
+  std::printf(
+      "  held %llu -> %llu bytes (%.1f%% of before); %llu segments retired, %llu written;"
+      " %.2f MB moved in %.2f ms = %.2f ms per MB moved\n",
+      static_cast<unsigned long long>(before), static_cast<unsigned long long>(memory.bytes_live()),
+      100.0 * static_cast<double>(memory.bytes_live()) / static_cast<double>(before),
+      static_cast<unsigned long long>(r.segments_retired),
+      static_cast<unsigned long long>(r.segments_written),
+      static_cast<double>(r.live_bytes_moved) / 1e6, ms,
+      ms / (static_cast<double>(r.live_bytes_moved) / 1e6));
 
   workload.reset();
   while (workload.next(batch)) {
@@ -97,11 +98,11 @@ int main(int argc, char** argv) {
   ms = std::chrono::duration<double, std::milli>(c1 - c0).count();
   std::printf("\n(2) then drop_before_snapshot on every stream, snapshot again, compact():\n");
   print(store.memory_stats(), memory.bytes_live());
-  std::printf("  held %llu -> %llu bytes (%.1f%% of the full store); %llu segments retired in"
-              " %.2f ms\n",
-              static_cast<unsigned long long>(before),
-              static_cast<unsigned long long>(memory.bytes_live()),
-              100.0 * static_cast<double>(memory.bytes_live()) / static_cast<double>(before),
-              static_cast<unsigned long long>(r.segments_retired), ms);
+  std::printf(
+      "  held %llu -> %llu bytes (%.1f%% of the full store); %llu segments retired in"
+      " %.2f ms\n",
+      static_cast<unsigned long long>(before), static_cast<unsigned long long>(memory.bytes_live()),
+      100.0 * static_cast<double>(memory.bytes_live()) / static_cast<double>(before),
+      static_cast<unsigned long long>(r.segments_retired), ms);
   return memory.bytes_live() == store.memory_stats().total_bytes() ? 0 : 1;
 }

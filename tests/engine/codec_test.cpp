@@ -13,8 +13,8 @@ using namespace orchestrix;
 using namespace orchestrix::detail;
 
 TEST_CASE("varints round-trip and have the documented sizes") {
-  const std::uint64_t values[] = {0, 1, 127, 128, 16383, 16384, 1ull << 35,
-                                  std::numeric_limits<std::uint64_t>::max()};
+  const std::uint64_t values[] = {
+      0, 1, 127, 128, 16383, 16384, 1ull << 35, std::numeric_limits<std::uint64_t>::max()};
   for (std::uint64_t v : values) {
     std::array<std::byte, 10> buf{};
     std::byte* end = put_varint(buf.data(), v);
@@ -29,7 +29,13 @@ TEST_CASE("varints round-trip and have the documented sizes") {
 }
 
 TEST_CASE("zigzag maps small magnitudes of either sign to small numbers") {
-  const std::int64_t values[] = {0, 1, -1, 63, -64, std::int64_t{1} << 40, -(std::int64_t{1} << 40),
+  const std::int64_t values[] = {0,
+                                 1,
+                                 -1,
+                                 63,
+                                 -64,
+                                 std::int64_t{1} << 40,
+                                 -(std::int64_t{1} << 40),
                                  std::numeric_limits<std::int64_t>::min(),
                                  std::numeric_limits<std::int64_t>::max()};
   for (std::int64_t v : values) {

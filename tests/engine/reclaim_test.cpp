@@ -1,11 +1,11 @@
 // Unit tests of the internal ReclaimDomain: retired segments outlive the pins taken before
 // their retirement, and only those.
+#include "reclaim.hpp"
+
 #include <doctest/doctest.h>
 
 #include <memory_resource>
 #include <vector>
-
-#include "reclaim.hpp"
 
 using namespace orchestrix::detail;
 

@@ -32,7 +32,8 @@ TEST_CASE("a million appends and reads after warm-up make no global allocation")
   std::uint64_t read = 0;
   std::uint64_t bytes = 0;
   std::uint64_t calls = 0;
-  std::pmr::memory_resource* previous = std::pmr::set_default_resource(std::pmr::null_memory_resource());
+  std::pmr::memory_resource* previous =
+      std::pmr::set_default_resource(std::pmr::null_memory_resource());
   {
     orchestrix::test::ScopedGlobalAllocCounter counter;
     while (work.next(b)) {

@@ -105,8 +105,7 @@ TEST_CASE("a retry whose ids differ from the stored events is a concurrency conf
   Batch a(3, "x", true);
   store.append("s", a.span(), ExpectedVersion::no_stream());
   Batch other(3, "x", true);
-  CHECK_THROWS_AS(store.append("s", other.span(), ExpectedVersion::no_stream()),
-                  ConcurrencyError);
+  CHECK_THROWS_AS(store.append("s", other.span(), ExpectedVersion::no_stream()), ConcurrencyError);
   Batch partial = a;
   partial.owned[2].id = Uuid::v4();
   partial.rebuild();

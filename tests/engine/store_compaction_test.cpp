@@ -31,7 +31,8 @@ std::string agg(std::uint64_t i) { return orchestrix::test::numbered("agg-", i);
 
 TEST_CASE("dropping everything before head snapshots and compacting frees over 90% of the bytes") {
   alloc::InstrumentedResource inst(alloc::system_resource());
-  EventStore store({.memory = &inst, .segment_bytes = 64 * 1024,
+  EventStore store({.memory = &inst,
+                    .segment_bytes = 64 * 1024,
                     .retention = RetentionPolicy::drop_before_snapshot()});
   append_seed(store, 100'000);
   const std::uint64_t before = inst.bytes_live();
@@ -77,8 +78,8 @@ TEST_CASE("reading below the retained range reports the first retained version")
 }
 
 TEST_CASE("keep_before_snapshot keeps K events before the latest snapshot") {
-  EventStore store({.segment_bytes = 64 * 1024,
-                    .retention = RetentionPolicy::keep_before_snapshot(10)});
+  EventStore store(
+      {.segment_bytes = 64 * 1024, .retention = RetentionPolicy::keep_before_snapshot(10)});
   Batch a(100);
   store.append("s", a.span());
   const auto full = read_stream(store, "s");
@@ -106,8 +107,8 @@ TEST_CASE("a per-stream retention policy overrides the store's") {
 }
 
 TEST_CASE("versions, positions, expected versions and retries behave the same after compaction") {
-  EventStore store({.segment_bytes = 64 * 1024,
-                    .retention = RetentionPolicy::drop_before_snapshot()});
+  EventStore store(
+      {.segment_bytes = 64 * 1024, .retention = RetentionPolicy::drop_before_snapshot()});
   std::vector<Batch> batches;
   for (int i = 0; i < 20; ++i) {
     batches.emplace_back(50, "x", /*with_ids=*/true);
@@ -140,7 +141,8 @@ TEST_CASE("versions, positions, expected versions and retries behave the same af
 
 TEST_CASE("views taken before compaction stay valid until their range is gone") {
   alloc::InstrumentedResource inst(alloc::system_resource());
-  EventStore store({.memory = &inst, .segment_bytes = 64 * 1024,
+  EventStore store({.memory = &inst,
+                    .segment_bytes = 64 * 1024,
                     .retention = RetentionPolicy::drop_before_snapshot()});
   append_seed(store, 20'000);
   std::vector<EventView> views;
@@ -187,7 +189,8 @@ TEST_CASE("a range whose remaining events are removed while it is read throws Re
 
 TEST_CASE("compaction runs automatically past the dead-ratio threshold") {
   alloc::InstrumentedResource inst(alloc::system_resource());
-  EventStore store({.memory = &inst, .segment_bytes = 64 * 1024,
+  EventStore store({.memory = &inst,
+                    .segment_bytes = 64 * 1024,
                     .retention = RetentionPolicy::drop_before_snapshot(),
                     .auto_compact_dead_ratio = 0.5});
   append_seed(store, 20'000);
@@ -199,7 +202,8 @@ TEST_CASE("compaction runs automatically past the dead-ratio threshold") {
 
 TEST_CASE("compaction runs automatically past the soft memory limit") {
   alloc::InstrumentedResource inst(alloc::system_resource());
-  EventStore store({.memory = &inst, .segment_bytes = 64 * 1024,
+  EventStore store({.memory = &inst,
+                    .segment_bytes = 64 * 1024,
                     .retention = RetentionPolicy::drop_before_snapshot(),
                     .soft_limit_bytes = 400 * 1024});
   // Keep snapshotting everything: the store must stay near the soft limit while 100k events
@@ -220,14 +224,17 @@ TEST_CASE("compaction runs automatically past the soft memory limit") {
 TEST_CASE("at the budget an append fails cleanly and succeeds again after compaction") {
   alloc::InstrumentedResource inst(alloc::system_resource());
   alloc::BudgetResource budget(&inst, 2 * 1024 * 1024);
-  EventStore store({.memory = &budget, .segment_bytes = 64 * 1024,
+  EventStore store({.memory = &budget,
+                    .segment_bytes = 64 * 1024,
                     .retention = RetentionPolicy::drop_before_snapshot()});
   SeedWorkload w({.events = 1'000'000});
   WorkloadBatch b;
   std::uint64_t streams = 0;
   bool hit = false;
   while (w.next(b)) {
-    const auto before = read_everything(store, Position{store.head_position().value - std::min<std::uint64_t>(store.head_position().value, 10)});
+    const auto before =
+        read_everything(store, Position{store.head_position().value -
+                                        std::min<std::uint64_t>(store.head_position().value, 10)});
     const Position head = store.head_position();
     try {
       store.append(b.stream, b.events, ExpectedVersion::no_stream());
@@ -236,7 +243,8 @@ TEST_CASE("at the budget an append fails cleanly and succeeds again after compac
       hit = true;
       CHECK(store.head_position() == head);
       CHECK_FALSE(store.stream_version(b.stream).has_value());
-      CHECK(read_everything(store, Position{head.value - std::min<std::uint64_t>(head.value, 10)}) == before);
+      CHECK(read_everything(
+                store, Position{head.value - std::min<std::uint64_t>(head.value, 10)}) == before);
       break;
     }
   }
@@ -253,7 +261,8 @@ TEST_CASE("a compaction that fails at any allocation leaves the store as it was"
     CAPTURE(n);
     alloc::InstrumentedResource inst(alloc::system_resource());
     alloc::FailingResource failing(&inst);
-    EventStore store({.memory = &failing, .segment_bytes = 64 * 1024,
+    EventStore store({.memory = &failing,
+                      .segment_bytes = 64 * 1024,
                       .retention = RetentionPolicy::drop_before_snapshot()});
     append_seed(store, 10'000);
     for (std::uint64_t i = 0; i < 50; ++i) store.save_snapshot(agg(i), {100, "Agg", {}});

@@ -4,8 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <string>
@@ -56,12 +56,12 @@ TEST_CASE("concurrent appends, reads and snapshots keep every invariant") {
           events[i].data = bytes_of(payloads[i]);
         }
         if (b % 2 == 0) {
-          store.append(orchestrix::test::numbered("shared-", static_cast<std::uint64_t>(b % 3)), events);
+          store.append(orchestrix::test::numbered("shared-", static_cast<std::uint64_t>(b % 3)),
+                       events);
         } else {
           const std::string own = orchestrix::test::numbered("own-", static_cast<std::uint64_t>(t));
           const auto v = store.stream_version(own);
-          store.append(own, events,
-                       v ? ExpectedVersion::exact(*v) : ExpectedVersion::no_stream());
+          store.append(own, events, v ? ExpectedVersion::exact(*v) : ExpectedVersion::no_stream());
           if (b % 10 == 1) {
             store.save_snapshot(own, {*store.stream_version(own) + 1, "S", bytes_of("snap")});
           }
@@ -151,7 +151,8 @@ TEST_CASE("a subscriber following wait_for_append sees every event once, in orde
       for (int i = 0; i < kPerWriter; ++i) {
         EventData e;
         e.type = "Tick";
-        store.append(orchestrix::test::numbered("w", static_cast<std::uint64_t>(w)), std::span<const EventData>(&e, 1));
+        store.append(orchestrix::test::numbered("w", static_cast<std::uint64_t>(w)),
+                     std::span<const EventData>(&e, 1));
       }
     });
   }
@@ -163,7 +164,9 @@ TEST_CASE("a subscriber following wait_for_append sees every event once, in orde
 
 TEST_CASE("compaction while other threads append, snapshot and read loses and duplicates nothing") {
   alloc::InstrumentedResource inst(alloc::system_resource());
-  EventStore store({.memory = &inst, .segment_bytes = 64 * 1024, .shards = 4,
+  EventStore store({.memory = &inst,
+                    .segment_bytes = 64 * 1024,
+                    .shards = 4,
                     .retention = RetentionPolicy::keep_before_snapshot(5)});
   constexpr int kWriters = 2;
   constexpr int kRounds = 150;
@@ -202,7 +205,8 @@ TEST_CASE("compaction while other threads append, snapshot and read loses and du
           std::uint64_t v = range.first_version();
           for (const EventView& e : range) {
             // Payload "<w>:<version>": the event at each version is the one appended there.
-            if (e.version() != v || orchestrix::test::text_of(e.data()) != tag(w, static_cast<int>(v))) {
+            if (e.version() != v ||
+                orchestrix::test::text_of(e.data()) != tag(w, static_cast<int>(v))) {
               bad.fetch_add(1);
             }
             ++v;

@@ -39,7 +39,9 @@ struct LastBatch {
 // random points; the model tracks each stream's first retained version.
 void run_model(std::uint64_t seed, bool retention) {
   std::mt19937_64 rng(seed);
-  auto pick = [&](std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng); };
+  auto pick = [&](std::uint64_t n) {
+    return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng);
+  };
   const std::uint64_t keep = 3;
   EventStore store({.segment_bytes = 64 * 1024,
                     .shards = 4,
@@ -78,9 +80,11 @@ void run_model(std::uint64_t seed, bool retention) {
           e.type = types[pick(4)];
           e.source = sources[pick(3)];
           e.content_type = pick(2) ? "application/json" : "";
-          e.data = std::string(pick(20) == 0 ? pick(3000) : pick(40), static_cast<char>('a' + pick(26)));
+          e.data =
+              std::string(pick(20) == 0 ? pick(3000) : pick(40), static_cast<char>('a' + pick(26)));
           if (ids) e.id = Uuid::v4();
-          e.time = Timestamp{1'700'000'000'000'000'000 + static_cast<std::int64_t>(pick(1'000'000'000))};
+          e.time =
+              Timestamp{1'700'000'000'000'000'000 + static_cast<std::int64_t>(pick(1'000'000'000))};
           if (pick(5) == 0) e.correlation_id = Uuid::v4();
           if (pick(5) == 0) e.causation_id = Uuid::v4();
           batch.events.push_back(e);
@@ -191,7 +195,9 @@ void run_model(std::uint64_t seed, bool retention) {
         if (count == 0) break;
         auto& snap = model.snapshots[stream];
         const std::uint64_t v = snap.first + pick(count - snap.first + 1);
-        const std::string state = orchestrix::test::numbered("state@", static_cast<std::uint64_t>(v)) + std::string(pick(100), 'x');
+        const std::string state =
+            orchestrix::test::numbered("state@", static_cast<std::uint64_t>(v)) +
+            std::string(pick(100), 'x');
         store.save_snapshot(stream, {v, "Agg", orchestrix::test::bytes_of(state)});
         snap = {v, state};
         if (retention && v > keep) {

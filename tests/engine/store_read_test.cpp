@@ -80,7 +80,9 @@ TEST_CASE("reading from a version returns that version onward, across runs and s
     for (std::size_t i = 0; i < got.size(); ++i) {
       const std::uint64_t v = from + i;
       REQUIRE(got[i].version == v);
-      REQUIRE(got[i].data == orchestrix::test::numbered("a", static_cast<std::uint64_t>(v / 1000)) + orchestrix::test::numbered("-", static_cast<std::uint64_t>(v % 1000)));
+      REQUIRE(got[i].data ==
+              orchestrix::test::numbered("a", static_cast<std::uint64_t>(v / 1000)) +
+                  orchestrix::test::numbered("-", static_cast<std::uint64_t>(v % 1000)));
     }
   }
   auto range = store.read("a", 10);
@@ -158,7 +160,8 @@ TEST_CASE("views stay valid while their range lives, across later appends") {
     store.append("other", b.span());
   }
   for (std::size_t i = 0; i < views.size(); ++i) {
-    CHECK(orchestrix::test::text_of(views[i].data()) == orchestrix::test::numbered("keep", static_cast<std::uint64_t>(i)));
+    CHECK(orchestrix::test::text_of(views[i].data()) ==
+          orchestrix::test::numbered("keep", static_cast<std::uint64_t>(i)));
     CHECK(views[i].stream() == "s");
     CHECK(views[i].type() == "Type");
   }

@@ -31,7 +31,8 @@ TEST_CASE("the last K snapshots are kept when configured") {
   Batch a(100);
   store.append("s", a.span());
   for (std::uint64_t v : {10u, 20u, 30u, 40u}) {
-    store.save_snapshot("s", {v, "Agg", bytes_of(orchestrix::test::numbered("at", static_cast<std::uint64_t>(v)))});
+    store.save_snapshot(
+        "s", {v, "Agg", bytes_of(orchestrix::test::numbered("at", static_cast<std::uint64_t>(v)))});
   }
   CHECK(store.load_snapshot("s")->version() == 40);
   CHECK(store.load_snapshot("s", 35)->version() == 30);

@@ -1,9 +1,10 @@
+#include "orchestrix/workload.hpp"
+
 #include <doctest/doctest.h>
 
 #include <set>
 #include <string>
 
-#include "orchestrix/workload.hpp"
 #include "store_test_util.hpp"
 
 using namespace orchestrix;
@@ -21,7 +22,8 @@ TEST_CASE("the seed workload produces the documented shape") {
       CHECK(e.type == "BenchmarkEvent");
       CHECK(e.source == "/benchmark");
       CHECK(e.content_type == "application/json");
-      CHECK(orchestrix::test::text_of(e.data) == orchestrix::test::numbered("{\"value\":", static_cast<std::uint64_t>(i)) + "}");
+      CHECK(orchestrix::test::text_of(e.data) ==
+            orchestrix::test::numbered("{\"value\":", static_cast<std::uint64_t>(i)) + "}");
       REQUIRE(e.id.has_value());
       CHECK(e.id->version() == 4);
       CHECK(e.time.has_value());

@@ -59,8 +59,7 @@ class ConcurrencyError : public Error {
 // and the caller chose the strict mode. first_retained() is the lowest version still readable.
 class ReadBelowRetained : public Error {
  public:
-  ReadBelowRetained(std::string_view stream, std::uint64_t requested,
-                    std::uint64_t first_retained)
+  ReadBelowRetained(std::string_view stream, std::uint64_t requested, std::uint64_t first_retained)
       : Error("read of stream '" + std::string(stream) + "' from version " +
               std::to_string(requested) + " is below its retained range (first retained version " +
               std::to_string(first_retained) + ")"),

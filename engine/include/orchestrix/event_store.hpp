@@ -142,8 +142,7 @@ class EventStore {
   // The stream's latest snapshot; nullopt when it has none.
   std::optional<Snapshot> load_snapshot(std::string_view stream) const;
   // The newest kept snapshot with version <= max_version; nullopt when none qualifies.
-  std::optional<Snapshot> load_snapshot(std::string_view stream,
-                                        std::uint64_t max_version) const;
+  std::optional<Snapshot> load_snapshot(std::string_view stream, std::uint64_t max_version) const;
 
   // Sets the retention policy of one existing stream (overriding StoreOptions::retention). It
   // applies from the stream's next save_snapshot(). Throws InvalidArgument for a missing stream.

@@ -14,8 +14,7 @@ namespace orchestrix::detail {
 
 class CategoryResource final : public std::pmr::memory_resource {
  public:
-  explicit CategoryResource(std::pmr::memory_resource* upstream) noexcept
-      : upstream_(upstream) {}
+  explicit CategoryResource(std::pmr::memory_resource* upstream) noexcept : upstream_(upstream) {}
 
   std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
   std::uint64_t bytes_live() const noexcept { return live_.load(std::memory_order_relaxed); }

@@ -99,8 +99,8 @@ LiveRun live_part(const std::byte* run, std::uint64_t retained) {
   in.shape = first.shape;
   in.time_delta = 0;
   in.data = first.data;
-  const std::size_t first_bytes = record_size(in) + (first.correlation ? 16 : 0) +
-                                  (first.causation ? 16 : 0);
+  const std::size_t first_bytes =
+      record_size(in) + (first.correlation ? 16 : 0) + (first.causation ? 16 : 0);
   const std::size_t rest = static_cast<std::size_t>(end - r.after_first);
   r.header.records_bytes = static_cast<std::uint32_t>(first_bytes + rest);
   r.bytes = run_header_size(r.header) + r.header.records_bytes;
@@ -162,9 +162,9 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
       const std::uint64_t dead = s->dead_bytes.load(std::memory_order_relaxed);
       // A segment with reserved but unpublished bytes is being filled: leave it alone.
       const bool pending = s->reserved != used;
-      const bool sparse = !pending && (used == 0 || static_cast<double>(dead) >=
-                                                         options.min_dead_ratio *
-                                                             static_cast<double>(used));
+      const bool sparse =
+          !pending && (used == 0 || static_cast<double>(dead) >=
+                                        options.min_dead_ratio * static_cast<double>(used));
       if (s == tail_) {
         // A sparse tail is sealed (appends move on to a fresh segment) so that it can be
         // rewritten like the others; an open tail that is not sparse stays as it is.
@@ -296,9 +296,9 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
 }
 
 std::uint64_t StoreImpl::bytes_held() const noexcept {
-  return segment_memory_.bytes_live() + locator_memory_.bytes_live() +
-         table_memory_.bytes_live() + stream_memory_.bytes_live() + intern_memory_.bytes_live() +
-         snapshot_memory_.bytes_live() + store_memory_.bytes_live() + sizeof(StoreImpl);
+  return segment_memory_.bytes_live() + locator_memory_.bytes_live() + table_memory_.bytes_live() +
+         stream_memory_.bytes_live() + intern_memory_.bytes_live() + snapshot_memory_.bytes_live() +
+         store_memory_.bytes_live() + sizeof(StoreImpl);
 }
 
 void StoreImpl::maybe_auto_compact(bool retention_changed) noexcept {

@@ -66,9 +66,7 @@ void EventStore::set_retention(std::string_view stream, RetentionPolicy policy) 
   impl_->set_retention(stream, policy);
 }
 
-CompactionResult EventStore::compact(CompactionOptions options) {
-  return impl_->compact(options);
-}
+CompactionResult EventStore::compact(CompactionOptions options) { return impl_->compact(options); }
 
 StoreMemoryStats EventStore::memory_stats() const { return impl_->memory_stats(); }
 

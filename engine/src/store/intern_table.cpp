@@ -66,8 +66,9 @@ std::uint32_t InternTable::intern(const Shape& s) {
   std::unique_lock lock(mu_);
   if (auto it = shapes_.find(s); it != shapes_.end()) return it->second;
   if (count_ == kMaxShapes) {
-    throw InvalidArgument("too many distinct (type, source, content type) combinations: the "
-                          "store holds at most 65536");
+    throw InvalidArgument(
+        "too many distinct (type, source, content type) combinations: the "
+        "store holds at most 65536");
   }
   const std::uint32_t id = count_;
   Shape* chunk = dir_[id / kChunkShapes].load(std::memory_order_relaxed);

@@ -18,9 +18,9 @@
 // shape_id names the interned (type, source, content type) triple (InternTable).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <array>
 #include <cstring>
 #include <span>
 
@@ -87,14 +87,13 @@ struct RecordInput {
 
 inline std::size_t record_size(const RecordInput& r) noexcept {
   std::uint64_t head = std::uint64_t{r.shape} << 2;
-  return varint_size(head) + varint_size(zigzag(r.time_delta)) + 16 +
-         (r.correlation ? 16 : 0) + (r.causation ? 16 : 0) + varint_size(r.data.size()) +
-         r.data.size();
+  return varint_size(head) + varint_size(zigzag(r.time_delta)) + 16 + (r.correlation ? 16 : 0) +
+         (r.causation ? 16 : 0) + varint_size(r.data.size()) + r.data.size();
 }
 
 inline std::byte* encode_record(std::byte* p, const RecordInput& r) noexcept {
-  const std::uint64_t head = (std::uint64_t{r.shape} << 2) |
-                             (r.correlation ? 2u : 0u) | (r.causation ? 1u : 0u);
+  const std::uint64_t head =
+      (std::uint64_t{r.shape} << 2) | (r.correlation ? 2u : 0u) | (r.causation ? 1u : 0u);
   p = put_varint(p, head);
   p = put_varint(p, zigzag(r.time_delta));
   std::memcpy(p, r.id->bytes().data(), 16);

@@ -19,12 +19,12 @@ namespace orchestrix::detail {
 
 struct Segment {
   std::atomic<Segment*> next{nullptr};
-  Segment* retired_next = nullptr;  // link in a ReclaimDomain retire list
-  std::uint64_t first_position = 0;  // position of the first record in this segment
-  std::uint32_t block_bytes = 0;     // size of the whole allocation (header included)
-  std::uint32_t capacity = 0;        // bytes available for runs
-  std::atomic<std::uint32_t> used{0};        // bytes of runs written and published
-  std::uint32_t reserved = 0;  // bytes handed to appends (>= used); guarded by the log lock
+  Segment* retired_next = nullptr;     // link in a ReclaimDomain retire list
+  std::uint64_t first_position = 0;    // position of the first record in this segment
+  std::uint32_t block_bytes = 0;       // size of the whole allocation (header included)
+  std::uint32_t capacity = 0;          // bytes available for runs
+  std::atomic<std::uint32_t> used{0};  // bytes of runs written and published
+  std::uint32_t reserved = 0;          // bytes handed to appends (>= used); guarded by the log lock
   std::atomic<std::uint64_t> dead_bytes{0};  // bytes of runs/records below retained ranges
 
   std::byte* data() noexcept { return reinterpret_cast<std::byte*>(this + 1); }

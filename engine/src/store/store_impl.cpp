@@ -87,8 +87,8 @@ StreamState* StoreImpl::create_stream_locked(Shard& shard, std::string_view stre
   void* p = stream_memory_.allocate(bytes, alignof(StreamState));
   char* name = static_cast<char*>(p) + sizeof(StreamState);
   std::memcpy(name, stream.data(), stream.size());
-  auto* st = new (p) StreamState(std::string_view(name, stream.size()), &locator_memory_,
-                                 &stream_memory_);
+  auto* st =
+      new (p) StreamState(std::string_view(name, stream.size()), &locator_memory_, &stream_memory_);
   st->shard = static_cast<std::uint32_t>(&shard - shards_);
   try {
     shard.streams.emplace(st->name, st);
@@ -457,9 +457,8 @@ Position StoreImpl::wait_for_append(Position after, std::chrono::nanoseconds tim
   waiters_.fetch_add(1, std::memory_order_seq_cst);
   {
     std::unique_lock lock(wait_mu_);
-    wait_cv_.wait_for(lock, timeout, [&] {
-      return published_.load(std::memory_order_seq_cst) > after.value;
-    });
+    wait_cv_.wait_for(lock, timeout,
+                      [&] { return published_.load(std::memory_order_seq_cst) > after.value; });
   }
   waiters_.fetch_sub(1, std::memory_order_seq_cst);
   return Position{head_position()};

@@ -66,8 +66,7 @@ class StoreImpl {
   }
   Position wait_for_append(Position after, std::chrono::nanoseconds timeout) const;
   void save_snapshot(std::string_view stream, const SnapshotData& snapshot);
-  std::optional<Snapshot> load_snapshot(std::string_view stream,
-                                        std::uint64_t max_version) const;
+  std::optional<Snapshot> load_snapshot(std::string_view stream, std::uint64_t max_version) const;
   StoreMemoryStats memory_stats() const;
   void set_retention(std::string_view stream, RetentionPolicy policy);
   CompactionResult compact(CompactionOptions options);
@@ -86,9 +85,7 @@ class StoreImpl {
 
   const Segment* log_head() const noexcept { return head_.load(std::memory_order_acquire); }
 
-  ReadPin pin() const noexcept {
-    return ReadPin(const_cast<StoreImpl*>(this), reclaim_.pin());
-  }
+  ReadPin pin() const noexcept { return ReadPin(const_cast<StoreImpl*>(this), reclaim_.pin()); }
   void unpin(PinGeneration* g) noexcept { reclaim_.unpin(g); }
 
  private:
@@ -104,8 +101,8 @@ class StoreImpl {
   bool ids_match(const StreamState& st, std::uint64_t from_version,
                  std::span<const EventData> events) const;
   // REQUIRES: events non-empty, every shape interned; first_shape = shape id of events[0].
-  AppendResult write_batch(StreamState& st, std::span<const EventData> events,
-                           std::int64_t now, std::uint32_t first_shape);
+  AppendResult write_batch(StreamState& st, std::span<const EventData> events, std::int64_t now,
+                           std::uint32_t first_shape);
   Segment* allocate_segment(std::size_t block_bytes);
   void free_segment(Segment* s) noexcept;
   void decode(const std::byte*& p, RecordCursor& c, EventView& view) const;

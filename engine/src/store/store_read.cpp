@@ -76,8 +76,7 @@ bool StoreImpl::next_in_log(RecordCursor& c, EventView& view) const {
       c.time = h.base_time;
       c.run_left = h.count;
       const std::uint64_t retained = h.stream->first_retained.load(std::memory_order_acquire);
-      if (c.position + h.count <= c.begin_position ||
-          h.first_version + h.count <= retained) {
+      if (c.position + h.count <= c.begin_position || h.first_version + h.count <= retained) {
         c.next = records + h.records_bytes;  // the whole run is before the start or dead
         c.run_left = 0;
         continue;
@@ -100,8 +99,7 @@ bool StoreImpl::next_in_log(RecordCursor& c, EventView& view) const {
   }
 }
 
-EventRange StoreImpl::read(std::string_view stream, std::uint64_t from,
-                           BelowRetained below) const {
+EventRange StoreImpl::read(std::string_view stream, std::uint64_t from, BelowRetained below) const {
   EventRange r;
   r.pin_ = pin();
   r.store_ = this;

@@ -34,7 +34,7 @@ struct StreamState {
               std::pmr::memory_resource* snapshot_list_memory)
       : name(stream_name), locators(locator_memory), snapshots(snapshot_list_memory) {}
 
-  std::string_view name;  // points just past this object, same allocation
+  std::string_view name;    // points just past this object, same allocation
   std::uint32_t shard = 0;  // index of the shard that owns it
   // Number of events ever appended (head version + 1). Written under the exclusive shard lock.
   std::uint64_t event_count = 0;
