@@ -28,5 +28,14 @@ function(orchestrix_add_test name)
   add_executable(${name} ${ARG_SOURCES})
   orchestrix_target_defaults(${name})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} orchestrix_doctest_main)
-  doctest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" ADD_LABELS 0)
+  doctest_discover_tests(${name} ADD_LABELS 0 TEST_LIST ${name}_TESTS)
+  # Labels are set at ctest time: passing a list through PROPERTIES would keep only the first.
+  if(ARG_LABELS)
+    set(script "${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake")
+    file(WRITE "${script}"
+      "foreach(t IN LISTS ${name}_TESTS)\n"
+      "  set_tests_properties(\"\${t}\" PROPERTIES LABELS \"${ARG_LABELS}\")\n"
+      "endforeach()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${script}")
+  endif()
 endfunction()

@@ -7,6 +7,6 @@ orchestrix_target_defaults(orchestrix_core)
 target_include_directories(orchestrix_core PUBLIC
   $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-set_target_properties(orchestrix_core PROPERTIES POSITION_INDEPENDENT_CODE ON)
+set_target_properties(orchestrix_core PROPERTIES POSITION_INDEPENDENT_CODE ON EXPORT_NAME core)
 install(TARGETS orchestrix_core EXPORT orchestrixTargets)
 target_link_libraries(orchestrix INTERFACE orchestrix_core)
