@@ -4,8 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <array>
-#include <charconv>
-#include <cstring>
 #include <optional>
 
 #include "orchestrix/alloc/budget_resource.hpp"
@@ -54,12 +52,6 @@ std::optional<alloc::BudgetExceeded> fill_until_refused(EventStore& store, SeedW
     ++loaded;
   }
   return std::nullopt;
-}
-
-std::string_view seed_stream(std::uint64_t n, std::array<char, 32>& out) {
-  std::memcpy(out.data(), "agg-", 4);
-  const auto end = std::to_chars(out.data() + 4, out.data() + out.size(), n).ptr;
-  return {out.data(), static_cast<std::size_t>(end - out.data())};
 }
 
 }  // namespace
@@ -124,7 +116,7 @@ TEST_CASE("after compaction frees room under the budget appends succeed again") 
   std::array<char, 32> name{};
   const std::uint64_t dropped = loaded / 2;
   for (std::uint64_t n = 0; n < dropped; ++n) {
-    store.save_snapshot(seed_stream(n, name),
+    store.save_snapshot(seed_stream_name(n, name),
                         {kSeedBatchEvents, "BenchmarkAggregate", std::as_bytes(std::span(kState))});
   }
   const std::uint64_t live_before = stack.counted.bytes_live();

@@ -3,13 +3,7 @@
 // utilization (live bytes / bytes held) >= 0.90.
 #include <doctest/doctest.h>
 
-#include <array>
-#include <charconv>
-#include <chrono>
-#include <cstring>
-#include <optional>
-#include <string>
-
+#include "compaction_checks.hpp"
 #include "orchestrix/errors.hpp"
 #include "orchestrix_test/alloc_guard.hpp"
 #include "seed_budget_checks.hpp"
@@ -19,99 +13,26 @@
 namespace orchestrix::memtest {
 namespace {
 
-constexpr std::uint64_t kCompactEvents = kSanitized ? k100k : k1M;
-constexpr double kMaxRemainingShare = 0.10;
 constexpr double kMinChurnUtilization = 0.90;
-
-std::string_view seed_stream(std::uint64_t n, std::array<char, 32>& out) {
-  std::memcpy(out.data(), "agg-", 4);
-  const auto end = std::to_chars(out.data() + 4, out.data() + out.size(), n).ptr;
-  return {out.data(), static_cast<std::size_t>(end - out.data())};
-}
-
-void check_compaction_frees(std::string_view allocator) {
-  AllocatorStack stack(allocator);
-  StoreOptions options;
-  options.retention = RetentionPolicy::drop_before_snapshot();
-  SeedRun run(stack, kCompactEvents, options);
-  run.load();
-  EventStore& store = run.store();
-  const std::uint64_t held_before = stack.requested().bytes_live();
-  const std::uint64_t upstream_before = stack.held_bytes();
-
-  // A head snapshot per stream: the state after its 100 events (sum of 0..99 = 4950).
-  constexpr std::string_view kState = "{\"sum\":4950}";
-  std::array<char, 32> name{};
-  REQUIRE(orchestrix::test::alloc_guard_active());
-  std::optional<orchestrix::test::ScopedGlobalAllocCounter> counter(std::in_place);
-  for (std::uint64_t n = 0; n < run.aggregates(); ++n) {
-    store.save_snapshot(seed_stream(n, name),
-                        {kSeedBatchEvents, "BenchmarkAggregate", std::as_bytes(std::span(kState))});
-  }
-  const StoreMemoryStats marked = store.memory_stats();
-
-  const auto start = std::chrono::steady_clock::now();
-  const CompactionResult compacted = store.compact();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const std::uint64_t global_news = counter->new_calls_all_threads();
-  counter.reset();
-  const StoreMemoryStats after = store.memory_stats();
-  const std::uint64_t held_after = stack.requested().bytes_live();
-  const std::uint64_t upstream_after = stack.held_bytes();
-  const double share = static_cast<double>(held_after) / static_cast<double>(held_before);
-
-  SeedReport report = run.report();
-  MESSAGE(format_report(report));
-  MESSAGE(allocator << ": " << kCompactEvents << " events, held through the instrumented resource "
-                    << held_before << " B -> " << held_after << " B (" << share * 100
-                    << "% remains; bar 10%); held from upstream " << upstream_before << " -> "
-                    << upstream_after << " B; dead before compaction " << marked.dead_record_bytes
-                    << " B; compact(): " << compacted.segments_retired << " segments / "
-                    << compacted.bytes_retired << " B retired, " << compacted.live_bytes_moved
-                    << " B moved in " << seconds * 1e3
-                    << " ms; global operator new calls during snapshots + compact(): "
-                    << global_news);
-  CHECK(global_news == 0);
-  CHECK(marked.live_events == 0);
-  CHECK(marked.dead_record_bytes > 0);
-  CHECK(compacted.bytes_retired > 0);
-  CHECK(after.dead_record_bytes == 0);
-  CHECK(after.retired_segment_bytes == 0);  // no read range is alive
-  CHECK(after.total_bytes() == held_after);
-  CHECK(share <= kMaxRemainingShare);
-
-  // The streams stay consistent: head versions kept, reads below the retained range say so.
-  const std::string_view first = seed_stream(0, name);
-  CHECK(store.stream_version(first) == kSeedBatchEvents - 1);
-  const EventRange clamped = store.read(first);
-  CHECK(clamped.empty());
-  CHECK(clamped.truncated());
-  CHECK(clamped.first_version() == kSeedBatchEvents);
-  CHECK_THROWS_AS((void)store.read(first, 0, BelowRetained::kThrow), ReadBelowRetained);
-  const ReadBack back = run.read_back();
-  CHECK(back.events == 0);
-  CHECK(back.global_events == 0);
-}
 
 }  // namespace
 
 TEST_CASE(
     "dropping every seed event behind a head snapshot and compacting leaves at most 10 "
     "percent of the bytes held on the system resource") {
-  check_compaction_frees("system");
+  check_compaction_frees("system", &orchestrix::test::global_new_calls_all_threads);
 }
 
 TEST_CASE(
     "dropping every seed event behind a head snapshot and compacting leaves at most 10 "
     "percent of the bytes held on the arena resource") {
-  check_compaction_frees("arena");
+  check_compaction_frees("arena", &orchestrix::test::global_new_calls_all_threads);
 }
 
 TEST_CASE(
     "dropping every seed event behind a head snapshot and compacting leaves at most 10 "
     "percent of the bytes held on the pool resource") {
-  check_compaction_frees("pool");
+  check_compaction_frees("pool", &orchestrix::test::global_new_calls_all_threads);
 }
 
 TEST_CASE(

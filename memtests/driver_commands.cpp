@@ -40,10 +40,8 @@ CompactionFigures measure_compaction(std::string_view allocator, std::uint64_t e
 
   constexpr std::string_view kState = "{\"sum\":4950}";
   std::array<char, 32> name{};
-  std::memcpy(name.data(), "agg-", 4);
   for (std::uint64_t n = 0; n < run.aggregates(); ++n) {
-    const auto end = std::to_chars(name.data() + 4, name.data() + name.size(), n).ptr;
-    store.save_snapshot(std::string_view(name.data(), static_cast<std::size_t>(end - name.data())),
+    store.save_snapshot(seed_stream_name(n, name),
                         {snapshot_version, "BenchmarkAggregate", std::as_bytes(std::span(kState))});
   }
   f.held_marked = stack.requested().bytes_live();

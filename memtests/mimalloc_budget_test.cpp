@@ -4,6 +4,7 @@
 // of seed_budget_test.cpp covers the store code, which is the same on every resource.
 #include <doctest/doctest.h>
 
+#include "compaction_checks.hpp"
 #include "orchestrix/alloc/mimalloc_resource.hpp"
 #include "seed_budget_checks.hpp"
 
@@ -33,6 +34,12 @@ TEST_CASE(
 
 TEST_CASE("memory_stats total equals the instrumented live bytes on the mimalloc resource") {
   check_stats_match_instrumented("mimalloc", k100k);
+}
+
+TEST_CASE(
+    "dropping every seed event behind a head snapshot and compacting leaves at most 10 "
+    "percent of the bytes held on the mimalloc resource") {
+  check_compaction_frees("mimalloc", nullptr);
 }
 
 #if !defined(ORCHESTRIX_MEMTEST_SANITIZED)

@@ -31,6 +31,12 @@ void mix_event(std::uint64_t& h, const EventView& e) noexcept {
 
 }  // namespace
 
+std::string_view seed_stream_name(std::uint64_t n, std::array<char, 32>& out) noexcept {
+  std::memcpy(out.data(), "agg-", 4);
+  const auto end = std::to_chars(out.data() + 4, out.data() + out.size(), n).ptr;
+  return {out.data(), static_cast<std::size_t>(end - out.data())};
+}
+
 SeedWorkloadOptions seed_options(std::uint64_t events, std::uint64_t seed) {
   SeedWorkloadOptions options;
   options.events = events;
@@ -53,11 +59,8 @@ std::uint64_t load_seed(EventStore& store, SeedWorkload& workload) {
 ReadBack read_all_streams(const EventStore& store, std::uint64_t aggregates) {
   ReadBack result;
   std::array<char, 32> name{};
-  std::memcpy(name.data(), "agg-", 4);
   for (std::uint64_t n = 0; n < aggregates; ++n) {
-    const auto end = std::to_chars(name.data() + 4, name.data() + name.size(), n).ptr;
-    const EventRange range =
-        store.read(std::string_view(name.data(), static_cast<std::size_t>(end - name.data())));
+    const EventRange range = store.read(seed_stream_name(n, name));
     std::uint64_t expected = range.first_version();
     for (const EventView& e : range) {
       result.in_order = result.in_order && e.version() == expected;

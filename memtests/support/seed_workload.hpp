@@ -13,7 +13,9 @@
 // Thread safety: one thread per call; the store's own rules apply.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <string_view>
 
 #include "orchestrix/workload.hpp"
 
@@ -28,6 +30,9 @@ inline constexpr std::uint64_t kSeedBatchEvents = 100;
 
 // The generator options every memory test uses for `events` seed events.
 SeedWorkloadOptions seed_options(std::uint64_t events, std::uint64_t seed = kDefaultSeed);
+
+// Writes the seed stream id "agg-<n>" into `out` and returns a view of it. No allocation.
+std::string_view seed_stream_name(std::uint64_t n, std::array<char, 32>& out) noexcept;
 
 // Appends every batch of `workload` to `store` with ExpectedVersion::no_stream() (the streams
 // must not exist yet). Returns the number of events appended. Exceptions from append pass
