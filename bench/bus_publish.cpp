@@ -9,13 +9,18 @@
 //   BM_{Bus,NaiveBus}PublishPayload/B  build + publish a message carrying B = 16, 1024, 65536 bytes
 //   BM_{Bus,NaiveBus}PublishConcurrent Threads(1) and Threads(2) publishing on ONE shared bus
 //   BM_ControlPublishConcurrent        the no-sharing control: each thread its own private bus
+//   BM_AtomicSpBusPublish{Single,Concurrent}  the "obvious" lock-free design: the handler list in
+//                                    a std::atomic<std::shared_ptr> (libstdc++ 12 guards it with
+//                                    an internal lock, and every load bumps the shared count)
 // The naive baseline is what most in-process buses do: a mutex around an unordered_map of
 // std::vector<std::function>, with the same per-handler try/catch isolation.
 // Speed-up = items_per_second(Threads 2) / items_per_second(Threads 1); docs/message-bus.md
 // compares each shared bus's speed-up with the control's, from one run.
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <typeindex>
@@ -67,6 +72,34 @@ class NaiveBus {
   std::unordered_map<std::type_index, std::vector<std::function<void(const void*)>>> handlers_;
 };
 
+// The copy-on-write alternative: handler lists behind std::atomic<std::shared_ptr>.
+class AtomicSpBus {
+ public:
+  using List = std::vector<std::function<void(const void*)>>;
+  template <class T, class F>
+  void subscribe(F f) {
+    std::lock_guard lock(writer_);
+    auto next = std::make_shared<List>(*list_.load());
+    next->emplace_back(
+        [f = std::move(f)](const void* m) { f(*static_cast<const Envelope<T>*>(m)); });
+    list_.store(std::move(next));
+  }
+  template <class T>
+  void publish(const Envelope<T>& m) {
+    const std::shared_ptr<const List> list = list_.load();  // one message type in these benches
+    for (const auto& h : *list) {
+      try {
+        h(&m);
+      } catch (...) {
+      }
+    }
+  }
+
+ private:
+  std::mutex writer_;
+  std::atomic<std::shared_ptr<const List>> list_{std::make_shared<const List>()};
+};
+
 template <class T>
 auto sink_handler() {
   return [](const Envelope<T>& m) { benchmark::DoNotOptimize(&m); };
@@ -106,8 +139,10 @@ void publish_single(benchmark::State& state) {
 }
 void BM_BusPublishSingle(benchmark::State& state) { publish_single<MessageBus>(state); }
 void BM_NaiveBusPublishSingle(benchmark::State& state) { publish_single<NaiveBus>(state); }
+void BM_AtomicSpBusPublishSingle(benchmark::State& state) { publish_single<AtomicSpBus>(state); }
 BENCHMARK(BM_BusPublishSingle);
 BENCHMARK(BM_NaiveBusPublishSingle);
+BENCHMARK(BM_AtomicSpBusPublishSingle);
 
 template <class Bus>
 void create_and_publish(benchmark::State& state) {
@@ -204,6 +239,9 @@ void BM_BusPublishConcurrent(benchmark::State& state) {
 void BM_NaiveBusPublishConcurrent(benchmark::State& state) {
   publish_concurrent_shared<NaiveBus>(state);
 }
+void BM_AtomicSpBusPublishConcurrent(benchmark::State& state) {
+  publish_concurrent_shared<AtomicSpBus>(state);
+}
 void BM_ControlPublishConcurrent(benchmark::State& state) {
   MessageBus bus;  // private to this thread: nothing is shared
   auto s = bus.subscribe<SmallEvent>(sink_handler<SmallEvent>());
@@ -212,5 +250,6 @@ void BM_ControlPublishConcurrent(benchmark::State& state) {
 BENCHMARK(BM_BusPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(BM_ControlPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(BM_NaiveBusPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(BM_AtomicSpBusPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
 
 }  // namespace
