@@ -10,6 +10,7 @@
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
 #include "orchestrix/event_store.hpp"
+#include "support/churn_workload.hpp"
 #include "support/seed_workload.hpp"
 
 namespace orchestrix::memtest {
@@ -152,6 +153,43 @@ TEST_CASE("after compaction frees room under the budget appends succeed again") 
   const ReadBack back = read_all_streams(store, loaded + 1);
   CHECK(back.events == (loaded - dropped + 1) * kSeedBatchEvents);
   CHECK(back.in_order);
+}
+
+namespace {
+
+// The churn workload (2,000 streams, snapshot every 100 events, drop-before-snapshot) on a store
+// capped at 8 MB; without compaction its 600,000 events would need ~21 MB.
+ChurnResult churn_under_cap(std::size_t soft_limit_bytes) {
+  alloc::BudgetResource budget{alloc::system_resource(), 8 * 1000 * 1000};
+  alloc::InstrumentedResource counted{&budget, {.peak_granularity_bytes = 0}};
+  StoreOptions options;
+  options.memory = &counted;
+  options.retention = RetentionPolicy::drop_before_snapshot();
+  options.soft_limit_bytes = soft_limit_bytes;
+  ChurnOptions churn;
+  churn.streams = 2'000;
+  churn.warmup_events = 500'000;
+  churn.measured_events = 100'000;
+  churn.sample_every_events = 10'000;
+  EventStore store(options);
+  return run_churn(store, counted, churn);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a soft limit under the budget lets automatic compaction keep appends from hitting "
+    "the cap") {
+  // Control: without the soft limit (and no other trigger) the same workload runs out.
+  CHECK_THROWS_AS(churn_under_cap(0), alloc::BudgetExceeded);
+
+  const ChurnResult r = churn_under_cap(6 * 1000 * 1000);
+  MESSAGE("cap 8 MB, soft limit 6 MB: " << r.appended_events << " churn events, " << r.snapshots
+                                        << " snapshots, held at the last sample " << r.last_held
+                                        << " B, utilization mean " << r.mean_utilization);
+  CHECK(r.appended_events == 600'000);
+  CHECK(r.last_held < 8 * 1000 * 1000);
+  CHECK(r.last.total_bytes() == r.last_held);
 }
 
 }  // namespace orchestrix::memtest
