@@ -17,10 +17,12 @@
 // to the message's Completion. Handlers therefore run on worker threads and must be thread safe
 // if they share state and there is more than one worker.
 //
-// Backpressure: each worker's queue holds at most queue_capacity messages. When the target queue
-// is full, BackpressurePolicy::block waits for room, and ::reject throws QueueFull at once.
-// A handler running on one of this bus's workers never blocks on a full queue (its own worker
-// could be the one that must make room): it gets QueueFull under either policy.
+// Backpressure: each worker's queue holds at most queue_capacity messages waiting for the worker.
+// (The worker takes everything waiting at once and then delivers that batch, so up to another
+// queue_capacity messages may be in delivery.) When the target queue is full,
+// BackpressurePolicy::block waits for room, and ::reject throws QueueFull at once. A handler
+// running on one of this bus's workers never blocks on a full queue (its own worker could be the
+// one that must make room): it gets QueueFull under either policy.
 //
 // Shutdown: shutdown() (also run by the destructor) stops accepting (later publishes throw
 // BusStopped, and so do publishers blocked on a full queue at that moment), lets the workers
@@ -30,8 +32,10 @@
 //
 // Threading: all members may be called from any thread at once (except as noted for shutdown).
 // publish() takes the target worker's queue mutex; publishers to different workers do not
-// share a lock. Costs per publish: one move of the envelope into a heap node, one shared state
-// for the Completion (both global heap), a mutex and a condition-variable notify.
+// share a lock, and no counter is shared by all publishers. A worker takes its queue's mutex
+// once per batch, and is woken (a futex syscall) only when it was idle. Costs per publish: one move
+// of the envelope into a heap node, one shared state for the Completion (both global heap), a mutex
+// and a condition-variable notify.
 #pragma once
 
 #include <chrono>
@@ -59,7 +63,8 @@ struct AsyncBusOptions {
 // Counters of an async bus; a consistent-enough snapshot for monitoring (each field is read
 // separately).
 struct AsyncBusStats {
-  std::size_t queued = 0;              // accepted, not yet taken by a worker
+  std::size_t queued = 0;              // accepted, not yet taken by a worker (excludes batches
+                                       // being delivered)
   std::size_t blocked_publishers = 0;  // publish() calls waiting for room right now
   std::uint64_t accepted = 0;          // since construction
   std::uint64_t rejected = 0;          // QueueFull thrown
