@@ -5,6 +5,9 @@
 // docs/architecture.md come from this program:
 //
 //   build/release/bench/store_memory_report [events=1000000] [segment_bytes=262144]
+//   build/release/bench/store_memory_report mixed [events=1000000] [segment_bytes=262144]
+//
+// The `mixed` form loads the mixed workload (workload.hpp) and prints its breakdown only.
 //
 // Memory is measured through an orchestrix::alloc::InstrumentedResource over the system
 // (malloc) resource; memory_stats() must agree with it exactly (the program checks and says).
@@ -37,9 +40,37 @@ void print(const orchestrix::StoreMemoryStats& m, std::uint64_t held) {
               static_cast<unsigned long long>(m.segments), m.bytes_per_event());
 }
 
+int mixed_report(std::uint64_t events, std::size_t segment_bytes) {
+  orchestrix::alloc::InstrumentedResource memory(orchestrix::alloc::system_resource());
+  orchestrix::EventStore store({.memory = &memory, .segment_bytes = segment_bytes});
+  orchestrix::MixedWorkload workload({.events = events});
+  orchestrix::WorkloadBatch batch;
+  std::uint64_t payload = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  while (workload.next(batch)) {
+    for (const auto& e : batch.events) payload += e.data.size();
+    store.append(batch.stream, batch.events);
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  std::printf("mixed workload, %llu events, segment_bytes %zu, mean payload %.1f bytes\n",
+              static_cast<unsigned long long>(events), segment_bytes,
+              static_cast<double>(payload) / static_cast<double>(events));
+  std::printf("append (generation included): %.2f M events/s\n",
+              static_cast<double>(events) / std::chrono::duration<double>(t1 - t0).count() / 1e6);
+  const orchestrix::StoreMemoryStats m = store.memory_stats();
+  print(m, memory.bytes_live());
+  std::printf("  overhead beyond the payload bytes: %.2f bytes per event\n",
+              static_cast<double>(m.total_bytes() - payload) / static_cast<double>(events));
+  return memory.bytes_live() == m.total_bytes() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "mixed") {
+    return mixed_report(argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1'000'000,
+                        argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 256 * 1024);
+  }
   const std::uint64_t events = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1'000'000;
   const std::size_t segment_bytes = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 256 * 1024;
   orchestrix::alloc::InstrumentedResource memory(orchestrix::alloc::system_resource());
