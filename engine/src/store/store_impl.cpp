@@ -6,7 +6,6 @@
 #include <cstring>
 #include <functional>
 #include <new>
-#include <thread>
 
 #include "orchestrix/errors.hpp"
 
@@ -423,7 +422,13 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
 
   // Publish in position order: wait for the batches reserved before this one, then extend the
   // touched segments' `used` and the head (release: readers acquire them before decoding).
-  while (published_.load(std::memory_order_acquire) != first_position) std::this_thread::yield();
+  // Spin briefly (the predecessor is usually copying its last bytes), then sleep on the atomic
+  // so that a descheduled predecessor does not make this thread burn its time slice.
+  for (int spin = 0; published_.load(std::memory_order_acquire) != first_position; ++spin) {
+    if (spin < 64) continue;
+    const std::uint64_t seen = published_.load(std::memory_order_acquire);
+    if (seen != first_position) published_.wait(seen, std::memory_order_acquire);
+  }
   if (start != nullptr && start_end != start_off) {
     start->used.store(start_end, std::memory_order_release);
   }
@@ -434,6 +439,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   used_bytes_.fetch_add(written, std::memory_order_relaxed);
   st.event_count += n;
   published_.store(first_position + n, std::memory_order_seq_cst);
+  published_.notify_all();  // cheap when nobody waits (libstdc++ keeps a waiter count)
 
   AppendResult r;
   r.first_version = first_version;
