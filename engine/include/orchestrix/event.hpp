@@ -60,20 +60,26 @@ struct EventData {
 
 // A stored event, decoded. Cheap to copy (no allocation, ~170 bytes); every view member points
 // into store memory (see the lifetime rule above). data() is the payload exactly as appended.
+// A default-constructed view is empty (all fields zero/empty) and refers to nothing.
 class EventView {
  public:
   EventView() = default;
 
+  // The stream id ("subject"); the same characters for every event of the stream.
   std::string_view stream() const noexcept { return stream_; }
   // 0-based version of the event in its stream.
   std::uint64_t version() const noexcept { return version_; }
+  // Global position (commit order over all streams); unchanged by compaction.
   Position position() const noexcept { return position_; }
+  // CloudEvents "id": as appended, or the UUIDv7 the store generated.
   const Uuid& id() const noexcept { return id_; }
   std::string_view type() const noexcept { return type_; }
   std::string_view source() const noexcept { return source_; }
   std::string_view content_type() const noexcept { return content_type_; }
+  // As appended, or the time of the append when the event had none (nanoseconds, exact).
   Timestamp time() const noexcept { return time_; }
   std::span<const std::byte> data() const noexcept { return data_; }
+  // Absent unless the appended event carried them.
   const std::optional<Uuid>& correlation_id() const noexcept { return correlation_id_; }
   const std::optional<Uuid>& causation_id() const noexcept { return causation_id_; }
 

@@ -41,7 +41,10 @@ struct StreamState;
 struct Segment;
 struct PinGeneration;
 
-// Keeps the store's retired memory from being freed while alive. Internal; move-only.
+// Keeps the store's retired memory from being freed while alive: holds one reference on the
+// reclaim generation that was current when the pin was taken (see docs/architecture.md, "View
+// lifetime"). Internal; move-only; releasing it may free retired segments (in the releasing
+// thread). Cost: one mutex lock to take, one to release.
 class ReadPin {
  public:
   ReadPin() noexcept = default;
@@ -58,7 +61,10 @@ class ReadPin {
   PinGeneration* generation_ = nullptr;
 };
 
-// Decoding position inside the record log. Internal: plain data read only by the store.
+// Decoding position inside the record log. Internal: plain data read and written only by the
+// store's decoding functions (it lives in the iterators so that iterating never allocates).
+// Stream reads use stream/segment/next/run_left/version/position/end/time; global reads also use
+// limit (end of the published bytes of `segment`) and begin_position.
 struct RecordCursor {
   const StoreImpl* store = nullptr;
   const StreamState* stream = nullptr;  // stream of the current run
@@ -75,8 +81,15 @@ struct RecordCursor {
 }  // namespace detail
 
 // The events of one stream from some version up to the head at the time of the read.
+//
+// Memory: the range holds a pin and a few pointers (~48 bytes); an iterator holds a cursor and
+// the current EventView (~250 bytes). Neither allocates.
+// Errors: begin() and ++ throw ReadBelowRetained when retention has removed the version they are
+// about to read (see the lifetime rule above); they never skip events silently.
 class EventRange {
  public:
+  // Input iterator: *it is valid until the next ++it (copy the EventView to keep it longer; the
+  // view's contents stay valid while the range lives). Compare with end() (a sentinel).
   class iterator {
    public:
     using value_type = EventView;
@@ -86,9 +99,13 @@ class EventRange {
     using iterator_category = std::input_iterator_tag;
     using iterator_concept = std::input_iterator_tag;
 
+    // A default-constructed iterator equals end().
     iterator() = default;
+    // REQUIRES: *this != end().
     const EventView& operator*() const noexcept { return view_; }
     const EventView* operator->() const noexcept { return &view_; }
+    // Decodes the next event (O(1); O(log n) + a shared shard lock every 64 events).
+    // REQUIRES: *this != end().
     iterator& operator++();
     void operator++(int) { ++*this; }
     friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
@@ -102,11 +119,13 @@ class EventRange {
     bool done_ = true;
   };
 
-  // An empty range (e.g. of a stream that does not exist).
+  // An empty range (e.g. of a stream that does not exist). Ranges are move-only: the pin moves
+  // with them.
   EventRange() = default;
   EventRange(EventRange&&) noexcept = default;
   EventRange& operator=(EventRange&&) noexcept = default;
 
+  // Starts a pass at first_version() (O(log n) in the stream's runs). Every call starts anew.
   iterator begin() const;
   std::default_sentinel_t end() const noexcept { return {}; }
 
@@ -135,9 +154,15 @@ class EventRange {
 
 // Every stream's events in global append order, from a position up to the head at the time of
 // the read. Events below a stream's retained range are skipped (they are no longer part of the
-// store); positions of the remaining events never change.
+// store); positions of the remaining events never change, so consecutive events may show gaps
+// in position() after compaction.
+//
+// Iteration takes no lock at all: it follows the segment list with acquire loads. Memory and
+// copying rules as for EventRange.
 class AllEventsRange {
  public:
+  // Input iterator; same contract as EventRange::iterator (++ never throws ReadBelowRetained:
+  // removed events are skipped, as documented above).
   class iterator {
    public:
     using value_type = EventView;
@@ -163,10 +188,13 @@ class AllEventsRange {
     bool done_ = true;
   };
 
+  // An empty range. Move-only, like EventRange.
   AllEventsRange() = default;
   AllEventsRange(AllEventsRange&&) noexcept = default;
   AllEventsRange& operator=(AllEventsRange&&) noexcept = default;
 
+  // Starts a pass at from(): walks the segment list to the last segment starting at or before
+  // it (O(segments)), then scans runs, skipping whole runs before from().
   iterator begin() const;
   std::default_sentinel_t end() const noexcept { return {}; }
 

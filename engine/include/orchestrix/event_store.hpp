@@ -21,9 +21,11 @@
 // registered).
 //
 // Thread safety: every member function may be called concurrently from any number of threads.
-// Appends to streams in different shards do not wait for each other while validating and
-// checking versions; all appends share one short critical section that copies the encoded batch
-// into the log tail. Readers take a shared lock per 64-event run, never the log lock.
+// Appends to streams in different shards validate, check versions and encode in parallel; they
+// share one short critical section that reserves global positions and log space, and they become
+// visible in position order (a batch waits for the batches reserved before it). Appends to one
+// stream (or one shard) are serialized. Readers take a shared lock per 64-event run, never the
+// log lock.
 #pragma once
 
 #include <chrono>
@@ -46,8 +48,7 @@ namespace orchestrix {
 struct AppendResult {
   // Version of the batch's first event and of its last event (the stream's new head; pass it
   // as ExpectedVersion::exact() to the next append). For an empty batch both are the stream's
-  // current head (nullopt-like values are avoided: an empty batch on a missing stream throws
-  // nothing and reports first_version = 0, last_version = 0, count = 0).
+  // last version (0 when the stream has no events) and count is 0.
   std::uint64_t first_version = 0;
   std::uint64_t last_version = 0;
   // Global position of the batch's first event.

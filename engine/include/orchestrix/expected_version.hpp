@@ -16,10 +16,14 @@ class ExpectedVersion {
  public:
   enum class Kind : std::uint8_t { kAny, kNoStream, kExact };
 
+  // No check: append at the stream's head, whatever it is (creates the stream if needed).
   static constexpr ExpectedVersion any() noexcept { return ExpectedVersion{Kind::kAny, 0}; }
+  // The stream must have no events (creation of a new aggregate).
   static constexpr ExpectedVersion no_stream() noexcept {
     return ExpectedVersion{Kind::kNoStream, 0};
   }
+  // The stream's last event must have version `last_version` (it has last_version + 1 events):
+  // the usual "I loaded up to version v, here are my new events" check.
   static constexpr ExpectedVersion exact(std::uint64_t last_version) noexcept {
     return ExpectedVersion{Kind::kExact, last_version};
   }

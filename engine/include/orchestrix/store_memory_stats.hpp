@@ -33,6 +33,8 @@ namespace orchestrix {
   X(snapshot_bytes, "snapshot blocks (type, version, state), incl. ones held by handles")    \
   X(store_bytes, "the store object itself, shard array, reader-pin bookkeeping")
 
+// A snapshot of the store's memory by category (bytes requested from the resource). Plain
+// value; costs O(streams + segments) to take (it walks the shard tables and the segment list).
 struct StoreMemoryStats {
 #define ORCHESTRIX_X_FIELD(name, description) std::uint64_t name = 0;
   ORCHESTRIX_STORE_MEMORY_FIELDS(ORCHESTRIX_X_FIELD)

@@ -23,12 +23,15 @@
 
 namespace orchestrix {
 
-// One stream append's worth of events.
+// One stream append's worth of events: pass it to EventStore::append(stream, events). The views
+// point into the generator's buffers and stay valid until its next next()/reset().
 struct WorkloadBatch {
   std::string_view stream;
   std::span<const EventData> events;
 };
 
+// kYes: events carry Timestamp::now() (like the original benchmark). kNo: a synthetic clock
+// (start + i * step), for byte-identical runs.
 enum class WallClock : std::uint8_t { kNo, kYes };
 
 // The `seed` workload: N/100 aggregates "agg-<n>", each appended as one batch of
@@ -44,6 +47,8 @@ struct SeedWorkloadOptions {
   std::int64_t step_nanos = 250;
 };
 
+// Memory: one batch of buffers (events_per_stream EventData + 32 bytes of payload each), taken
+// from the default heap at construction. Throws InvalidArgument when events_per_stream == 0.
 class SeedWorkload {
  public:
   explicit SeedWorkload(SeedWorkloadOptions options = {});
@@ -54,6 +59,7 @@ class SeedWorkload {
   // Restarts from the first batch with the same seed (same ids and payloads).
   void reset();
 
+  // Number of batches (= streams) a full pass produces.
   std::uint64_t streams() const noexcept;
   const SeedWorkloadOptions& options() const noexcept { return options_; }
 
@@ -84,6 +90,8 @@ struct MixedWorkloadOptions {
   std::int64_t step_nanos = 250;
 };
 
+// Memory: the stream plan (3 words per stream), a 16 KiB text buffer and 10 EventData, from the
+// default heap at construction.
 class MixedWorkload {
  public:
   // Throws InvalidArgument when streams == 0 or events < streams (every stream gets >= 1 event).
@@ -91,6 +99,7 @@ class MixedWorkload {
 
   // The next batch; false once `events` events have been produced.
   bool next(WorkloadBatch& batch);
+  // Restarts from the first batch: the same sequence again.
   void reset();
 
   // Planned length of stream `index` (Zipf share of `events`, at least 1).
