@@ -34,7 +34,7 @@ namespace orchestrix {
   X(store_bytes, "the store object itself, shard array, reader-pin bookkeeping")
 
 // A snapshot of the store's memory by category (bytes requested from the resource). Plain
-// value; costs O(streams + segments) to take (it walks the shard tables and the segment list).
+// value; costs O(segments) to take (it walks the segment list under the log lock).
 struct StoreMemoryStats {
 #define ORCHESTRIX_X_FIELD(name, description) std::uint64_t name = 0;
   ORCHESTRIX_STORE_MEMORY_FIELDS(ORCHESTRIX_X_FIELD)

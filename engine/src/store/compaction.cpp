@@ -23,7 +23,8 @@ void StoreImpl::set_retention(std::string_view stream, RetentionPolicy policy) {
 
 void StoreImpl::advance_retained_locked(StreamState& st, std::uint64_t new_first) noexcept {
   new_first = std::min(new_first, st.event_count);
-  if (new_first <= st.first_retained.load(std::memory_order_relaxed)) return;
+  const std::uint64_t old_first = st.first_retained.load(std::memory_order_relaxed);
+  if (new_first <= old_first) return;
   std::uint64_t newly_dead = 0;
   std::size_t erase = 0;
   for (; erase < st.locators.size(); ++erase) {
@@ -55,6 +56,7 @@ void StoreImpl::advance_retained_locked(StreamState& st, std::uint64_t new_first
     std::pmr::vector<Locator>(st.locators.get_allocator()).swap(st.locators);
   }
   dead_bytes_.fetch_add(newly_dead, std::memory_order_relaxed);
+  retained_below_.fetch_add(new_first - old_first, std::memory_order_relaxed);
   st.first_retained.store(new_first, std::memory_order_release);
 }
 

@@ -502,13 +502,7 @@ StoreMemoryStats StoreImpl::memory_stats() const {
   m.snapshot_bytes = snapshot_memory_.bytes_live();
   m.store_bytes = store_memory_.bytes_live() + sizeof(StoreImpl);
   m.streams = stream_count_.load(std::memory_order_relaxed);
-  std::uint64_t below = 0;
-  for (std::size_t i = 0; i < shard_count_; ++i) {
-    std::shared_lock lock(shards_[i].mu);
-    for (const auto& [name, st] : shards_[i].streams) {
-      below += st->first_retained.load(std::memory_order_relaxed);
-    }
-  }
+  const std::uint64_t below = retained_below_.load(std::memory_order_relaxed);
   m.live_events = m.appended_events - below;
   return m;
 }

@@ -145,6 +145,8 @@ class StoreImpl {
   std::atomic<std::uint64_t> stream_count_{0};
   // Sum of Segment::dead_bytes over live segments (retention adds, compaction subtracts).
   std::atomic<std::uint64_t> dead_bytes_{0};
+  // Sum of StreamState::first_retained over all streams (events no longer readable).
+  std::atomic<std::uint64_t> retained_below_{0};
   // Sum of Segment::used over live segments; written under log_mu_, read without it.
   std::atomic<std::uint64_t> used_bytes_{0};
   std::mutex compact_mu_;  // one compaction at a time; taken before any shard lock
