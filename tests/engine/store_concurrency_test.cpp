@@ -242,3 +242,57 @@ TEST_CASE("compaction while other threads append, snapshot and read loses and du
   CHECK(store.memory_stats().total_bytes() == inst.bytes_live());
   CHECK(store.memory_stats().live_events == kWriters * 5);
 }
+
+TEST_CASE("batches larger than a segment appended from several threads are read back whole") {
+  EventStore store({.segment_bytes = 64 * 1024, .shards = 8});
+  constexpr int kWriters = 3;
+  constexpr int kBatches = 12;
+  constexpr int kBatchEvents = 50;  // x ~2 KiB: every batch spans two segments
+  std::atomic<int> writers_left{kWriters};
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      const std::string stream = orchestrix::test::numbered("big-", static_cast<std::uint64_t>(w));
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<std::string> payloads;
+        std::vector<EventData> events(kBatchEvents);
+        for (int i = 0; i < kBatchEvents; ++i) {
+          // "<w>:<version>" padded to 2 KiB with a byte derived from the version.
+          std::string p = tag(w, b * kBatchEvents + i);
+          p.resize(2048, static_cast<char>('a' + (b * kBatchEvents + i) % 26));
+          payloads.push_back(std::move(p));
+        }
+        for (int i = 0; i < kBatchEvents; ++i) {
+          events[i].type = "Big";
+          events[i].data = bytes_of(payloads[i]);
+        }
+        store.append(stream, events);
+      }
+      writers_left.fetch_sub(1);
+    });
+  }
+  threads.emplace_back([&] {
+    while (writers_left.load() > 0) {
+      std::uint64_t expect = 0;
+      for (const EventView& e : store.read_all()) {
+        const std::string payload = orchestrix::test::text_of(e.data());
+        const int w = std::stoi(payload.substr(0, payload.find(':')));
+        const int v = std::stoi(payload.substr(payload.find(':') + 1));
+        if (e.position().value != expect++ || static_cast<std::uint64_t>(v) != e.version() ||
+            payload.size() != 2048 || payload.back() != static_cast<char>('a' + v % 26) ||
+            e.stream() != orchestrix::test::numbered("big-", static_cast<std::uint64_t>(w))) {
+          bad.fetch_add(1);
+        }
+      }
+      if (expect % kBatchEvents != 0) bad.fetch_add(1);  // whole batches only
+    }
+  });
+  for (auto& t : threads) t.join();
+  CHECK(bad.load() == 0);
+  CHECK(store.head_position().value == std::uint64_t{kWriters} * kBatches * kBatchEvents);
+  for (int w = 0; w < kWriters; ++w) {
+    CHECK(store.stream_version(orchestrix::test::numbered("big-", static_cast<std::uint64_t>(w))) ==
+          kBatches * kBatchEvents - 1);
+  }
+}
