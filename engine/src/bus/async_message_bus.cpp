@@ -32,6 +32,8 @@ struct alignas(64) WorkerQueue {
   std::size_t count = 0;
   std::size_t blocked = 0;      // publishers waiting for room
   bool worker_waiting = false;  // the worker sleeps on not_empty: publishers must notify
+  // Mirrors `count` (written under `mutex`) for the worker's lock-free peek while it lingers.
+  std::atomic<std::size_t> pending{0};
   bool stopping = false;
   std::uint64_t accepted = 0;
   std::uint64_t rejected = 0;
@@ -78,7 +80,7 @@ class AsyncCore {
       thread_local std::size_t round_robin = 0;
       w = round_robin++ % queues_.size();
     }
-    Completion completion(item->done.get_future());
+    Completion completion(item->done);
     WorkerQueue& q = *queues_[w];
     bool wake = false;
     {
@@ -96,6 +98,7 @@ class AsyncCore {
       }
       q.ring[(q.head + q.count) % capacity_] = std::move(item);
       ++q.count;
+      q.pending.store(q.count, std::memory_order_relaxed);
       ++q.accepted;
       wake = q.worker_waiting;
     }
@@ -124,6 +127,17 @@ class AsyncCore {
   }
 
  private:
+  // Before going to sleep on an empty queue, yield the CPU a few times: a publisher that is
+  // about to add more then does so without a futex wake, and the worker avoids a context switch
+  // per message (measured: on 2 busy cores, the wake-ups dominated the async profile).
+  // Costs an idle worker up to kLingerYields sched_yield calls per burst.
+  static constexpr int kLingerYields = 32;
+  static void linger(WorkerQueue& q) {
+    for (int i = 0; i < kLingerYields && q.pending.load(std::memory_order_relaxed) == 0; ++i) {
+      std::this_thread::yield();
+    }
+  }
+
   // Takes everything queued at once (one lock round trip per batch, not per message), then
   // delivers the batch in FIFO order.
   void run(WorkerQueue& q) {
@@ -131,6 +145,7 @@ class AsyncCore {
     std::vector<std::unique_ptr<AsyncItem>> batch;
     batch.reserve(capacity_);
     for (;;) {
+      linger(q);
       bool wake_publishers = false;
       {
         std::unique_lock lock(q.mutex);
@@ -145,14 +160,15 @@ class AsyncCore {
         }
         q.head = (q.head + q.count) % capacity_;
         q.count = 0;
+        q.pending.store(0, std::memory_order_relaxed);
         wake_publishers = q.blocked > 0;
       }
       if (wake_publishers) q.not_full.notify_all();
       for (auto& item : batch) {
         try {
-          item->done.set_value(bus_->publish(item->message(), item->ops()));
+          item->done->set(bus_->publish(item->message(), item->ops()));
         } catch (...) {
-          item->done.set_exception(std::current_exception());
+          item->done->fail(std::current_exception());
         }
         item.reset();
         q.delivered.fetch_add(1, std::memory_order_relaxed);

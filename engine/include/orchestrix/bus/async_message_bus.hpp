@@ -34,16 +34,19 @@
 // publish() takes the target worker's queue mutex; publishers to different workers do not
 // share a lock, and no counter is shared by all publishers. A worker takes its queue's mutex
 // once per batch, and is woken (a futex syscall) only when it was idle. Costs per publish: one move
-// of the envelope into a heap node, one shared state for the Completion (both global heap), a mutex
-// and a condition-variable notify.
+// of the envelope into a heap node, one shared state for the Completion (both global heap), and
+// one lock of the target queue's mutex.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <future>
+#include <exception>
 #include <memory>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -71,30 +74,86 @@ struct AsyncBusStats {
   std::uint64_t delivered = 0;         // completions made ready
 };
 
-// The outcome of one async publish. Move-only; get() may be called once.
+namespace detail {
+// The shared state between a queued message and its Completion: the outcome, published once by
+// the worker. `state` is kPending, kWaited (pending, and a thread is or may be blocked in
+// wait()) or kReady. The worker wakes waiters (a futex syscall) only if the state was kWaited:
+// libstdc++ 12's atomic notify_all always makes the syscall, which profiling showed dominating.
+struct CompletionState {
+  static constexpr std::uint32_t kPending = 0, kWaited = 1, kReady = 2;
+  std::atomic<std::uint32_t> state{kPending};
+  PublishResult result;
+  std::exception_ptr error;
+
+  void set(PublishResult r) noexcept {
+    result = r;
+    publish();
+  }
+  void fail(std::exception_ptr e) noexcept {
+    error = std::move(e);
+    publish();
+  }
+  void publish() noexcept {
+    if (state.exchange(kReady, std::memory_order_acq_rel) == kWaited) state.notify_all();
+  }
+  bool ready() const noexcept { return state.load(std::memory_order_acquire) == kReady; }
+  void wait() noexcept {
+    std::uint32_t s = state.load(std::memory_order_acquire);
+    while (s != kReady) {
+      if (s == kPending && !state.compare_exchange_weak(s, kWaited, std::memory_order_acquire)) {
+        continue;  // s reloaded
+      }
+      state.wait(kWaited, std::memory_order_acquire);
+      s = state.load(std::memory_order_acquire);
+    }
+  }
+};
+}  // namespace detail
+
+// The outcome of one async publish. Move-only; get() may be called once. Cheaper than a
+// std::future (which costs libstdc++ a call_once, i.e. a futex syscall, per result).
 class Completion {
  public:
   Completion() = default;
-  explicit Completion(std::future<PublishResult> f) noexcept : future_(std::move(f)) {}
+  explicit Completion(std::shared_ptr<detail::CompletionState> state) noexcept
+      : state_(std::move(state)) {}
+  Completion(Completion&&) noexcept = default;
+  Completion& operator=(Completion&&) noexcept = default;
+  Completion(const Completion&) = delete;
+  Completion& operator=(const Completion&) = delete;
 
   // False for a default-constructed or already-consumed Completion.
-  bool valid() const noexcept { return future_.valid(); }
+  bool valid() const noexcept { return state_ != nullptr; }
   // True once a worker has delivered the message. REQUIRES: valid().
-  bool ready() const {
-    return future_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
-  }
+  bool ready() const noexcept { return state_->ready(); }
   // Blocks until delivered. REQUIRES: valid().
-  void wait() const { future_.wait(); }
+  void wait() const noexcept { state_->wait(); }
+  // Waits at most `timeout` (polling with a backoff from 10 us to 1 ms, so it may overshoot by
+  // that much); true when delivered. REQUIRES: valid().
   template <class Rep, class Period>
   bool wait_for(std::chrono::duration<Rep, Period> timeout) const {
-    return future_.wait_for(timeout) == std::future_status::ready;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::chrono::microseconds pause{10};
+    while (!ready()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return false;
+      std::this_thread::sleep_for(
+          std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
+      pause = std::min(pause * 2, std::chrono::microseconds{1000});
+    }
+    return true;
   }
   // Waits, then returns what the delivery did, or rethrows HandlerError (every handler failed)
-  // or NestingTooDeep. Consumes the Completion (valid() becomes false).
-  PublishResult get() { return future_.get(); }
+  // or NestingTooDeep. Consumes the Completion (valid() becomes false). REQUIRES: valid().
+  PublishResult get() {
+    wait();
+    const std::shared_ptr<detail::CompletionState> state = std::move(state_);
+    if (state->error) std::rethrow_exception(state->error);
+    return state->result;
+  }
 
  private:
-  std::future<PublishResult> future_;
+  std::shared_ptr<detail::CompletionState> state_;
 };
 
 namespace detail {
@@ -106,7 +165,7 @@ class AsyncItem {
   virtual ~AsyncItem() = default;
   virtual const void* message() const noexcept = 0;
   virtual const MessageOps& ops() const noexcept = 0;
-  std::promise<PublishResult> done;
+  std::shared_ptr<CompletionState> done = std::make_shared<CompletionState>();
 };
 
 template <MessageBody T>
