@@ -335,6 +335,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   Segment* start = nullptr;
   std::uint32_t start_off = 0;
   std::uint32_t start_end = 0;
+  std::uint32_t chain_end = 0;
   std::uint64_t first_position = 0;
   Segment* chain = nullptr;
   Segment* chain_tail = nullptr;
@@ -366,6 +367,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
               start_end = end;
             } else {
               seg->reserved = end;
+              chain_end = end;  // ends up as this batch's end in its last segment
             }
           });
       const std::size_t need = st.locators.size() + runs;
@@ -432,8 +434,10 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   if (start != nullptr && start_end != start_off) {
     start->used.store(start_end, std::memory_order_release);
   }
+  // The last new segment became the tail: later appends may already reserve in it (its
+  // `reserved` is theirs to change), so its extent comes from chain_end. The others are ours.
   for (Segment* s = chain; s != nullptr; s = s->next.load(std::memory_order_relaxed)) {
-    s->used.store(s->reserved, std::memory_order_release);
+    s->used.store(s == chain_tail ? chain_end : s->reserved, std::memory_order_release);
     if (s == chain_tail) break;
   }
   used_bytes_.fetch_add(written, std::memory_order_relaxed);
