@@ -397,6 +397,9 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
     }
     reserved_position_ = first_position + n;
   }
+  // If no run went into the old tail, forget it: it is not ours (no reserved bytes protect it
+  // from compaction) and the replay below starts with a new segment either way.
+  if (start != nullptr && start_end == start_off) start = nullptr;
 
   // Fill (no log lock; appends to other shards encode in parallel): replay the same layout and
   // encode into the reserved space. Nothing below can throw.
