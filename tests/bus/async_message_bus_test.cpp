@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -99,6 +100,21 @@ TEST_CASE("the completion reports the delivery and rethrows when every handler f
   CHECK(r.handled == 1);
   CHECK_FALSE(c1.valid());
   CHECK_THROWS_AS(c2.get(), HandlerError);
+}
+
+TEST_CASE("a completion is not ready while its message is held and ready once delivered") {
+  AsyncMessageBus bus({.workers = 1});
+  Gate gate;
+  auto s = bus.subscribe<Ping>([&](const Ping&) { gate.pass(); });
+  Completion c = bus.publish(make_message(Ping{}));
+  while (gate.waiting.load() == 0) std::this_thread::yield();
+  CHECK_FALSE(c.ready());
+  CHECK_FALSE(c.wait_for(std::chrono::milliseconds(0)));
+  gate.open.store(true);
+  c.wait();
+  CHECK(c.ready());
+  CHECK(c.wait_for(std::chrono::milliseconds(0)));
+  CHECK(c.get().handled == 1);
 }
 
 TEST_CASE("with the reject policy a full queue throws QueueFull and accepts nothing") {
