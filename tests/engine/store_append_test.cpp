@@ -211,3 +211,11 @@ TEST_CASE("an event bigger than a segment gets a segment of its own") {
   CHECK(events[1].data == big.owned[1].data);
   CHECK(events[2].data == "e2");
 }
+
+TEST_CASE("exact with the largest version does not wrap around to an empty stream") {
+  EventStore store;
+  Batch a(1);
+  CHECK_THROWS_AS(store.append("s", a.span(), ExpectedVersion::exact(UINT64_MAX)),
+                  ConcurrencyError);
+  CHECK_FALSE(store.stream_version("s").has_value());
+}

@@ -42,6 +42,7 @@ class Snapshot {
   Snapshot& operator=(Snapshot&& other) noexcept;
   ~Snapshot();
 
+  // The accessors REQUIRE a handle that was not moved from.
   // N: the snapshot is the state after events 0..N-1.
   std::uint64_t version() const noexcept;
   std::string_view type() const noexcept;

@@ -231,8 +231,11 @@ std::optional<AppendResult> StoreImpl::check_expected(const StreamState* st,
       if (!done) throw ConcurrencyError(stream, std::nullopt, actual);
       break;
     case ExpectedVersion::Kind::kExact:
-      if (count == expected.version() + 1) break;
-      if (count > expected.version() + 1) done = already_stored(expected.version() + 1);
+      // Written as count - 1 vs v (not count vs v + 1) so that exact(UINT64_MAX) cannot wrap.
+      if (count != 0 && count - 1 == expected.version()) break;
+      if (count != 0 && count - 1 > expected.version()) {
+        done = already_stored(expected.version() + 1);
+      }
       if (!done) throw ConcurrencyError(stream, expected.version(), actual);
       break;
   }
