@@ -86,11 +86,13 @@ void BusCore::collect_reclaimable(std::vector<const RoutingTable*>& out) {
 
 Subscription BusCore::subscribe(std::uint32_t type, std::unique_ptr<HandlerBase> handler) {
   std::vector<const RoutingTable*> reclaim;
-  reclaim.reserve(8);
   HandlerNode* raw = nullptr;
   SubscriptionId id = 0;
   {
     std::lock_guard lock(writer_mutex_);
+    // Everything that can throw happens before install(): once the new table is in, the
+    // Subscription must reach the caller (else the handler could never be unsubscribed).
+    reclaim.reserve(retired_.size() + 1);
     id = next_id_;
     auto node = std::make_shared<HandlerNode>(std::move(handler), id);
     raw = node.get();
@@ -116,7 +118,7 @@ void BusCore::unsubscribe(HandlerNode* node) noexcept {
     if (!node->alive.load(std::memory_order_relaxed)) return;
     node->alive.store(false, kStoreOrder);  // ordered before the scan by writer_fence()
     try {
-      reclaim.reserve(8);
+      reclaim.reserve(retired_.size() + 1);
       const RoutingTable* current = table_.load(std::memory_order_relaxed);
       auto next = std::make_unique<RoutingTable>(*current);
       for (auto& list : next->lists) {
@@ -168,7 +170,11 @@ PublishResult BusCore::dispatch_impl(const void* message, const MessageOps& ops,
       ++result.handled;
     } catch (...) {
       ++result.failed;
-      failures.push_back(Failure{node->id, std::current_exception()});
+      try {
+        failures.push_back(Failure{node->id, std::current_exception()});
+      } catch (...) {
+        // Out of memory: the failure is counted but not recorded; the other handlers still run.
+      }
     }
   }
   return result;

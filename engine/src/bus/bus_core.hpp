@@ -82,7 +82,8 @@ class BusCore : public std::enable_shared_from_this<BusCore> {
 
   // Swaps in `next` and retires the current table. REQUIRES: writer_mutex_ held.
   void install(std::unique_ptr<RoutingTable> next);
-  // Moves the reclaimable retired tables into `out`. REQUIRES: writer_mutex_ held.
+  // Moves the reclaimable retired tables into `out`. REQUIRES: writer_mutex_ held, and `out`
+  // has capacity for retired_.size() more entries (then it does not throw).
   void collect_reclaimable(std::vector<const RoutingTable*>& out);
 
   std::atomic<const RoutingTable*> table_;
