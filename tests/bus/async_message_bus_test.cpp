@@ -259,3 +259,18 @@ TEST_CASE("an async bus rejects zero workers or zero queue capacity") {
   CHECK_THROWS_AS(AsyncMessageBus({.workers = 0}), std::invalid_argument);
   CHECK_THROWS_AS(AsyncMessageBus({.queue_capacity = 0}), std::invalid_argument);
 }
+
+TEST_CASE("shutdown called from one of the bus's own handlers throws instead of deadlocking") {
+  AsyncMessageBus bus({.workers = 1});
+  std::atomic<bool> threw{false};
+  auto s = bus.subscribe<Ping>([&](const Ping&) {
+    try {
+      bus.shutdown();
+    } catch (const std::logic_error&) {
+      threw.store(true);
+    }
+  });
+  (void)bus.publish(make_message(Ping{})).get();
+  bus.shutdown();
+  CHECK(threw.load());
+}

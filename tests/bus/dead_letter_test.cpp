@@ -127,3 +127,20 @@ TEST_CASE("take_all returns the letters oldest first and leaves the queue empty"
   CHECK(f.bus.dead_letters().empty());
   CHECK_FALSE(f.bus.dead_letters().pop().has_value());
 }
+
+TEST_CASE(
+    "redriving to all handlers when every one fails again queues letters instead of throwing") {
+  Fixture f;
+  bool ok_fails = false;
+  auto picky = f.bus.subscribe<Ping>([&](const Ping&) {
+    if (ok_fails) throw std::runtime_error("now failing too");
+  });
+  f.bus.publish(make_message(Ping{}));  // only `flaky` fails
+  REQUIRE(f.bus.dead_letters().size() == 1);
+  f.ok.unsubscribe();
+  ok_fails = true;
+  const RedriveResult r = f.bus.redrive_dead_letters(RedriveTarget::all_handlers);
+  CHECK(r.failed_again == 1);
+  REQUIRE(f.bus.dead_letters().size() == 2);
+  f.bus.dead_letters().for_each([](const DeadLetter& l) { CHECK(l.attempts() == 2); });
+}
