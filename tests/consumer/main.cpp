@@ -1,10 +1,9 @@
 // A downstream program built against the installed package: append, read back, publish.
+#include <array>
+#include <cstdio>
 #include <orchestrix/alloc/instrumented_resource.hpp>
 #include <orchestrix/bus/message_bus.hpp>
 #include <orchestrix/orchestrix.hpp>
-
-#include <array>
-#include <cstdio>
 
 namespace {
 struct OrderPlaced {
@@ -29,7 +28,8 @@ int main() {
   auto sub = bus.subscribe<OrderPlaced>([&](const OrderPlaced& m) { seen += m.quantity; });
   bus.publish(orchestrix::bus::make_message(OrderPlaced{3}));
 
-  const bool ok = read == 1 && seen == 3 && memory.bytes_live() == store.memory_stats().total_bytes();
+  const bool ok =
+      read == 1 && seen == 3 && memory.bytes_live() == store.memory_stats().total_bytes();
   std::printf("consumer: read %zu event(s), bus delivered %d, store holds %zu bytes: %s\n", read,
               seen, memory.bytes_live(), ok ? "ok" : "FAILED");
   return ok ? 0 : 1;

@@ -14,8 +14,7 @@ struct ThreadRandom {
   ThreadRandom() {
     std::random_device rd;
     state = (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^
-            static_cast<std::uint64_t>(
-                std::chrono::steady_clock::now().time_since_epoch().count());
+            static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   }
   std::uint64_t next() noexcept {  // splitmix64
     std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -60,10 +59,10 @@ Uuid Uuid::v7() noexcept {
   // Layout: 48-bit unix ms | ver(4) | 12-bit counter | var(2) | 62 random bits.
   thread_local std::uint64_t last_ms = 0;
   thread_local std::uint32_t counter = 0;
-  const auto ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const auto ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   auto& r = thread_random();
   std::uint64_t use_ms = ms;
   if (ms > last_ms) {
@@ -107,9 +106,10 @@ bool Uuid::try_parse(std::string_view text, Uuid& out) noexcept {
 Uuid Uuid::parse(std::string_view text) {
   Uuid u;
   if (!try_parse(text, u)) {
-    throw InvalidArgument("malformed UUID text: expected 36 characters "
-                          "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, got \"" +
-                          std::string(text.substr(0, 64)) + "\"");
+    throw InvalidArgument(
+        "malformed UUID text: expected 36 characters "
+        "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, got \"" +
+        std::string(text.substr(0, 64)) + "\"");
   }
   return u;
 }
