@@ -33,9 +33,10 @@
 // Threading: all members may be called from any thread at once (except as noted for shutdown).
 // publish() takes the target worker's queue mutex; publishers to different workers do not
 // share a lock, and no counter is shared by all publishers. A worker takes its queue's mutex
-// once per batch, and is woken (a futex syscall) only when it was idle. Costs per publish: one move
-// of the envelope into a heap node, one shared state for the Completion (both global heap), and
-// one lock of the target queue's mutex.
+// once per batch, and is woken (a futex syscall) only when it was idle; before going idle it
+// yields the CPU up to 32 times, so a steady stream of messages wakes it rarely. Costs per publish:
+// one move of the envelope into a heap node, one shared state for the Completion (both global
+// heap), and one lock of the target queue's mutex.
 #pragma once
 
 #include <algorithm>
