@@ -31,7 +31,7 @@ void add_run_options(CLI::App& cmd, RunConfig& cfg, std::size_t& segment_kib) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}))
       ->capture_default_str();
   cmd.add_option("--workload,-w", cfg.workload, "Reference workload (docs/memory.md)")
-      ->check(CLI::IsMember({"seed"}))
+      ->check(CLI::IsMember({"seed", "mixed"}))
       ->capture_default_str();
   cmd.add_option("--segment-kib", segment_kib, "Store segment size in KiB")
       ->check(CLI::Range(64, 16 * 1024))
@@ -104,7 +104,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(known));
   swap->add_flag("--json", json, "Print a JSON array instead of the table");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help or the error
+    return code == 0 ? 0 : 2;
+  }
   cfg.segment_bytes = segment_kib * 1024;
   if (hard_cap_mb) cfg.hard_cap_bytes = static_cast<std::uint64_t>(*hard_cap_mb * 1e6);
 

@@ -81,6 +81,11 @@ void print_budget_report(std::ostream& os, const RunResult& r, std::uint64_t lim
                r.budget_error);
   }
   if (!v.note.empty()) fmt::print(os, "\nnote: {}\n", v.note);
+  if (r.budget_exceeded) {
+    fmt::print(os, "\nverdict: DOES NOT FIT — the hard cap stopped the run after {} of {} events\n",
+               r.events_appended, r.config.events);
+    return;
+  }
   fmt::print(os, "\nverdict: {} — {} = {:.2f} MB ({:.1f} B/event) {} limit {:.2f} MB\n",
              v.fits ? "FITS" : "DOES NOT FIT", v.measure, mb(v.measured_bytes),
              per_event(v.measured_bytes, n), v.fits ? "<=" : ">", mb(limit_bytes));

@@ -30,60 +30,72 @@ std::string malloc_name_from_env() {
   return p;
 }
 
+// Loads every batch of `workload` into a fresh store on `counted`, reads everything back and fills
+// the measured part of `r`.
+template <class Workload>
+void measure(Workload& workload, alloc::InstrumentedResource& counted, RunResult& r) {
+  const std::optional<ProcMemory> before = [&] {
+    r.hwm_was_reset = reset_peak_rss();
+    return read_proc_memory();
+  }();
+  EventStore store({.memory = &counted, .segment_bytes = r.config.segment_bytes});
+  WorkloadBatch batch;
+  const auto t0 = Clock::now();
+  try {
+    while (workload.next(batch)) {
+      store.append(batch.stream, batch.events);
+      r.events_appended += batch.events.size();
+    }
+  } catch (const alloc::BudgetExceeded& e) {
+    r.budget_exceeded = true;
+    r.budget_error = e.what();
+  }
+  r.append_seconds = seconds_since(t0);
+
+  const auto t1 = Clock::now();
+  std::uint64_t payload_bytes = 0;
+  for (const EventView& e : store.read_all()) {
+    ++r.events_read;
+    payload_bytes += e.data().size();
+  }
+  r.read_seconds = seconds_since(t1);
+  if (r.events_read != r.events_appended || payload_bytes == 0) {
+    throw std::runtime_error("read back " + std::to_string(r.events_read) + " of " +
+                             std::to_string(r.events_appended) + " appended events");
+  }
+  r.store = store.memory_stats();
+  r.instrumented = counted.stats();
+  const std::optional<ProcMemory> after = read_proc_memory();
+  if (before && after) {
+    const std::uint64_t base_rss = r.hwm_was_reset ? before->hwm_bytes : 0;
+    r.hwm_delta_bytes = after->hwm_bytes > base_rss ? after->hwm_bytes - base_rss : 0;
+  }
+}
+
 }  // namespace
 
 RunResult run_workload(const RunConfig& config) {
-  if (config.workload != "seed") {
-    throw std::invalid_argument("unknown workload '" + config.workload + "' (known: seed)");
+  if (config.workload != "seed" && config.workload != "mixed") {
+    throw std::invalid_argument("unknown workload '" + config.workload + "' (known: seed, mixed)");
   }
   RunResult r;
   r.config = config;
   r.malloc_name = malloc_name_from_env();
 
-  // The generator's buffers are allocated before the baseline is taken: they belong to the
-  // harness, not to the store.
-  SeedWorkload workload({.events = config.events, .seed = config.seed});
   std::unique_ptr<std::pmr::memory_resource> base = alloc::make_resource(config.resource);
   std::optional<alloc::BudgetResource> cap;
   std::pmr::memory_resource* below = base.get();
   if (config.hard_cap_bytes) below = &cap.emplace(base.get(), *config.hard_cap_bytes);
   alloc::InstrumentedResource counted(below);
 
-  const std::optional<ProcMemory> before = [&] {
-    r.hwm_was_reset = reset_peak_rss();
-    return read_proc_memory();
-  }();
-  {
-    EventStore store({.memory = &counted, .segment_bytes = config.segment_bytes});
-    WorkloadBatch batch;
-    const auto t0 = Clock::now();
-    try {
-      while (workload.next(batch)) {
-        store.append(batch.stream, batch.events, ExpectedVersion::no_stream());
-        r.events_appended += batch.events.size();
-      }
-    } catch (const alloc::BudgetExceeded& e) {
-      r.budget_exceeded = true;
-      r.budget_error = e.what();
-    }
-    r.append_seconds = seconds_since(t0);
-
-    const auto t1 = Clock::now();
-    for (const EventView& e : store.read_all()) {
-      r.events_read += e.data().empty() ? 0 : 1;
-    }
-    r.read_seconds = seconds_since(t1);
-    if (r.events_read != r.events_appended) {
-      throw std::runtime_error("read back " + std::to_string(r.events_read) + " of " +
-                               std::to_string(r.events_appended) + " appended events");
-    }
-    r.store = store.memory_stats();
-    r.instrumented = counted.stats();
-    const std::optional<ProcMemory> after = read_proc_memory();
-    if (before && after) {
-      const std::uint64_t base_rss = r.hwm_was_reset ? before->hwm_bytes : 0;
-      r.hwm_delta_bytes = after->hwm_bytes > base_rss ? after->hwm_bytes - base_rss : 0;
-    }
+  // The generators' buffers are allocated before the baseline is taken: they belong to the
+  // harness, not to the store.
+  if (config.workload == "seed") {
+    SeedWorkload workload({.events = config.events, .seed = config.seed});
+    measure(workload, counted, r);
+  } else {
+    MixedWorkload workload({.events = config.events, .seed = config.seed});
+    measure(workload, counted, r);
   }
   return r;
 }
