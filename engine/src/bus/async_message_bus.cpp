@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <stdexcept>
@@ -165,11 +166,16 @@ class AsyncCore {
       }
       if (wake_publishers) q.not_full.notify_all();
       for (auto& item : batch) {
+        std::exception_ptr error;
         try {
           item->done->set(bus_->publish(item->message(), item->ops()));
         } catch (...) {
-          item->done->fail(std::current_exception());
+          error = std::current_exception();
         }
+        // Fail outside the handler: leaving it drops this thread's hold on the exception
+        // object first, so the waiter that takes the completion owns it alone (otherwise the
+        // end of the catch could destroy it here while the waiter still reads it).
+        if (error) item->done->fail(std::move(error));
         item.reset();
         q.delivered.fetch_add(1, std::memory_order_relaxed);
       }
