@@ -15,18 +15,17 @@ target_include_directories(orchestrix_bus PUBLIC
   $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 target_link_libraries(orchestrix_bus PUBLIC orchestrix_core Threads::Threads)
-set_target_properties(orchestrix_bus PROPERTIES POSITION_INDEPENDENT_CODE ON)
+set_target_properties(orchestrix_bus PROPERTIES POSITION_INDEPENDENT_CODE ON EXPORT_NAME bus)
 install(TARGETS orchestrix_bus EXPORT orchestrixTargets)
 target_link_libraries(orchestrix INTERFACE orchestrix_bus)
 
 # orchestrix_bus_store: feeds an EventStore's global log to a MessageBus (StoreSubscription).
 # Its own library so that the bus itself does not depend on the store.
-if(TARGET orchestrix_store)
-  add_library(orchestrix_bus_store STATIC src/bus/store_subscription.cpp)
-  add_library(orchestrix::bus_store ALIAS orchestrix_bus_store)
-  orchestrix_target_defaults(orchestrix_bus_store)
-  target_link_libraries(orchestrix_bus_store PUBLIC orchestrix_bus orchestrix_store)
-  set_target_properties(orchestrix_bus_store PROPERTIES POSITION_INDEPENDENT_CODE ON)
-  install(TARGETS orchestrix_bus_store EXPORT orchestrixTargets)
-  target_link_libraries(orchestrix INTERFACE orchestrix_bus_store)
-endif()
+add_library(orchestrix_bus_store STATIC src/bus/store_subscription.cpp)
+add_library(orchestrix::bus_store ALIAS orchestrix_bus_store)
+orchestrix_target_defaults(orchestrix_bus_store)
+target_link_libraries(orchestrix_bus_store PUBLIC orchestrix_bus orchestrix_store)
+set_target_properties(orchestrix_bus_store PROPERTIES POSITION_INDEPENDENT_CODE ON
+                                                      EXPORT_NAME bus_store)
+install(TARGETS orchestrix_bus_store EXPORT orchestrixTargets)
+target_link_libraries(orchestrix INTERFACE orchestrix_bus_store)

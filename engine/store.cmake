@@ -15,10 +15,7 @@ target_include_directories(orchestrix_store
     $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
   PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src/store)
-target_link_libraries(orchestrix_store PUBLIC orchestrix_core)
-if(TARGET orchestrix_allocators)
-  target_link_libraries(orchestrix_store PUBLIC orchestrix_allocators)
-endif()
-set_target_properties(orchestrix_store PROPERTIES POSITION_INDEPENDENT_CODE ON)
+target_link_libraries(orchestrix_store PUBLIC orchestrix_core orchestrix_allocators)
+set_target_properties(orchestrix_store PROPERTIES POSITION_INDEPENDENT_CODE ON EXPORT_NAME store)
 install(TARGETS orchestrix_store EXPORT orchestrixTargets)
 target_link_libraries(orchestrix INTERFACE orchestrix_store)
