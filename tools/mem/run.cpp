@@ -38,12 +38,14 @@ void measure(Workload& workload, alloc::InstrumentedResource& counted, RunResult
     r.hwm_was_reset = reset_peak_rss();
     return read_proc_memory();
   }();
-  EventStore store({.memory = &counted, .segment_bytes = r.config.segment_bytes});
+  // A hard cap may refuse the store's own bookkeeping already: construction is inside the try.
+  std::optional<EventStore> store;
   WorkloadBatch batch;
   const auto t0 = Clock::now();
   try {
+    store.emplace(StoreOptions{.memory = &counted, .segment_bytes = r.config.segment_bytes});
     while (workload.next(batch)) {
-      store.append(batch.stream, batch.events);
+      store->append(batch.stream, batch.events);
       r.events_appended += batch.events.size();
     }
   } catch (const alloc::BudgetExceeded& e) {
@@ -51,19 +53,23 @@ void measure(Workload& workload, alloc::InstrumentedResource& counted, RunResult
     r.budget_error = e.what();
   }
   r.append_seconds = seconds_since(t0);
+  if (!store) {
+    r.instrumented = counted.stats();
+    return;
+  }
 
   const auto t1 = Clock::now();
   std::uint64_t payload_bytes = 0;
-  for (const EventView& e : store.read_all()) {
+  for (const EventView& e : store->read_all()) {
     ++r.events_read;
     payload_bytes += e.data().size();
   }
   r.read_seconds = seconds_since(t1);
-  if (r.events_read != r.events_appended || payload_bytes == 0) {
+  if (r.events_read != r.events_appended || (r.events_read > 0 && payload_bytes == 0)) {
     throw std::runtime_error("read back " + std::to_string(r.events_read) + " of " +
                              std::to_string(r.events_appended) + " appended events");
   }
-  r.store = store.memory_stats();
+  r.store = store->memory_stats();
   r.instrumented = counted.stats();
   const std::optional<ProcMemory> after = read_proc_memory();
   if (before && after) {

@@ -5,6 +5,7 @@ set -uo pipefail
 bin=$1
 sanitized=${2:-0}
 failures=0
+passed=0
 check() {  # check <description> <expected exit code> <command...>
   local what=$1 want=$2; shift 2
   "$@" >/tmp/orchestrix_mem_test.$$ 2>&1
@@ -14,12 +15,15 @@ check() {  # check <description> <expected exit code> <command...>
     failures=$((failures + 1))
   else
     echo "ok: $what"
+    passed=$((passed + 1))
   fi
 }
 
 check "a budget that fits exits 0" 0 "$bin" budget -n 20000 --limit-mb 100
 check "a budget that does not fit exits 1" 1 "$bin" budget -n 20000 --limit-mb 0.1 --verdict-on instrumented
 check "a run stopped by the hard cap exits 1" 1 "$bin" budget -n 200000 --hard-cap-mb 2
+check "a cap below the first segment exits 1, not 2" 1 "$bin" budget -n 20000 --hard-cap-mb 0.01
+check "a cap that refuses the store itself exits 1, not 2" 1 "$bin" budget -n 20000 --hard-cap-mb 0.001
 check "an unknown resource is a usage error" 2 "$bin" budget -r no-such-resource
 check "zero events is a usage error" 2 "$bin" budget -n 0
 check "no subcommand is a usage error" 2 "$bin"
@@ -34,7 +38,7 @@ assert s["total_bytes"] == j["instrumented"]["bytes_live"], "store total != inst
 assert 20 < s["bytes_per_event"] < 200, s["bytes_per_event"]
 assert j["verdict"] == "fits" and j["verdict_bytes"] <= j["limit_bytes"]
 PY
-then echo "ok: --json reports a store total equal to the instrumented live bytes"
+then echo "ok: --json reports a store total equal to the instrumented live bytes"; passed=$((passed + 1))
 else echo "FAIL: --json"; failures=$((failures + 1)); fi
 
 "$bin" budget -n 200000 --hard-cap-mb 2 --json >/tmp/orchestrix_mem_test.$$.json 2>&1
@@ -45,7 +49,7 @@ assert j["budget_exceeded"] and 0 < j["events_appended"] < 200000, j["events_app
 assert j["events_read"] == j["events_appended"], "events lost after BudgetExceeded"
 assert j["instrumented"]["peak_bytes_live"] <= 2_000_000
 PY
-then echo "ok: after BudgetExceeded every appended event reads back and the cap held"
+then echo "ok: after BudgetExceeded every appended event reads back and the cap held"; passed=$((passed + 1))
 else echo "FAIL: hard cap JSON"; failures=$((failures + 1)); fi
 
 allocs=glibc,arena,pool
@@ -65,9 +69,9 @@ for r in rows:
 # The store asks every allocator for the same bytes.
 assert len({r["result"]["store"]["total_bytes"] for r in rows}) == 1
 PY
-then echo "ok: swap runs every allocator in its own process with the same store bytes"
+then echo "ok: swap runs every allocator in its own process with the same store bytes"; passed=$((passed + 1))
 else echo "FAIL: swap"; sed 's/^/    /' /tmp/orchestrix_mem_test.$$.json | head -20; failures=$((failures + 1)); fi
 
 rm -f /tmp/orchestrix_mem_test.$$ /tmp/orchestrix_mem_test.$$.json
-echo "orchestrix-mem: $((9 - failures)) passed, $failures failed"
+echo "orchestrix-mem: $passed passed, $failures failed"
 [ "$failures" -eq 0 ]
