@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "orchestrix/alloc/instrumented_resource.hpp"
+#include "orchestrix/alloc/system_resource.hpp"
 #include "orchestrix/orchestrix.hpp"
 #include "store_test_util.hpp"
 
@@ -198,6 +200,65 @@ TEST_CASE("more distinct types than the intern table holds is an InvalidArgument
   const EventData known = e.view();
   CHECK_NOTHROW(store.append("s", std::span<const EventData>(&known, 1)));
   CHECK(store.stream_version("s") == 65536);
+}
+
+TEST_CASE("an append rejected by its expected version adds nothing to the intern table") {
+  // Regression: appends used to intern their shapes before the expected-version check, so a
+  // rejected append kept its new type, source and content type strings and a shape id.
+  alloc::InstrumentedResource inst(alloc::system_resource());
+  EventStore store({.memory = &inst});
+  Batch a(3);
+  store.append("s", a.span());
+  const std::uint64_t interned_before = store.memory_stats().interned_bytes;
+  const std::size_t live_before = inst.bytes_live();
+  Batch fresh(4);
+  for (std::size_t i = 0; i < fresh.owned.size(); ++i) {
+    fresh.owned[i].type = orchestrix::test::numbered("NewType", i);
+    fresh.owned[i].source = orchestrix::test::numbered("/new/source/", i);
+    fresh.owned[i].content_type = "application/x-new";
+  }
+  fresh.rebuild();
+  CHECK_THROWS_AS(store.append("s", fresh.span(), ExpectedVersion::exact(41)), ConcurrencyError);
+  CHECK_THROWS_AS(store.append("s", fresh.span(), ExpectedVersion::no_stream()), ConcurrencyError);
+  CHECK_THROWS_AS(store.append("other", fresh.span(), ExpectedVersion::exact(0)), ConcurrencyError);
+  CHECK(store.memory_stats().interned_bytes == interned_before);
+  CHECK(inst.bytes_live() == live_before);
+  CHECK(store.stream_version("s") == 2);
+  CHECK_FALSE(store.stream_version("other").has_value());
+  // Accepted, the same batch interns its shapes and reads back with them.
+  CHECK(store.append("s", fresh.span(), ExpectedVersion::exact(2)).written);
+  CHECK(store.memory_stats().interned_bytes > interned_before);
+  const auto events = read_stream(store, "s");
+  REQUIRE(events.size() == 7);
+  CHECK(events[6].type == "NewType3");
+  CHECK(events[6].source == "/new/source/3");
+  CHECK(events[6].content_type == "application/x-new");
+}
+
+TEST_CASE("rejected appends with distinct new types do not use up the shape ids") {
+  // Regression: each rejected append with a new type used to burn one of the 65,536 shape
+  // ids, so after enough conflicts every later append with a new type failed for good.
+  EventStore store;
+  Batch a(1);
+  store.append("s", a.span());
+  orchestrix::test::OwnedEventData e;
+  int conflicts = 0;
+  for (std::uint64_t i = 0; i < 65536; ++i) {
+    e.type = orchestrix::test::numbered("T", i);
+    const EventData d = e.view();
+    try {
+      store.append("s", std::span<const EventData>(&d, 1), ExpectedVersion::exact(41));
+    } catch (const ConcurrencyError&) {
+      ++conflicts;
+    }
+  }
+  CHECK(conflicts == 65536);
+  CHECK(store.stream_version("s") == 0);
+  e.type = "BrandNewType";
+  const EventData d = e.view();
+  CHECK_NOTHROW(store.append("s", std::span<const EventData>(&d, 1)));
+  CHECK(store.stream_version("s") == 1);
+  CHECK(read_stream(store, "s").back().type == "BrandNewType");
 }
 
 TEST_CASE("an event bigger than a segment gets a segment of its own") {

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "orchestrix/alloc/instrumented_resource.hpp"
+#include "orchestrix/alloc/system_resource.hpp"
 #include "orchestrix/orchestrix.hpp"
 #include "store_test_util.hpp"
 
@@ -50,6 +52,32 @@ TEST_CASE("a snapshot beyond the head, of a missing stream or older than the lat
   CHECK_THROWS_AS(store.save_snapshot("missing", {0, "T", {}}), InvalidArgument);
   CHECK_THROWS_AS(store.save_snapshot("s", {3, "", {}}), InvalidArgument);
   CHECK(store.load_snapshot("s")->version() == 3);
+}
+
+TEST_CASE("a refused snapshot adds nothing to the intern table") {
+  // Regression: save_snapshot used to intern its type before checking the stream and the
+  // version, so every refused snapshot with a new type kept that string for good.
+  alloc::InstrumentedResource inst(alloc::system_resource());
+  EventStore store({.memory = &inst});
+  Batch a(3);
+  store.append("s", a.span());
+  store.save_snapshot("s", {2, "Kept", {}});
+  const std::uint64_t interned_before = store.memory_stats().interned_bytes;
+  const std::size_t live_before = inst.bytes_live();
+  for (std::uint64_t i = 0; i < 200; ++i) {
+    const std::string type = orchestrix::test::numbered("NewSnapshotType", i);
+    CHECK_THROWS_AS(store.save_snapshot("missing", {0, type, bytes_of("x")}), InvalidArgument);
+    CHECK_THROWS_AS(store.save_snapshot("s", {4, type, bytes_of("x")}), InvalidArgument);
+    CHECK_THROWS_AS(store.save_snapshot("s", {1, type, bytes_of("x")}), InvalidArgument);
+  }
+  CHECK(store.memory_stats().interned_bytes == interned_before);
+  CHECK(inst.bytes_live() == live_before);
+  REQUIRE(store.load_snapshot("s").has_value());
+  CHECK(store.load_snapshot("s")->type() == "Kept");
+  // An accepted snapshot with a new type still interns it.
+  store.save_snapshot("s", {3, "Accepted", {}});
+  CHECK(store.memory_stats().interned_bytes > interned_before);
+  CHECK(store.load_snapshot("s")->type() == "Accepted");
 }
 
 TEST_CASE("a snapshot handle keeps its state after a newer snapshot replaced it") {

@@ -17,8 +17,10 @@
 // failed ExpectedVersion, ReadBelowRetained for a strict read below the retained range, and
 // std::bad_alloc (orchestrix::alloc::BudgetExceeded when the resource is a budget) when the
 // resource refuses memory. Every operation that throws leaves the store's contents unchanged and
-// the store fully usable (strong guarantee; the intern table may keep strings a failed append
-// registered).
+// the store fully usable (strong guarantee). A rejected append (bad input, ConcurrencyError) or
+// refused snapshot does not touch the intern table either; only an append that passed its checks
+// and then failed (bad_alloc, or the 65,536-shape limit midway through a batch) may keep the new
+// (type, source, content type) shapes it interned before failing.
 //
 // Thread safety: every member function may be called concurrently from any number of threads.
 // Appends to streams in different shards validate, check versions and encode in parallel; they

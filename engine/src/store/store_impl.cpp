@@ -144,15 +144,22 @@ void StoreImpl::validate(std::string_view stream, std::span<const EventData> eve
 AppendResult StoreImpl::append(std::string_view stream, std::span<const EventData> events,
                                ExpectedVersion expected) {
   validate(stream, events);
-  // Intern every shape before taking any lock (a one-entry cache skips repeats). The first
-  // event's shape id seeds write_batch's cache, so a single-shape batch never looks up again.
+  // Look every shape up before taking any lock (a one-entry cache skips repeats); nothing is
+  // added yet, so a rejected append leaves the intern table alone. The first event's shape id
+  // seeds write_batch's cache, so a single-shape batch never looks up again.
   std::uint32_t first_shape = 0;
+  bool all_known = true;
   {
     const EventData* last = nullptr;
     for (const EventData& e : events) {
       if (last && same_shape(*last, e)) continue;
-      const std::uint32_t id = interns_.intern(Shape{e.type, e.source, e.content_type});
-      if (last == nullptr) first_shape = id;
+      const std::optional<std::uint32_t> id =
+          interns_.find(Shape{e.type, e.source, e.content_type});
+      if (!id) {
+        all_known = false;
+        break;
+      }
+      if (last == nullptr) first_shape = *id;
       last = &e;
     }
   }
@@ -166,6 +173,9 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
     std::unique_lock lock(shard.mu);
     StreamState* st = find_locked(shard, stream);
     if (auto done = check_expected(st, stream, events, expected)) return *done;
+    // The append will be written: only now add the shapes that were missing (lock order
+    // shard -> intern). Shapes added here stay if the append fails later (cap, bad_alloc).
+    if (!all_known) first_shape = intern_shapes(events);
     bool created = false;
     if (st == nullptr) {
       st = create_stream_locked(shard, stream);
@@ -188,6 +198,18 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
   }
   if (options_.soft_limit_bytes != 0) maybe_auto_compact(false);
   return result;
+}
+
+std::uint32_t StoreImpl::intern_shapes(std::span<const EventData> events) {
+  std::uint32_t first_shape = 0;
+  const EventData* last = nullptr;
+  for (const EventData& e : events) {
+    if (last && same_shape(*last, e)) continue;
+    const std::uint32_t id = interns_.intern(Shape{e.type, e.source, e.content_type});
+    if (last == nullptr) first_shape = id;
+    last = &e;
+  }
+  return first_shape;
 }
 
 std::optional<AppendResult> StoreImpl::check_expected(const StreamState* st,

@@ -98,6 +98,10 @@ class StoreImpl {
   std::optional<AppendResult> check_expected(const StreamState* st, std::string_view stream,
                                              std::span<const EventData> events,
                                              ExpectedVersion expected) const;
+  // Interns every shape of `events` (adding the missing ones); returns the id of events[0]'s.
+  // Called under the stream's shard lock once the append is known to be written. Throws
+  // InvalidArgument at the shape limit, std::bad_alloc; shapes added before a throw stay.
+  std::uint32_t intern_shapes(std::span<const EventData> events);
   bool ids_match(const StreamState& st, std::uint64_t from_version,
                  std::span<const EventData> events) const;
   // REQUIRES: events non-empty, every shape interned; first_shape = shape id of events[0].

@@ -60,14 +60,12 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
   if (snapshot.state.size() > options_.max_payload_bytes) {
     throw InvalidArgument("snapshot state is larger than StoreOptions::max_payload_bytes");
   }
-  const std::string_view type = interns_.intern_string(snapshot.type);
   // The block is made before any lock; released (freed) again if anything below throws.
   void* p = snapshot_memory_.allocate(sizeof(SnapshotBlob) + snapshot.state.size(),
                                       alignof(SnapshotBlob));
   auto* blob = new (p) SnapshotBlob{};
   blob->memory = &snapshot_memory_;
   blob->version = snapshot.version;
-  blob->type = type;
   blob->state_bytes = snapshot.state.size();
   if (!snapshot.state.empty()) {
     std::memcpy(blob->state(), snapshot.state.data(), snapshot.state.size());
@@ -90,6 +88,9 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
     throw InvalidArgument("snapshot version is older than the stream's latest snapshot");
   }
   if (st->snapshots.capacity() == 0) st->snapshots.reserve(options_.snapshots_per_stream);
+  // Only an accepted snapshot adds its type to the intern table (lock order shard -> intern).
+  // Last step that can throw: a bad_alloc here leaves at most the reserved capacity above.
+  blob->type = interns_.intern_string(snapshot.type);
   if (st->snapshots.size() == options_.snapshots_per_stream) {
     st->snapshots.front()->release();
     st->snapshots.erase(st->snapshots.begin());
