@@ -177,13 +177,32 @@ TEST_CASE("compaction while other threads append, snapshot and read loses and du
                     .retention = RetentionPolicy::keep_before_snapshot(5)});
   constexpr int kWriters = 2;
   constexpr int kRounds = 150;
+  constexpr int kMidRound = kRounds / 2 - 1;  // 74: a snapshot round, like the last one
   std::atomic<int> writers_left{kWriters};
   std::atomic<int> bad{0};
+  // Segments the compactor has retired so far (it adds after every compact() call).
+  std::atomic<std::uint64_t> retired{0};
+  std::atomic<int> gate_timeouts{0};
+  // A writer waits here until the compactor has retired more than `floor` segments. This makes
+  // the overlap deterministic: on a small machine the compactor thread might otherwise never run
+  // while the writers append. The bound only keeps a broken store from hanging the test; the
+  // compactor has sparse segments to retire at every gate (each gate follows a snapshot).
+  auto wait_retired_above = [&](std::uint64_t floor) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    while (retired.load() <= floor) {
+      if (std::chrono::steady_clock::now() > give_up) {
+        gate_timeouts.fetch_add(1);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  };
   std::vector<std::thread> threads;
   for (int w = 0; w < kWriters; ++w) {
     threads.emplace_back([&, w] {
       const std::string stream = orchestrix::test::numbered("c", static_cast<std::uint64_t>(w));
       std::uint64_t next = 0;
+      std::uint64_t retired_at_mid = 0;
       for (int r = 0; r < kRounds; ++r) {
         std::vector<std::string> payloads;
         std::vector<EventData> events(10);
@@ -202,14 +221,22 @@ TEST_CASE("compaction while other threads append, snapshot and read loses and du
                      next == 0 ? ExpectedVersion::no_stream() : ExpectedVersion::exact(next - 1));
         next += 10;
         if (r % 3 == 2) store.save_snapshot(stream, {next, "S", bytes_of("s")});
+        // Midway, the compactor must have retired segments before this writer goes on
+        // appending; at the end, it must have retired more since then, i.e. segments holding
+        // events appended after the midpoint (the reader keeps reading throughout).
+        if (r == kMidRound) {
+          wait_retired_above(0);
+          retired_at_mid = retired.load();
+        }
+        if (r == kRounds - 1) wait_retired_above(retired_at_mid);
       }
       writers_left.fetch_sub(1);
     });
   }
-  std::uint64_t retired = 0;  // written by the compactor thread only, read after join
   threads.emplace_back([&] {
-    while (writers_left.load() > 0)
-      retired += store.compact({.min_dead_ratio = 0.3}).segments_retired;
+    while (writers_left.load() > 0) {
+      retired.fetch_add(store.compact({.min_dead_ratio = 0.3}).segments_retired);
+    }
   });
   threads.emplace_back([&] {
     while (writers_left.load() > 0) {
@@ -240,7 +267,9 @@ TEST_CASE("compaction while other threads append, snapshot and read loses and du
   });
   for (auto& t : threads) t.join();
   CHECK(bad.load() == 0);
-  CHECK(retired > 0);  // compaction really rewrote segments while the others ran
+  // Compaction really retired segments between the writers' appends, twice per writer.
+  CHECK(gate_timeouts.load() == 0);
+  CHECK(retired.load() > 0);
   for (int w = 0; w < kWriters; ++w) {
     const std::string stream = orchestrix::test::numbered("c", static_cast<std::uint64_t>(w));
     CHECK(store.stream_version(stream) == kRounds * 10 - 1);
