@@ -43,10 +43,12 @@ class PublishScope {
   std::uint32_t depth_;
 };
 
-// True when `node` is being called somewhere on the calling thread's own stack.
-bool called_on_this_thread(const ThreadRecord& self, const HandlerNode* node) noexcept {
-  for (std::uint32_t d = 0; d < self.depth; ++d) {
-    if (self.calling[d].load(std::memory_order_relaxed) == node) return true;
+// True when `node` is being called somewhere on the calling thread's own stack (`self` is the
+// thread's record while it is inside a publish, else nullptr).
+bool called_on_this_thread(const ThreadRecord* self, const HandlerNode* node) noexcept {
+  if (self == nullptr) return false;
+  for (std::uint32_t d = 0; d < self->depth; ++d) {
+    if (self->calling[d].load(std::memory_order_relaxed) == node) return true;
   }
   return false;
 }
@@ -140,11 +142,13 @@ void BusCore::unsubscribe(HandlerNode* node) noexcept {
   }
   destroy_tables(reclaim);
 
-  ThreadRecord& self = this_thread_record();
+  // Outside a publish the thread owns no record that could hold a call of `node` (and takes
+  // none: no allocation here, and no use of a record after thread exit; see RecordLease).
+  const ThreadRecord* self = current_thread_record();
   if (called_on_this_thread(self, node)) return;  // self-unsubscribe: never wait
   writer_fence();  // alive == false is visible before the scan (pairs with reader_fence)
   for (ThreadRecord* r = first_thread_record(); r != nullptr; r = r->next) {
-    if (r == &self) continue;
+    if (r == self) continue;
     for (auto& slot : r->calling) {
       while (slot.load(kLoadOrder) == node) std::this_thread::yield();
     }
@@ -155,8 +159,8 @@ template <bool kOnlyOne>
 PublishResult BusCore::dispatch_impl(const void* message, const MessageOps& ops,
                                      SubscriptionId only, std::vector<Failure>& failures) {
   PublishResult result;
-  ThreadRecord& record = this_thread_record();
-  PublishScope scope(record);
+  const RecordLease lease;
+  PublishScope scope(lease.record());
   const RoutingTable* table = table_.load(kLoadOrder);
   const std::uint32_t type = ops.type_index();
   if (type >= table->lists.size() || !table->lists[type]) return result;

@@ -14,8 +14,12 @@ namespace {
 
 constinit std::atomic<ThreadRecord*> g_records{nullptr};
 constinit std::atomic<std::uint64_t> g_epoch{1};
-// Fast path: a trivially initialised pointer (no TLS init guard); the holder below fills it.
+// Fast path: a trivially initialised pointer (no TLS init guard); the holder below fills it, and
+// a late RecordLease fills it for the duration of its call.
 constinit thread_local ThreadRecord* t_record = nullptr;
+// Set when the thread's RecordHolder has been destroyed (thread exit). Trivially destructible,
+// so it stays valid for thread_local destructors that run after the holder's.
+constinit thread_local bool t_holder_gone = false;
 
 ThreadRecord* acquire_record() {
   for (ThreadRecord* r = g_records.load(std::memory_order_acquire); r != nullptr; r = r->next) {
@@ -35,27 +39,53 @@ ThreadRecord* acquire_record() {
   return r;
 }
 
+// Hands a record back to the pool. Its owner is outside any publish: depth is already 0 and
+// every calling[] slot and the epoch are back to 0/nullptr.
+void release_record(ThreadRecord* r) noexcept {
+  r->depth = 0;
+  r->in_use.store(false, std::memory_order_release);
+}
+
 struct RecordHolder {
   ThreadRecord* record = acquire_record();
   RecordHolder() { t_record = record; }
   ~RecordHolder() {
     t_record = nullptr;
-    record->depth = 0;
-    record->in_use.store(false, std::memory_order_release);
+    t_holder_gone = true;  // later calls on this thread must not touch this (dead) holder
+    release_record(record);
   }
 };
 
-ThreadRecord& slow_thread_record() {
+ThreadRecord* holder_record() {
+  // Constructed on the thread's first publish. (A thread whose first publish happens inside a
+  // thread_local destructor constructs it during thread exit; glibc then runs its destructor too.)
   thread_local RecordHolder holder;
-  return *holder.record;
+  return holder.record;
 }
 
 }  // namespace
 
-ThreadRecord& this_thread_record() {
-  ThreadRecord* r = t_record;
-  return r != nullptr ? *r : slow_thread_record();
+RecordLease::RecordLease() : record_(t_record) {
+  if (record_ != nullptr) [[likely]] {
+    return;
+  }
+  if (!t_holder_gone) {
+    record_ = holder_record();
+    return;
+  }
+  // Late: the holder is destroyed and its record may belong to another live thread by now. Take
+  // a free record for this call only; nested publishes on this thread find it in t_record.
+  record_ = acquire_record();
+  t_record = record_;
+  late_ = true;
 }
+
+void RecordLease::release_late_record(ThreadRecord* record) noexcept {
+  t_record = nullptr;
+  release_record(record);
+}
+
+ThreadRecord* current_thread_record() noexcept { return t_record; }
 
 ThreadRecord* first_thread_record() noexcept { return g_records.load(std::memory_order_acquire); }
 

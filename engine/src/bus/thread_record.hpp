@@ -60,8 +60,41 @@ struct alignas(64) ThreadRecord {
   std::atomic<const void*> calling[kMaxPublishDepth] = {};
 };
 
-// The calling thread's record (acquired on first use; released at thread exit).
-ThreadRecord& this_thread_record();
+// The record the calling thread owns right now (its own since its first publish, or a late
+// lease's while that call runs; see RecordLease), or nullptr if it owns none. Never acquires one:
+// unsubscribe needs only this, since a thread that owns no record has no call in progress.
+ThreadRecord* current_thread_record() noexcept;
+
+// A record for the duration of one publish (RAII). On a live thread this is the thread's own
+// record: acquired on the thread's first publish, released at thread exit by a thread_local
+// holder, so the fast path is one TLS load and one test. The holder is destroyed before every
+// thread_local that was constructed before that first publish; when one of those publishes or
+// unsubscribes from its destructor (a thread_local Subscription, say), the holder is gone and its
+// record may already belong to another live thread. A lease taken then ("late", flagged by a
+// trivially destructible thread_local that stays readable) claims a free record from the pool
+// for just this outermost call and gives it back when the lease ends; nested publishes inside it
+// reuse it. So a record is never owned by two live threads. Must be destroyed on the thread that
+// constructed it, in reverse order of construction (scopes do that).
+class RecordLease {
+ public:
+  RecordLease();  // may throw std::bad_alloc (first publish on a thread, or a late one)
+  ~RecordLease() {
+    if (late_) [[unlikely]] {
+      release_late_record(record_);
+    }
+  }
+  RecordLease(const RecordLease&) = delete;
+  RecordLease& operator=(const RecordLease&) = delete;
+
+  ThreadRecord& record() const noexcept { return *record_; }
+
+ private:
+  static void release_late_record(ThreadRecord* record) noexcept;
+
+  ThreadRecord* record_;
+  bool late_ = false;
+};
+
 // Head of the list of every record ever created (for writers' scans). Never freed.
 ThreadRecord* first_thread_record() noexcept;
 // The process-wide epoch counter; starts at 1, incremented once per retired routing table.
