@@ -33,7 +33,8 @@ struct AtThreadExit {
 };
 
 // GCC constructs a translation unit's namespace-scope thread_locals together, in declaration
-// order, on a thread's first use of any of them, and destroys them in reverse order. A thread
+// order (also the order in which the tests below first use them), on a thread's first use of any
+// of them, and destroys them in reverse order. A thread
 // that touches one of them before its first publish therefore destroys all three AFTER the bus's
 // record holder, in the order t_before_unsubscribe, t_late_subscription, t_after_unsubscribe.
 thread_local AtThreadExit t_after_unsubscribe;

@@ -1,8 +1,9 @@
 // Per-thread records for the lock-free publish path (internal).
 //
 // Every thread that publishes owns one ThreadRecord, taken from a process-wide, append-only list
-// on first use and handed back (for reuse by a later thread) when the thread exits. Only the
-// owner writes a record; writers (subscribe/unsubscribe, on any thread) read all of them:
+// on first use and handed back (for reuse by a later thread) when the thread exits; publishes
+// after that, from late thread_local destructors, lease a record per call (see RecordLease). Only
+// the owner writes a record; writers (subscribe/unsubscribe, on any thread) read all of them:
 //
 // - `epoch`: 0 while the thread is outside any publish; otherwise the value of global_epoch()
 //   that the outermost publish announced before it loaded a routing table. A table retired with

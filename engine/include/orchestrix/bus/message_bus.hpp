@@ -29,6 +29,10 @@
 //   threads must be thread safe.
 // - The bus must outlive every publish() call on it (destroying a bus while another thread
 //   publishes on it is undefined). Subscriptions may outlive it.
+// - publish() and Subscription::unsubscribe() may also be called from thread_local (and static)
+//   destructors, including those that run after the thread's bus record was handed back at
+//   thread exit (a thread_local Subscription, say): such a late publish claims a free record for
+//   that call only (one allocation if none is free), and every guarantee above still holds.
 //
 // Costs: subscribe/unsubscribe copy the handler list of one type (O(handlers of that type)) and
 // allocate; publish allocates nothing unless a handler fails. Memory: ~100 bytes per handler plus

@@ -19,7 +19,8 @@
 //
 // Thread safety: one Subscription object must not be used by two threads at once, but different
 // Subscriptions of the same bus may be unsubscribed concurrently with each other and with
-// publishes on any thread.
+// publishes on any thread. A Subscription may be a thread_local: unsubscribing from its
+// destructor at thread exit keeps the guarantee above (see message_bus.hpp, Threading).
 #pragma once
 
 #include <memory>
