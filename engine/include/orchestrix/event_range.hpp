@@ -78,6 +78,32 @@ struct RecordCursor {
   std::uint64_t begin_position = 0;     // global reads: skip positions below this
   std::int64_t time = 0;                // time of the previous record of the run
 };
+
+// What the iterators of both read ranges share: the input-iterator surface, the decoding cursor
+// and the current view. `Derived` adds operator++ (how it advances is all that differs).
+// Internal: use EventRange::iterator and AllEventsRange::iterator.
+template <class Derived>
+class EventIteratorBase {
+ public:
+  using value_type = EventView;
+  using difference_type = std::ptrdiff_t;
+  using reference = const EventView&;
+  using pointer = const EventView*;
+  using iterator_category = std::input_iterator_tag;
+  using iterator_concept = std::input_iterator_tag;
+
+  // REQUIRES: *this != end().
+  const EventView& operator*() const noexcept { return view_; }
+  const EventView* operator->() const noexcept { return &view_; }
+  void operator++(int) { ++static_cast<Derived&>(*this); }
+  // A default-constructed iterator equals end().
+  friend bool operator==(const Derived& it, std::default_sentinel_t) noexcept { return it.done_; }
+
+ protected:
+  RecordCursor cursor_;
+  EventView view_;
+  bool done_ = true;
+};
 }  // namespace detail
 
 // The events of one stream from some version up to the head at the time of the read.
@@ -90,33 +116,15 @@ class EventRange {
  public:
   // Input iterator: *it is valid until the next ++it (copy the EventView to keep it longer; the
   // view's contents stay valid while the range lives). Compare with end() (a sentinel).
-  class iterator {
+  class iterator : public detail::EventIteratorBase<iterator> {
    public:
-    using value_type = EventView;
-    using difference_type = std::ptrdiff_t;
-    using reference = const EventView&;
-    using pointer = const EventView*;
-    using iterator_category = std::input_iterator_tag;
-    using iterator_concept = std::input_iterator_tag;
-
-    // A default-constructed iterator equals end().
-    iterator() = default;
-    // REQUIRES: *this != end().
-    const EventView& operator*() const noexcept { return view_; }
-    const EventView* operator->() const noexcept { return &view_; }
     // Decodes the next event (O(1); O(log n) + a shared shard lock every 64 events).
     // REQUIRES: *this != end().
     iterator& operator++();
-    void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
-      return it.done_;
-    }
+    using detail::EventIteratorBase<iterator>::operator++;
 
    private:
     friend class EventRange;
-    detail::RecordCursor cursor_;
-    EventView view_;
-    bool done_ = true;
   };
 
   // An empty range (e.g. of a stream that does not exist). Ranges are move-only: the pin moves
@@ -163,29 +171,13 @@ class AllEventsRange {
  public:
   // Input iterator; same contract as EventRange::iterator (++ never throws ReadBelowRetained:
   // removed events are skipped, as documented above).
-  class iterator {
+  class iterator : public detail::EventIteratorBase<iterator> {
    public:
-    using value_type = EventView;
-    using difference_type = std::ptrdiff_t;
-    using reference = const EventView&;
-    using pointer = const EventView*;
-    using iterator_category = std::input_iterator_tag;
-    using iterator_concept = std::input_iterator_tag;
-
-    iterator() = default;
-    const EventView& operator*() const noexcept { return view_; }
-    const EventView* operator->() const noexcept { return &view_; }
     iterator& operator++();
-    void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
-      return it.done_;
-    }
+    using detail::EventIteratorBase<iterator>::operator++;
 
    private:
     friend class AllEventsRange;
-    detail::RecordCursor cursor_;
-    EventView view_;
-    bool done_ = true;
   };
 
   // An empty range. Move-only, like EventRange.
@@ -211,5 +203,10 @@ class AllEventsRange {
   std::uint64_t from_ = 0;
   std::uint64_t head_ = 0;
 };
+
+static_assert(std::input_iterator<EventRange::iterator>);
+static_assert(std::input_iterator<AllEventsRange::iterator>);
+static_assert(std::sentinel_for<std::default_sentinel_t, EventRange::iterator>);
+static_assert(std::sentinel_for<std::default_sentinel_t, AllEventsRange::iterator>);
 
 }  // namespace orchestrix
