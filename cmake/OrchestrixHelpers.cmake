@@ -9,6 +9,28 @@ function(orchestrix_target_defaults target)
   endif()
 endfunction()
 
+# orchestrix_add_library(<short> SOURCES ... [INCLUDE_DIR <dir>] [LINKS ...])
+# The static library orchestrix_<short>, alias and export name orchestrix::<short>, with the
+# project defaults, position-independent code and a place in the installed CMake package.
+# INCLUDE_DIR is its public header root (installed under include/); LINKS are PUBLIC.
+function(orchestrix_add_library short)
+  cmake_parse_arguments(ARG "" "INCLUDE_DIR" "SOURCES;LINKS" ${ARGN})
+  set(name orchestrix_${short})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  add_library(orchestrix::${short} ALIAS ${name})
+  orchestrix_target_defaults(${name})
+  if(ARG_INCLUDE_DIR)
+    target_include_directories(${name} PUBLIC
+      $<BUILD_INTERFACE:${ARG_INCLUDE_DIR}>
+      $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  endif()
+  if(ARG_LINKS)
+    target_link_libraries(${name} PUBLIC ${ARG_LINKS})
+  endif()
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON EXPORT_NAME ${short})
+  install(TARGETS ${name} EXPORT orchestrixTargets)
+endfunction()
+
 # Sanitizers apply to every target of the build (libraries, tests, benches, tools).
 if(ORCHESTRIX_SANITIZE STREQUAL "address")
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined
