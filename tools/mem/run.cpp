@@ -1,7 +1,7 @@
 #include "run.hpp"
 
 #include <chrono>
-#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 
@@ -20,14 +20,18 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-std::string malloc_name_from_env() {
-  const char* preload = std::getenv("LD_PRELOAD");
-  if (preload == nullptr || *preload == '\0') return "glibc";
-  const std::string p = preload;
-  for (const char* name : {"mimalloc", "jemalloc", "tcmalloc"}) {
-    if (p.find(name) != std::string::npos) return name;
+// Which malloc serves this process: the replacement library actually mapped into it (as
+// LD_PRELOAD brings one in), else glibc. Read from /proc/self/maps, not from the environment, so
+// a preload that failed to load is not reported as working.
+std::string mapped_malloc_name() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    for (const char* name : {"libmimalloc", "libjemalloc", "libtcmalloc"}) {
+      if (line.find(name) != std::string::npos) return std::string(name + 3);
+    }
   }
-  return p;
+  return "glibc";
 }
 
 // Loads every batch of `workload` into a fresh store on `counted`, reads everything back and fills
@@ -86,7 +90,7 @@ RunResult run_workload(const RunConfig& config) {
   }
   RunResult r;
   r.config = config;
-  r.malloc_name = malloc_name_from_env();
+  r.malloc_name = mapped_malloc_name();
 
   std::unique_ptr<std::pmr::memory_resource> base = alloc::make_resource(config.resource);
   std::optional<alloc::BudgetResource> cap;
