@@ -9,8 +9,11 @@
 //                                    share them)
 //   BM_AsyncControlPublishConcurrent the no-sharing control: each publishing thread has its own
 //                                    private bus with 1 worker (same total worker count at 2)
+//   BM_AsyncControl2wPublishConcurrent the same with 2 workers per private bus (same options as
+//                                    the shared bus: identical setup at 1 thread)
 #include <benchmark/benchmark.h>
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -73,8 +76,11 @@ void BM_AsyncBusPublishConcurrent(benchmark::State& state) {
 }
 BENCHMARK(BM_AsyncBusPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
 
-void BM_AsyncControlPublishConcurrent(benchmark::State& state) {
-  AsyncMessageBus bus({.workers = 1});  // private to this thread
+// The no-sharing control: what each publishing thread reaches on a bus of its own. `workers`
+// per private bus: 1 (the same total worker count as the shared bus at 2 threads) or 2 (the
+// same options as the shared bus, so that at 1 thread control and subject are the same setup).
+void async_control(benchmark::State& state, std::size_t workers) {
+  AsyncMessageBus bus({.workers = workers});  // private to this thread
   auto s = bus.subscribe<AsyncEvent>(
       [](const Envelope<AsyncEvent>& m) { benchmark::DoNotOptimize(&m); });
   const auto batch = make_batch(100, state.thread_index() * 8);
@@ -82,6 +88,10 @@ void BM_AsyncControlPublishConcurrent(benchmark::State& state) {
   for (auto _ : state) publish_and_wait(bus, batch, completions);
   state.SetItemsProcessed(state.iterations() * 100);
 }
+void BM_AsyncControlPublishConcurrent(benchmark::State& state) { async_control(state, 1); }
 BENCHMARK(BM_AsyncControlPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_AsyncControl2wPublishConcurrent(benchmark::State& state) { async_control(state, 2); }
+BENCHMARK(BM_AsyncControl2wPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include "orchestrix/bus/async_message_bus.hpp"
 
 #include <atomic>
-#include <condition_variable>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -20,27 +20,45 @@ thread_local const AsyncCore* t_worker_of = nullptr;
 
 }  // namespace
 
-// One worker: a bounded FIFO ring of accepted messages and the thread that drains it. Everything
-// except `delivered` is guarded by `mutex`; publishers and the worker share nothing else (the
-// counters are per queue, so no cache line is written by every publisher of the bus).
-struct alignas(64) WorkerQueue {
-  explicit WorkerQueue(std::size_t capacity) : ring(capacity) {}
-  std::mutex mutex;
-  std::condition_variable not_empty;
-  std::condition_variable not_full;
-  std::vector<std::unique_ptr<AsyncItem>> ring;
-  std::size_t head = 0;  // next to take
-  std::size_t count = 0;
-  std::size_t blocked = 0;      // publishers waiting for room
-  bool worker_waiting = false;  // the worker sleeps on not_empty: publishers must notify
-  // Mirrors `count` (written under `mutex`) for the worker's lock-free peek while it lingers.
-  std::atomic<std::size_t> pending{0};
-  bool stopping = false;
-  std::uint64_t accepted = 0;
-  std::uint64_t rejected = 0;
+// Position bit set in WorkerQueue::tail once shutdown began: no publisher can claim a slot after
+// that, and the worker knows the final position to drain to.
+constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
+
+// One slot of a worker's ring. `seq` tells its state for position p (p % capacity == index):
+// seq == 2p: free for the publisher that claims p; seq == 2p + 1: holds the message of position
+// p. When the worker takes it, it becomes 2(p + capacity), free for the next lap. (Doubling keeps
+// the states apart even for a capacity of 1.)
+struct Cell {
+  std::atomic<std::uint64_t> seq{0};
+  AsyncItem* item = nullptr;
+};
+
+// One worker: a bounded multi-producer single-consumer ring (Vyukov's bounded queue: publishers
+// claim a position with one compare-exchange on `tail`, fill the cell and publish its `seq`; the
+// worker takes positions in order) and the thread that drains it. No lock: a publisher that is
+// preempted never blocks another publisher, and the only line every publisher of this worker
+// writes is `tail`. Claim order is a total order consistent with happens-before, so two publishes
+// of one key on different threads keep their order.
+struct WorkerQueue {
+  explicit WorkerQueue(std::size_t capacity)
+      : cells(std::make_unique<Cell[]>(capacity)), capacity(capacity) {
+    for (std::size_t i = 0; i < capacity; ++i) cells[i].seq.store(2 * i, std::memory_order_relaxed);
+  }
+  // Written by publishers (claims) and by shutdown (kClosed).
+  alignas(64) std::atomic<std::uint64_t> tail{0};
+  // Written by the worker only.
+  alignas(64) std::atomic<std::uint64_t> head{0};
+  std::atomic<std::uint64_t> delivered{0};
+  // 1 while the worker sleeps (or is about to): a publisher that fills a cell must wake it.
+  alignas(64) std::atomic<std::uint32_t> sleeping{0};
+  // Slow path (full queue under the block policy): publishers waiting for room, and a counter
+  // the worker bumps (and notifies) when it made room while some were waiting.
+  alignas(64) std::atomic<std::size_t> blocked{0};
+  std::atomic<std::uint32_t> room{0};
+  std::atomic<std::uint64_t> rejected{0};
+  std::unique_ptr<Cell[]> cells;
+  std::size_t capacity;
   std::thread thread;
-  // Written by the worker only; on its own line so that it does not share one with `mutex`.
-  alignas(64) std::atomic<std::uint64_t> delivered{0};
 };
 
 class AsyncCore {
@@ -81,29 +99,36 @@ class AsyncCore {
       thread_local std::size_t round_robin = 0;
       w = round_robin++ % queues_.size();
     }
-    Completion completion(item->done);
     WorkerQueue& q = *queues_[w];
-    bool wake = false;
-    {
-      std::unique_lock lock(q.mutex);
-      if (q.stopping) throw BusStopped();
-      if (q.count == capacity_) {
+    std::uint64_t pos = q.tail.load(std::memory_order_relaxed);
+    for (;;) {
+      if ((pos & kClosed) != 0) throw BusStopped();
+      const std::uint64_t seq = q.cells[pos % capacity_].seq.load(std::memory_order_acquire);
+      if (seq == 2 * pos) {
+        // Free: claim it (on failure `pos` is reloaded and we look again). The claim is a
+        // seq_cst read-modify-write, which orders it before our look at `sleeping` below
+        // against the worker's announcement (see run()).
+        if (q.tail.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
+                                         std::memory_order_relaxed)) {
+          break;
+        }
+      } else if (seq < 2 * pos) {
+        // The cell still holds (or is being filled with) the message one lap back: full.
         if (policy_ == BackpressurePolicy::reject || t_worker_of == this) {
-          ++q.rejected;
+          q.rejected.fetch_add(1, std::memory_order_relaxed);
           throw QueueFull(w, capacity_);
         }
-        ++q.blocked;
-        q.not_full.wait(lock, [&] { return q.count < capacity_ || q.stopping; });
-        --q.blocked;
-        if (q.stopping) throw BusStopped();
+        wait_for_room(q);  // throws BusStopped if shutdown begins meanwhile
+        pos = q.tail.load(std::memory_order_relaxed);
+      } else {
+        pos = q.tail.load(std::memory_order_relaxed);  // another publisher claimed `pos`
       }
-      q.ring[(q.head + q.count) % capacity_] = std::move(item);
-      ++q.count;
-      q.pending.store(q.count, std::memory_order_relaxed);
-      ++q.accepted;
-      wake = q.worker_waiting;
     }
-    if (wake) q.not_empty.notify_one();
+    Cell& cell = q.cells[pos % capacity_];
+    cell.item = item.release();
+    Completion completion(cell.item);
+    cell.seq.store(2 * pos + 1, std::memory_order_release);
+    if (q.sleeping.load(std::memory_order_seq_cst) != 0) wake(q);
     return completion;
   }
 
@@ -117,11 +142,12 @@ class AsyncCore {
   AsyncBusStats stats() const {
     AsyncBusStats s;
     for (const auto& q : queues_) {
-      std::lock_guard lock(q->mutex);
-      s.queued += q->count;
-      s.blocked_publishers += q->blocked;
-      s.accepted += q->accepted;
-      s.rejected += q->rejected;
+      const std::uint64_t head = q->head.load(std::memory_order_relaxed);
+      const std::uint64_t tail = q->tail.load(std::memory_order_relaxed) & ~kClosed;
+      s.queued += static_cast<std::size_t>(tail > head ? tail - head : 0);
+      s.blocked_publishers += q->blocked.load(std::memory_order_relaxed);
+      s.accepted += tail;
+      s.rejected += q->rejected.load(std::memory_order_relaxed);
       s.delivered += q->delivered.load(std::memory_order_relaxed);
     }
     return s;
@@ -133,65 +159,106 @@ class AsyncCore {
   // per message (measured: on 2 busy cores, the wake-ups dominated the async profile).
   // Costs an idle worker up to kLingerYields sched_yield calls per burst.
   static constexpr int kLingerYields = 32;
-  static void linger(WorkerQueue& q) {
-    for (int i = 0; i < kLingerYields && q.pending.load(std::memory_order_relaxed) == 0; ++i) {
-      std::this_thread::yield();
+
+  static void notify_room(WorkerQueue& q) {
+    q.room.fetch_add(1, std::memory_order_seq_cst);
+    q.room.notify_all();
+  }
+
+  static void wake(WorkerQueue& q) {
+    if (q.sleeping.exchange(0, std::memory_order_seq_cst) != 0) q.sleeping.notify_one();
+  }
+
+  // Blocks until the cell at the current tail is free again or shutdown began (BusStopped).
+  void wait_for_room(WorkerQueue& q) {
+    q.blocked.fetch_add(1, std::memory_order_seq_cst);
+    struct Unblock {
+      WorkerQueue& q;
+      ~Unblock() { q.blocked.fetch_sub(1, std::memory_order_relaxed); }
+    } unblock{q};
+    for (;;) {
+      const std::uint32_t round = q.room.load(std::memory_order_seq_cst);
+      const std::uint64_t tail = q.tail.load(std::memory_order_seq_cst);
+      if ((tail & kClosed) != 0) throw BusStopped();
+      if (q.cells[tail % capacity_].seq.load(std::memory_order_seq_cst) >= 2 * tail) return;
+      q.room.wait(round, std::memory_order_seq_cst);
     }
   }
 
-  // Takes everything queued at once (one lock round trip per batch, not per message), then
-  // delivers the batch in FIFO order.
+  // The worker: takes positions in order, frees each cell before delivering its message (so the
+  // queue holds at most `capacity` messages waiting, plus the one in delivery), sleeps when
+  // nothing is ready, and returns once shutdown began and every claimed position was delivered.
   void run(WorkerQueue& q) {
     t_worker_of = this;
-    std::vector<std::unique_ptr<AsyncItem>> batch;
-    batch.reserve(capacity_);
+    std::uint64_t head = 0;
     for (;;) {
-      linger(q);
-      bool wake_publishers = false;
-      {
-        std::unique_lock lock(q.mutex);
-        while (q.count == 0 && !q.stopping) {
-          q.worker_waiting = true;
-          q.not_empty.wait(lock);
-          q.worker_waiting = false;
-        }
-        if (q.count == 0) return;  // stopping and drained
-        for (std::size_t i = 0; i < q.count; ++i) {
-          batch.push_back(std::move(q.ring[(q.head + i) % capacity_]));
-        }
-        q.head = (q.head + q.count) % capacity_;
-        q.count = 0;
-        q.pending.store(0, std::memory_order_relaxed);
-        wake_publishers = q.blocked > 0;
+      Cell& cell = q.cells[head % capacity_];
+      if (cell.seq.load(std::memory_order_acquire) == 2 * head + 1) {
+        AsyncItem* item = cell.item;
+        cell.seq.store(2 * (head + capacity_), std::memory_order_release);
+        ++head;
+        q.head.store(head, std::memory_order_relaxed);
+        // A cheap look for blocked publishers; it can miss one that blocks right now (that one
+        // is seen at the next take, or by the fenced look before sleeping).
+        if (q.blocked.load(std::memory_order_relaxed) != 0) notify_room(q);
+        deliver(q, item);
+        continue;
       }
-      if (wake_publishers) q.not_full.notify_all();
-      for (auto& item : batch) {
-        std::exception_ptr error;
-        try {
-          item->done->set(bus_->publish(item->message(), item->ops()));
-        } catch (...) {
-          error = std::current_exception();
-        }
-        // Fail outside the handler: leaving it drops this thread's hold on the exception
-        // object first, so the waiter that takes the completion owns it alone (otherwise the
-        // end of the catch could destroy it here while the waiter still reads it).
-        if (error) item->done->fail(std::move(error));
-        item.reset();
-        q.delivered.fetch_add(1, std::memory_order_relaxed);
+      const std::uint64_t tail = q.tail.load(std::memory_order_acquire);
+      if ((tail & kClosed) != 0 && (tail & ~kClosed) == head) return;  // closed and drained
+      if (linger(cell, head)) continue;
+      // Announce the sleep, then look at `tail` again. Store and load are seq_cst, as are a
+      // publisher's claim and its later look at `sleeping`, and so is shutdown's close followed
+      // by its wake: either we see the claim (or the close) here, or they see the announcement
+      // and wake us. A claimed cell may not be filled yet, and its publisher may have looked at
+      // `sleeping` before the announcement: then we do not sleep but go round again (yielding in
+      // linger()) until it is filled.
+      q.sleeping.store(1, std::memory_order_seq_cst);
+      const std::uint64_t now = q.tail.load(std::memory_order_seq_cst);
+      if ((now & ~kClosed) != head || (now & kClosed) != 0) {
+        q.sleeping.store(0, std::memory_order_relaxed);
+        continue;
       }
-      batch.clear();
+      // The queue is empty: every cell is free. A read-modify-write of `blocked` reads its
+      // latest value: if it misses wait_for_room's increment, that increment reads from it and
+      // so sees our frees; a publisher blocked on a cell we freed is woken either way.
+      if (q.blocked.fetch_add(0, std::memory_order_seq_cst) != 0) notify_room(q);
+      q.sleeping.wait(1, std::memory_order_seq_cst);
     }
   }
 
+  // Yields up to kLingerYields times waiting for the cell at `head` to be filled.
+  static bool linger(const Cell& cell, std::uint64_t head) {
+    for (int i = 0; i < kLingerYields; ++i) {
+      if (cell.seq.load(std::memory_order_acquire) == 2 * head + 1) return true;
+      std::this_thread::yield();
+    }
+    return false;
+  }
+
+  void deliver(WorkerQueue& q, AsyncItem* item) {
+    std::exception_ptr error;
+    try {
+      item->set(bus_->publish(item->message(), item->ops()));
+    } catch (...) {
+      error = std::current_exception();
+    }
+    // Fail outside the handler: leaving it drops this thread's hold on the exception object
+    // first, so the waiter that takes the completion owns it alone (otherwise the end of the
+    // catch could destroy it here while the waiter still reads it).
+    if (error) item->fail(std::move(error));
+    item->release();
+    q.delivered.store(q.delivered.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+
+  // Closes every queue (publishers see BusStopped from now on, including blocked ones), wakes
+  // the workers, and joins them once they drained what was claimed before the close.
   void stop_and_join() {
     std::lock_guard join_lock(join_mutex_);
     for (auto& q : queues_) {
-      {
-        std::lock_guard lock(q->mutex);
-        q->stopping = true;
-      }
-      q->not_empty.notify_all();
-      q->not_full.notify_all();
+      q->tail.fetch_or(kClosed, std::memory_order_seq_cst);
+      notify_room(*q);
+      wake(*q);
     }
     for (auto& q : queues_) {
       if (q->thread.joinable()) q->thread.join();

@@ -6,23 +6,25 @@
 //   done.get();   // PublishResult, or rethrows HandlerError
 //
 // Ordering guarantee: messages with the same key are handled one at a time, in the order their
-// publish() calls returned (for publishes on one thread: program order). The key is the
-// envelope's subject (CloudEvents "subject", e.g. the aggregate id) unless publish() is given
-// one. Each key maps to one worker (hash of the key modulo the worker count); each worker has one
-// FIFO queue. Messages with an empty key are spread round-robin over the workers and carry no
-// ordering guarantee. Messages with different keys may run concurrently on different workers.
+// publish() calls took effect: if one publish() returned before another began (on the same
+// thread, or on another thread that synchronized with it), the first is handled first. The key
+// is the envelope's subject (CloudEvents "subject", e.g. the aggregate id) unless publish() is
+// given one. Each key maps to one worker (hash of the key modulo the worker count); each worker
+// has one FIFO queue. Messages with an empty key are spread round-robin over the workers and
+// carry no ordering guarantee. Messages with different keys may run concurrently on different
+// workers.
 //
 // Delivery: a worker delivers a message exactly like MessageBus::publish on its thread (handler
 // order, isolation, HandlerError when all fail, dead letters when some fail); the outcome goes
 // to the message's Completion. Handlers therefore run on worker threads and must be thread safe
 // if they share state and there is more than one worker.
 //
-// Backpressure: each worker's queue holds at most queue_capacity messages waiting for the worker.
-// (The worker takes everything waiting at once and then delivers that batch, so up to another
-// queue_capacity messages may be in delivery.) When the target queue is full,
-// BackpressurePolicy::block waits for room, and ::reject throws QueueFull at once. A handler
-// running on one of this bus's workers never blocks on a full queue (its own worker could be the
-// one that must make room): it gets QueueFull under either policy.
+// Backpressure: each worker's queue holds at most queue_capacity messages waiting for the worker
+// (the worker takes one message off the queue, then delivers it: at most one more is in
+// delivery per worker). When the target queue is full, BackpressurePolicy::block waits for room,
+// and ::reject throws QueueFull at once. A handler running on one of this bus's workers never
+// blocks on a full queue (its own worker could be the one that must make room): it gets
+// QueueFull under either policy.
 //
 // Shutdown: shutdown() (also run by the destructor) stops accepting (later publishes throw
 // BusStopped, and so do publishers blocked on a full queue at that moment), lets the workers
@@ -31,12 +33,18 @@
 // std::logic_error instead of deadlocking).
 //
 // Threading: all members may be called from any thread at once (except as noted for shutdown).
-// publish() takes the target worker's queue mutex; publishers to different workers do not
-// share a lock, and no counter is shared by all publishers. A worker takes its queue's mutex
-// once per batch, and is woken (a futex syscall) only when it was idle; before going idle it
-// yields the CPU up to 32 times, so a steady stream of messages wakes it rarely. Costs per publish:
-// one move of the envelope into a heap node, one shared state for the Completion (both global
-// heap), and one lock of the target queue's mutex.
+// No lock is taken on the publish or delivery path: each worker's queue is a bounded lock-free
+// ring (publishers claim a slot with one compare-exchange on the queue's tail, then fill it). A
+// publisher preempted between claim and fill never blocks other publishers; the worker waits
+// for that slot (yielding), since later slots are ordered after it. Publishers to
+// different workers share no written memory. A worker is woken (a futex syscall) only when it
+// was asleep; before sleeping it yields the CPU up to 32 times, so a steady stream of messages
+// wakes it rarely. A publisher blocked on a full queue (block policy) sleeps on a futex.
+//
+// Memory cost: per worker, 16 bytes per queue slot (queue_capacity of them) plus a thread. Per
+// publish, ONE global-heap block holding the moved envelope and the Completion's state; it is
+// freed once the message was delivered and its Completion consumed or destroyed (see
+// Completion), usually on the publishing thread.
 #pragma once
 
 #include <algorithm>
@@ -76,59 +84,112 @@ struct AsyncBusStats {
 };
 
 namespace detail {
-// The shared state between a queued message and its Completion: the outcome, published once by
-// the worker. `state` is kPending, kWaited (pending, and a thread is or may be blocked in
-// wait()) or kReady. The worker wakes waiters (a futex syscall) only if the state was kWaited:
-// libstdc++ 12's atomic notify_all always makes the syscall, which profiling showed dominating.
-struct CompletionState {
+class AsyncCore;
+
+// One accepted message: its envelope and its outcome, shared by the worker queue and the
+// Completion through an intrusive count of two. Whichever side lets go last destroys it: the
+// publisher's thread when it consumed or dropped the Completion after delivery (the common case,
+// so the memory goes back to the allocator cache of the thread that allocated it), the worker's
+// when the Completion was dropped first.
+//
+// `state_` is kPending, kWaited (pending, and a thread is or may be blocked in wait()) or
+// kReady. The worker wakes waiters (a futex syscall) only if the state was kWaited: libstdc++
+// 12's atomic notify_all always makes the syscall, which profiling showed dominating.
+class AsyncItem {
+ public:
   static constexpr std::uint32_t kPending = 0, kWaited = 1, kReady = 2;
-  std::atomic<std::uint32_t> state{kPending};
-  PublishResult result;
-  std::exception_ptr error;
+  // wait() yields the CPU this many times before sleeping on a futex: on a machine with fewer
+  // cores than busy threads that lets the worker run instead of paying for a sleep and a wake.
+  static constexpr int kWaitYields = 32;
+
+  AsyncItem(const AsyncItem&) = delete;
+  AsyncItem& operator=(const AsyncItem&) = delete;
+  virtual ~AsyncItem() = default;
+
+  virtual const void* message() const noexcept = 0;
+  virtual const MessageOps& ops() const noexcept = 0;
 
   void set(PublishResult r) noexcept {
-    result = r;
+    result_ = r;
     publish();
   }
   void fail(std::exception_ptr e) noexcept {
-    error = std::move(e);
+    error_ = std::move(e);
     publish();
   }
-  void publish() noexcept {
-    if (state.exchange(kReady, std::memory_order_acq_rel) == kWaited) state.notify_all();
-  }
-  bool ready() const noexcept { return state.load(std::memory_order_acquire) == kReady; }
+  bool ready() const noexcept { return state_.load(std::memory_order_acquire) == kReady; }
   void wait() noexcept {
-    std::uint32_t s = state.load(std::memory_order_acquire);
+    for (int i = 0; i < kWaitYields && !ready(); ++i) std::this_thread::yield();
+    std::uint32_t s = state_.load(std::memory_order_acquire);
     while (s != kReady) {
-      if (s == kPending && !state.compare_exchange_weak(s, kWaited, std::memory_order_acquire)) {
+      if (s == kPending && !state_.compare_exchange_weak(s, kWaited, std::memory_order_acquire)) {
         continue;  // s reloaded
       }
-      state.wait(kWaited, std::memory_order_acquire);
-      s = state.load(std::memory_order_acquire);
+      state_.wait(kWaited, std::memory_order_acquire);
+      s = state_.load(std::memory_order_acquire);
     }
   }
+  // REQUIRES: ready().
+  const PublishResult& result() const noexcept { return result_; }
+  const std::exception_ptr& error() const noexcept { return error_; }
+  // Drops one of the two references; the last one deletes the item.
+  void release() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+ protected:
+  AsyncItem() = default;
+
+ private:
+  void publish() noexcept {
+    if (state_.exchange(kReady, std::memory_order_acq_rel) == kWaited) state_.notify_all();
+  }
+
+  std::atomic<std::uint32_t> state_{kPending};
+  std::atomic<std::uint32_t> refs_{2};
+  PublishResult result_;
+  std::exception_ptr error_;
+};
+
+template <MessageBody T>
+class TypedAsyncItem final : public AsyncItem {
+ public:
+  explicit TypedAsyncItem(Envelope<T>&& m) : message_(std::move(m)) {}
+  const void* message() const noexcept override { return &message_; }
+  const MessageOps& ops() const noexcept override { return message_ops<T>; }
+
+ private:
+  Envelope<T> message_;
 };
 }  // namespace detail
 
 // The outcome of one async publish. Move-only; get() may be called once. Cheaper than a
-// std::future (which costs libstdc++ a call_once, i.e. a futex syscall, per result).
+// std::future: it shares one heap block with the queued message (no separate shared state) and
+// waiting costs a futex syscall only when the result is not ready yet.
+//
+// Memory: the message (envelope and body) stays allocated until it has been delivered AND its
+// Completion was consumed by get(), destroyed or assigned over; drop Completions you do not need.
 class Completion {
  public:
   Completion() = default;
-  explicit Completion(std::shared_ptr<detail::CompletionState> state) noexcept
-      : state_(std::move(state)) {}
-  Completion(Completion&&) noexcept = default;
-  Completion& operator=(Completion&&) noexcept = default;
+  Completion(Completion&& other) noexcept : item_(std::exchange(other.item_, nullptr)) {}
+  Completion& operator=(Completion&& other) noexcept {
+    if (this != &other) {
+      reset();
+      item_ = std::exchange(other.item_, nullptr);
+    }
+    return *this;
+  }
   Completion(const Completion&) = delete;
   Completion& operator=(const Completion&) = delete;
+  ~Completion() { reset(); }
 
-  // False for a default-constructed or already-consumed Completion.
-  bool valid() const noexcept { return state_ != nullptr; }
+  // False for a default-constructed, moved-from or already-consumed Completion.
+  bool valid() const noexcept { return item_ != nullptr; }
   // True once a worker has delivered the message. REQUIRES: valid().
-  bool ready() const noexcept { return state_->ready(); }
-  // Blocks until delivered. REQUIRES: valid().
-  void wait() const noexcept { state_->wait(); }
+  bool ready() const noexcept { return item_->ready(); }
+  // Blocks until delivered (yields up to 32 times, then sleeps on a futex). REQUIRES: valid().
+  void wait() const noexcept { item_->wait(); }
   // Waits at most `timeout` (polling with a backoff from 10 us to 1 ms, so it may overshoot by
   // that much); true when delivered. REQUIRES: valid().
   template <class Rep, class Period>
@@ -148,38 +209,21 @@ class Completion {
   // or NestingTooDeep. Consumes the Completion (valid() becomes false). REQUIRES: valid().
   PublishResult get() {
     wait();
-    const std::shared_ptr<detail::CompletionState> state = std::move(state_);
-    if (state->error) std::rethrow_exception(state->error);
-    return state->result;
+    const Completion consumed(std::move(*this));  // releases the item on the way out
+    if (consumed.item_->error()) std::rethrow_exception(consumed.item_->error());
+    return consumed.item_->result();
   }
 
  private:
-  std::shared_ptr<detail::CompletionState> state_;
+  friend class detail::AsyncCore;
+  // Adopts one of the item's two references.
+  explicit Completion(detail::AsyncItem* item) noexcept : item_(item) {}
+  void reset() noexcept {
+    if (item_ != nullptr) std::exchange(item_, nullptr)->release();
+  }
+
+  detail::AsyncItem* item_ = nullptr;
 };
-
-namespace detail {
-class AsyncCore;
-
-// One accepted message waiting in a worker queue.
-class AsyncItem {
- public:
-  virtual ~AsyncItem() = default;
-  virtual const void* message() const noexcept = 0;
-  virtual const MessageOps& ops() const noexcept = 0;
-  std::shared_ptr<CompletionState> done = std::make_shared<CompletionState>();
-};
-
-template <MessageBody T>
-class TypedAsyncItem final : public AsyncItem {
- public:
-  explicit TypedAsyncItem(Envelope<T>&& m) : message_(std::move(m)) {}
-  const void* message() const noexcept override { return &message_; }
-  const MessageOps& ops() const noexcept override { return message_ops<T>; }
-
- private:
-  Envelope<T> message_;
-};
-}  // namespace detail
 
 class AsyncMessageBus {
  public:

@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Async bus scaling criterion, measured with each run in a fresh process.
+
+Usage: bench/bus_scaling.py [BENCH_BUS_BINARY] [ROUNDS]   (defaults: build/release/bench/bench_bus, 7)
+
+Runs the six async concurrent-publisher configurations of bench_bus (shared bus, 1-worker and
+2-worker private-bus controls, at 1 and 2 publishing threads) ROUNDS times each, every run in its
+own process, in a freshly shuffled order each round, so that all six see the same machine
+conditions. Prints every run, the medians, each configuration's speed-up (2 threads / 1 thread)
+and the shared bus's speed-up as a fraction of each control's (the criterion: >= 0.9).
+
+Why fresh processes: on a 2-core VM the async runs are bimodal (thread placement decides
+whether a publisher and its worker share a core), and within one bench process the mode of a
+run depends on the runs before it; separate processes make the runs independent samples.
+"""
+import json
+import random
+import statistics
+import subprocess
+import sys
+
+binary = sys.argv[1] if len(sys.argv) > 1 else "build/release/bench/bench_bus"
+rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+subject = "AsyncBusPublishConcurrent"
+controls = ["AsyncControlPublishConcurrent", "AsyncControl2wPublishConcurrent"]
+configs = [(name, threads) for name in [subject] + controls for threads in (1, 2)]
+
+runs = {config: [] for config in configs}
+for _ in range(rounds):
+    order = configs[:]
+    random.shuffle(order)
+    for name, threads in order:
+        out = subprocess.run(
+            [binary, f"--benchmark_filter=^BM_{name}/real_time/threads:{threads}$",
+             "--benchmark_format=json"],
+            capture_output=True, text=True, check=True).stdout
+        bench = [b for b in json.loads(out)["benchmarks"] if b.get("run_type") == "iteration"]
+        if len(bench) != 1:
+            sys.exit(f"expected one run of BM_{name}/threads:{threads}, got {len(bench)}")
+        runs[(name, threads)].append(bench[0]["items_per_second"] / 1e6)
+
+median = {config: statistics.median(values) for config, values in runs.items()}
+print(f"{rounds} rounds, items/s in millions, one process per run\n")
+print("| configuration | threads | runs (sorted) | median |\n|---|---|---|---|")
+for (name, threads), values in runs.items():
+    print(f"| {name} | {threads} | {' '.join(f'{v:.1f}' for v in sorted(values))} "
+          f"| {median[(name, threads)]:.2f} |")
+speedup = {name: median[(name, 2)] / median[(name, 1)] for name in [subject] + controls}
+print()
+for name in [subject] + controls:
+    print(f"{name}: speed-up {speedup[name]:.2f}x")
+for name in controls:
+    print(f"{subject} speed-up / {name} speed-up = {speedup[subject] / speedup[name]:.2f}")
