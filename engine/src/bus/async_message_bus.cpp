@@ -198,9 +198,12 @@ class AsyncCore {
         cell.seq.store(2 * (head + capacity_), std::memory_order_release);
         ++head;
         q.head.store(head, std::memory_order_relaxed);
-        // A cheap look for blocked publishers; it can miss one that blocks right now (that one
-        // is seen at the next take, or by the fenced look before sleeping).
-        if (q.blocked.load(std::memory_order_relaxed) != 0) notify_room(q);
+        // Look for blocked publishers with a read-modify-write: it reads the latest value of
+        // `blocked`, and if it misses wait_for_room's increment, that increment reads from it
+        // and so sees the cell freed above. (A plain load here could miss the increment while
+        // the publisher still sees the cell full: a store-buffering race that left a publisher
+        // asleep for a whole delivery, or for ever if the handler waited for that publisher.)
+        if (q.blocked.fetch_add(0, std::memory_order_seq_cst) != 0) notify_room(q);
         deliver(q, item);
         continue;
       }

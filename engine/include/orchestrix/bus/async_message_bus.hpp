@@ -75,12 +75,13 @@ struct AsyncBusOptions {
 // Counters of an async bus; a consistent-enough snapshot for monitoring (each field is read
 // separately).
 struct AsyncBusStats {
-  std::size_t queued = 0;              // accepted, not yet taken by a worker (excludes batches
-                                       // being delivered)
+  std::size_t queued = 0;              // accepted, not yet taken by a worker (excludes the
+                                       // message each worker is delivering)
   std::size_t blocked_publishers = 0;  // publish() calls waiting for room right now
   std::uint64_t accepted = 0;          // since construction
   std::uint64_t rejected = 0;          // QueueFull thrown
-  std::uint64_t delivered = 0;         // completions made ready
+  std::uint64_t delivered = 0;         // completions made ready (counted just after each one
+                                       // becomes ready, so it may briefly lag a waiter)
 };
 
 namespace detail {
