@@ -41,10 +41,14 @@
 // was asleep; before sleeping it yields the CPU up to 32 times, so a steady stream of messages
 // wakes it rarely. A publisher blocked on a full queue (block policy) sleeps on a futex.
 //
-// Memory cost: per worker, 16 bytes per queue slot (queue_capacity of them) plus a thread. Per
-// publish, ONE global-heap block holding the moved envelope and the Completion's state; it is
-// freed once the message was delivered and its Completion consumed or destroyed (see
-// Completion), usually on the publishing thread.
+// Memory cost: per worker, a ring of 16 bytes per queue slot (queue_capacity of them) and a
+// 320-byte control block (five cache lines, so that publishers and the worker do not share
+// written lines), plus a thread. Per publish, ONE block holding the moved envelope and
+// the Completion's 32-byte state; it is freed once the message was delivered and its Completion
+// consumed or destroyed (see Completion), usually on the publishing thread. Rings, control
+// blocks and message blocks come from AsyncBusOptions::memory (default: the default pmr
+// resource), so a BudgetResource there caps them: a publish the budget refuses throws its
+// BudgetExceeded (a std::bad_alloc) and queues nothing.
 #pragma once
 
 #include <algorithm>
@@ -54,6 +58,8 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <memory_resource>
+#include <new>
 #include <string_view>
 #include <thread>
 #include <type_traits>
@@ -70,6 +76,13 @@ struct AsyncBusOptions {
   std::size_t queue_capacity = 1024;  // messages per worker queue (at least 1)
   BackpressurePolicy backpressure = BackpressurePolicy::block;
   DeadLetterOptions dead_letters{};
+  // Where the worker rings and every accepted message's block (the moved envelope plus 32 bytes
+  // of completion state) live; nullptr = std::pmr::get_default_resource() as it is when the bus
+  // is constructed. Blocks are allocated on publishing threads and freed on publishing or
+  // worker threads, so the resource must be thread safe, and it must outlive the bus and every
+  // Completion. What the message's own members allocate (a long subject, a body's containers)
+  // comes from their own allocators; subscriptions and worker threads use the global heap.
+  std::pmr::memory_resource* memory = nullptr;
 };
 
 // Counters of an async bus; a consistent-enough snapshot for monitoring (each field is read
@@ -105,8 +118,6 @@ class AsyncItem {
 
   AsyncItem(const AsyncItem&) = delete;
   AsyncItem& operator=(const AsyncItem&) = delete;
-  virtual ~AsyncItem() = default;
-
   virtual const void* message() const noexcept = 0;
   virtual const MessageOps& ops() const noexcept = 0;
 
@@ -135,11 +146,14 @@ class AsyncItem {
   const std::exception_ptr& error() const noexcept { return error_; }
   // Drops one of the two references; the last one deletes the item.
   void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
   }
+  // Destroys the item and gives its block back to the resource it came from.
+  virtual void destroy() noexcept = 0;
 
  protected:
   AsyncItem() = default;
+  ~AsyncItem() = default;
 
  private:
   void publish() noexcept {
@@ -155,13 +169,41 @@ class AsyncItem {
 template <MessageBody T>
 class TypedAsyncItem final : public AsyncItem {
  public:
-  explicit TypedAsyncItem(Envelope<T>&& m) : message_(std::move(m)) {}
+  TypedAsyncItem(std::pmr::memory_resource* memory, Envelope<T>&& m)
+      : memory_(memory), message_(std::move(m)) {}
   const void* message() const noexcept override { return &message_; }
   const MessageOps& ops() const noexcept override { return message_ops<T>; }
 
+  void destroy() noexcept override {
+    std::pmr::memory_resource* memory = memory_;
+    this->~TypedAsyncItem();
+    memory->deallocate(this, sizeof(TypedAsyncItem), alignof(TypedAsyncItem));
+  }
+
  private:
+  ~TypedAsyncItem() = default;
+  std::pmr::memory_resource* memory_;
   Envelope<T> message_;
 };
+
+struct AsyncItemDeleter {
+  void operator()(AsyncItem* item) const noexcept { item->destroy(); }
+};
+// Owns an item not yet handed to a queue.
+using AsyncItemPtr = std::unique_ptr<AsyncItem, AsyncItemDeleter>;
+
+// Allocates the block for one message from `memory` and moves the message in.
+template <MessageBody T>
+AsyncItemPtr make_async_item(std::pmr::memory_resource* memory, Envelope<T>&& message) {
+  using Item = TypedAsyncItem<T>;
+  void* block = memory->allocate(sizeof(Item), alignof(Item));
+  try {
+    return AsyncItemPtr(::new (block) Item(memory, std::move(message)));
+  } catch (...) {
+    memory->deallocate(block, sizeof(Item), alignof(Item));
+    throw;
+  }
+}
 }  // namespace detail
 
 // The outcome of one async publish. Move-only; get() may be called once. Cheaper than a
@@ -247,13 +289,13 @@ class AsyncMessageBus {
   // nothing was queued), std::bad_alloc.
   template <MessageBody T>
   [[nodiscard("wait on or drop the Completion")]] Completion publish(Envelope<T> message) {
-    return enqueue(nullptr, std::make_unique<detail::TypedAsyncItem<T>>(std::move(message)));
+    return enqueue(nullptr, detail::make_async_item(memory_, std::move(message)));
   }
   // Same, with an explicit ordering key instead of the subject.
   template <MessageBody T>
   [[nodiscard("wait on or drop the Completion")]] Completion publish(Envelope<T> message,
                                                                      std::string_view key) {
-    return enqueue(&key, std::make_unique<detail::TypedAsyncItem<T>>(std::move(message)));
+    return enqueue(&key, detail::make_async_item(memory_, std::move(message)));
   }
 
   // Stops accepting, drains every accepted message, joins the workers. Idempotent.
@@ -267,11 +309,14 @@ class AsyncMessageBus {
   DeadLetterQueue& dead_letters() noexcept { return bus_.dead_letters(); }
   // The synchronous bus the workers deliver through (handlers, dead letters, redrive).
   MessageBus& sync_bus() noexcept { return bus_; }
+  // The resource the rings and message blocks come from.
+  std::pmr::memory_resource* memory() const noexcept { return memory_; }
 
  private:
   // `key` null: use the queued message's subject.
-  Completion enqueue(const std::string_view* key, std::unique_ptr<detail::AsyncItem> item);
+  Completion enqueue(const std::string_view* key, detail::AsyncItemPtr item);
 
+  std::pmr::memory_resource* memory_;
   MessageBus bus_;
   std::unique_ptr<detail::AsyncCore> core_;
 };
