@@ -3,6 +3,8 @@
 
 Usage: bench/bus_scaling.py [BENCH_BUS_BINARY] [ROUNDS]   (defaults: build/release/bench/bench_bus, 11)
 
+Needs the core_latency probe next to the bench binary (built with it: target core_latency).
+
 Runs the six async concurrent-publisher configurations of bench_bus (shared bus, 1-worker and
 2-worker private-bus controls, at 1 and 2 publishing threads) ROUNDS times each, every run in its
 own process, in a freshly shuffled order each round, so that all six see the same machine
@@ -15,7 +17,13 @@ host places the vCPUs, and within one bench process a run's mode also depends on
 before it). Separate processes make the runs independent samples, and the shuffled rounds give
 every configuration the same exposure to both modes. With bimodal samples a median can flip
 between the modes, so the script prints the criterion from medians AND from means.
+
+Machine condition: right before each run the script runs core_latency (one-way cache-line
+hand-off between the two CPUs, spinning) and files the run under "near" (< 100 ns) or "far"
+(>= 100 ns); it then also prints the criterion per condition where every configuration has at
+least 3 runs in it.
 """
+import os
 import json
 import random
 import statistics
@@ -28,11 +36,17 @@ subject = "AsyncBusPublishConcurrent"
 controls = ["AsyncControlPublishConcurrent", "AsyncControl2wPublishConcurrent"]
 configs = [(name, threads) for name in [subject] + controls for threads in (1, 2)]
 
+probe = os.path.join(os.path.dirname(binary), "core_latency")
 runs = {config: [] for config in configs}
+by_condition = {"near": {c: [] for c in configs}, "far": {c: [] for c in configs}}
+probes = []
 for _ in range(rounds):
     order = configs[:]
     random.shuffle(order)
     for name, threads in order:
+        latency = float(subprocess.run([probe], capture_output=True, text=True,
+                                       check=True).stdout)
+        probes.append(latency)
         out = subprocess.run(
             [binary, f"--benchmark_filter=^BM_{name}/real_time/threads:{threads}$",
              "--benchmark_format=json"],
@@ -41,6 +55,8 @@ for _ in range(rounds):
         if len(bench) != 1:
             sys.exit(f"expected one run of BM_{name}/threads:{threads}, got {len(bench)}")
         runs[(name, threads)].append(bench[0]["items_per_second"] / 1e6)
+        condition = "near" if latency < 100 else "far"
+        by_condition[condition][(name, threads)].append(bench[0]["items_per_second"] / 1e6)
 
 median = {config: statistics.median(values) for config, values in runs.items()}
 mean = {config: statistics.mean(values) for config, values in runs.items()}
@@ -59,3 +75,17 @@ for name in [subject] + controls:
     print(f"| {name} | {up_med:.2f}x | {sub_med / up_med:.2f} | {up_mean:.2f}x "
           f"| {sub_mean / up_mean:.2f} |")
 print(f"\ncriterion: {subject} speed-up / control speed-up >= 0.9")
+
+near = sum(1 for p in probes if p < 100)
+print(f"\ncore_latency before each run: {near} runs near (< 100 ns), {len(probes) - near} far; "
+      f"probe median {statistics.median(probes):.0f} ns, range {min(probes):.0f}-"
+      f"{max(probes):.0f} ns")
+for condition, cruns in by_condition.items():
+    if min(len(v) for v in cruns.values()) < 3:
+        print(f"{condition}: fewer than 3 runs of some configuration, no criterion")
+        continue
+    med = {c: statistics.median(v) for c, v in cruns.items()}
+    up = {n: med[(n, 2)] / med[(n, 1)] for n in [subject] + controls}
+    print(f"{condition} (medians, runs per configuration "
+          f"{min(len(v) for v in cruns.values())}-{max(len(v) for v in cruns.values())}): "
+          + ", ".join(f"vs {n} {up[subject] / up[n]:.2f}" for n in controls))
