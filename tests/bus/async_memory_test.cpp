@@ -44,7 +44,7 @@ TEST_CASE("an async bus takes its rings and every message block from its memory 
     AsyncMessageBus bus({.workers = 2, .queue_capacity = 64, .memory = &memory});
     CHECK(bus.memory() == &memory);
     const std::size_t rings = memory.bytes_live();
-    CHECK(rings >= 2 * 64 * 16);  // two rings of 64 16-byte cells, plus control blocks
+    CHECK(rings >= 2 * 64 * 64);  // two rings of 64 one-cache-line cells, plus control blocks
     std::atomic<int> handled{0};
     auto s = bus.subscribe<Ping>([&](const Ping&) { handled.fetch_add(1); });
     {  // each worker's first delivery takes its per-thread record (global heap, once)

@@ -41,7 +41,7 @@
 // was asleep; before sleeping it yields the CPU up to 32 times, so a steady stream of messages
 // wakes it rarely. A publisher blocked on a full queue (block policy) sleeps on a futex.
 //
-// Memory cost: per worker, a ring of 16 bytes per queue slot (queue_capacity of them) and a
+// Memory cost: per worker, a ring of 64 bytes per queue slot (queue_capacity of them) and a
 // 320-byte control block (five cache lines, so that publishers and the worker do not share
 // written lines), plus a thread. Per publish, ONE block holding the moved envelope and
 // the Completion's 32-byte state; it is freed once the message was delivered and its Completion
