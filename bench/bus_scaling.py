@@ -37,16 +37,14 @@ controls = ["AsyncControlPublishConcurrent", "AsyncControl2wPublishConcurrent"]
 configs = [(name, threads) for name in [subject] + controls for threads in (1, 2)]
 
 probe = os.path.join(os.path.dirname(binary), "core_latency")
-runs = {config: [] for config in configs}
-by_condition = {"near": {c: [] for c in configs}, "far": {c: [] for c in configs}}
-probes = []
+NEAR_NS = 100  # probe below this: the "near" condition
+samples = {config: [] for config in configs}  # (probe ns before the run, items/s in millions)
 for _ in range(rounds):
     order = configs[:]
     random.shuffle(order)
     for name, threads in order:
         latency = float(subprocess.run([probe], capture_output=True, text=True,
                                        check=True).stdout)
-        probes.append(latency)
         out = subprocess.run(
             [binary, f"--benchmark_filter=^BM_{name}/real_time/threads:{threads}$",
              "--benchmark_format=json"],
@@ -54,10 +52,15 @@ for _ in range(rounds):
         bench = [b for b in json.loads(out)["benchmarks"] if b.get("run_type") == "iteration"]
         if len(bench) != 1:
             sys.exit(f"expected one run of BM_{name}/threads:{threads}, got {len(bench)}")
-        runs[(name, threads)].append(bench[0]["items_per_second"] / 1e6)
-        condition = "near" if latency < 100 else "far"
-        by_condition[condition][(name, threads)].append(bench[0]["items_per_second"] / 1e6)
+        samples[(name, threads)].append((latency, bench[0]["items_per_second"] / 1e6))
 
+
+def speedups(stat):
+    """2-thread over 1-thread figure of each configuration, from one statistic per config."""
+    return {name: stat[(name, 2)] / stat[(name, 1)] for name in [subject] + controls}
+
+
+runs = {config: [v for _, v in pairs] for config, pairs in samples.items()}
 median = {config: statistics.median(values) for config, values in runs.items()}
 mean = {config: statistics.mean(values) for config, values in runs.items()}
 print(f"{rounds} rounds, items/s in millions, one process per run\n")
@@ -67,25 +70,23 @@ for (name, threads), values in runs.items():
           f"| {median[(name, threads)]:.2f} | {mean[(name, threads)]:.2f} |")
 print("\n| | speed-up (medians) | criterion (medians) | speed-up (means) | criterion (means) |")
 print("|---|---|---|---|---|")
+up_med, up_mean = speedups(median), speedups(mean)
 for name in [subject] + controls:
-    up_med = median[(name, 2)] / median[(name, 1)]
-    up_mean = mean[(name, 2)] / mean[(name, 1)]
-    sub_med = median[(subject, 2)] / median[(subject, 1)]
-    sub_mean = mean[(subject, 2)] / mean[(subject, 1)]
-    print(f"| {name} | {up_med:.2f}x | {sub_med / up_med:.2f} | {up_mean:.2f}x "
-          f"| {sub_mean / up_mean:.2f} |")
+    print(f"| {name} | {up_med[name]:.2f}x | {up_med[subject] / up_med[name]:.2f} "
+          f"| {up_mean[name]:.2f}x | {up_mean[subject] / up_mean[name]:.2f} |")
 print(f"\ncriterion: {subject} speed-up / control speed-up >= 0.9")
 
-near = sum(1 for p in probes if p < 100)
-print(f"\ncore_latency before each run: {near} runs near (< 100 ns), {len(probes) - near} far; "
-      f"probe median {statistics.median(probes):.0f} ns, range {min(probes):.0f}-"
+probes = [p for pairs in samples.values() for p, _ in pairs]
+near = sum(1 for p in probes if p < NEAR_NS)
+print(f"\ncore_latency before each run: {near} runs near (< {NEAR_NS} ns), {len(probes) - near} "
+      f"far; probe median {statistics.median(probes):.0f} ns, range {min(probes):.0f}-"
       f"{max(probes):.0f} ns")
-for condition, cruns in by_condition.items():
-    if min(len(v) for v in cruns.values()) < 3:
+for condition, in_condition in [("near", lambda p: p < NEAR_NS), ("far", lambda p: p >= NEAR_NS)]:
+    cruns = {c: [v for p, v in pairs if in_condition(p)] for c, pairs in samples.items()}
+    counts = [len(v) for v in cruns.values()]
+    if min(counts) < 3:
         print(f"{condition}: fewer than 3 runs of some configuration, no criterion")
         continue
-    med = {c: statistics.median(v) for c, v in cruns.items()}
-    up = {n: med[(n, 2)] / med[(n, 1)] for n in [subject] + controls}
-    print(f"{condition} (medians, runs per configuration "
-          f"{min(len(v) for v in cruns.values())}-{max(len(v) for v in cruns.values())}): "
+    up = speedups({c: statistics.median(v) for c, v in cruns.items()})
+    print(f"{condition} (medians, runs per configuration {min(counts)}-{max(counts)}): "
           + ", ".join(f"vs {n} {up[subject] / up[n]:.2f}" for n in controls))

@@ -28,14 +28,9 @@ void check_compaction_frees(std::string_view allocator, GlobalNewCounter count_g
   const std::uint64_t held_before = stack.requested().bytes_live();
   const std::uint64_t upstream_before = stack.held_bytes();
 
-  // A head snapshot per stream: the state after its 100 events (sum of 0..99 = 4950).
-  constexpr std::string_view kState = "{\"sum\":4950}";
-  std::array<char, 32> name{};
+  // A head snapshot per stream: the state after its 100 events.
   const std::uint64_t news_before = count_global_new != nullptr ? count_global_new() : 0;
-  for (std::uint64_t n = 0; n < run.aggregates(); ++n) {
-    store.save_snapshot(seed_stream_name(n, name),
-                        {kSeedBatchEvents, "BenchmarkAggregate", std::as_bytes(std::span(kState))});
-  }
+  run.snapshot_every_stream(kSeedBatchEvents);
   const StoreMemoryStats marked = store.memory_stats();
 
   const auto start = std::chrono::steady_clock::now();
@@ -71,6 +66,7 @@ void check_compaction_frees(std::string_view allocator, GlobalNewCounter count_g
   CHECK(share <= kMaxRemainingShare);
 
   // The streams stay consistent: head versions kept, reads below the retained range say so.
+  std::array<char, 32> name{};
   const std::string_view first = seed_stream_name(0, name);
   CHECK(store.stream_version(first) == kSeedBatchEvents - 1);
   const EventRange clamped = store.read(first);

@@ -1,7 +1,6 @@
 #include "driver_commands.hpp"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -38,12 +37,7 @@ CompactionFigures measure_compaction(std::string_view allocator, std::uint64_t e
   CompactionFigures f;
   f.held_loaded = stack.requested().bytes_live();
 
-  constexpr std::string_view kState = "{\"sum\":4950}";
-  std::array<char, 32> name{};
-  for (std::uint64_t n = 0; n < run.aggregates(); ++n) {
-    store.save_snapshot(seed_stream_name(n, name),
-                        {snapshot_version, "BenchmarkAggregate", std::as_bytes(std::span(kState))});
-  }
+  run.snapshot_every_stream(snapshot_version);
   f.held_marked = stack.requested().bytes_live();
   f.dead_marked = store.memory_stats().dead_record_bytes;
 

@@ -1,6 +1,9 @@
 #include "seed_run.hpp"
 
+#include <array>
 #include <cstdio>
+#include <span>
+#include <string_view>
 
 namespace orchestrix::memtest {
 
@@ -17,6 +20,15 @@ SeedRun::SeedRun(AllocatorStack& stack, std::uint64_t events, StoreOptions optio
       aggregates_(workload_.streams()) {}
 
 void SeedRun::load() { events_ += load_seed(store_, workload_); }
+
+void SeedRun::snapshot_every_stream(std::uint64_t version) {
+  constexpr std::string_view kState = "{\"sum\":4950}";
+  std::array<char, 32> name{};
+  for (std::uint64_t n = 0; n < aggregates_; ++n) {
+    store_.save_snapshot(seed_stream_name(n, name),
+                         {version, "BenchmarkAggregate", std::as_bytes(std::span(kState))});
+  }
+}
 
 ReadBack SeedRun::read_back() const { return read_all_streams(store_, aggregates()); }
 

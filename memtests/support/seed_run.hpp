@@ -59,6 +59,10 @@ class SeedRun {
 
   // Appends the seed events (call once).
   void load();
+  // Saves one snapshot per loaded stream at `version` (state "{\"sum\":4950}", the sum of a
+  // seed stream's 100 event values), what the compaction checks mark streams with. Allocates
+  // only inside the store.
+  void snapshot_every_stream(std::uint64_t version);
   // Reads every loaded stream and the global log once.
   ReadBack read_back() const;
 
