@@ -29,8 +29,9 @@ constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
 // positions; with four 16-byte cells per line, each publish would also pull the line away from
 // the other publisher. Measured with bench/bus_scaling.py on the two binaries: in the "far"
 // machine condition (~165 ns per cross-CPU hand-off) the shared bus's scaling against the
-// same-options control went from 0.63-0.96 (16-byte cells) to 1.02-1.20 (padded), at 4x the
-// ring memory (64 bytes per slot).
+// same-options control went from 0.63-0.96 (16-byte cells) to 1.02-1.20 (padded) in one
+// session's A/B runs, though a later all-far run of the padded build gave 0.78 (see
+// docs/message-bus.md); at 4x the ring memory (64 bytes per slot).
 //
 // `seq` tells the cell's state for position p (p % capacity == index): seq == 2p: free for the
 // publisher that claims p; seq == 2p + 1: holds the message of position p. When the worker takes
