@@ -11,10 +11,20 @@
 //                                    private bus with 1 worker (same total worker count at 2)
 //   BM_AsyncControl2wPublishConcurrent the same with 2 workers per private bus (same options as
 //                                    the shared bus: identical setup at 1 thread)
+//   BM_AsyncBusPinnedPublishConcurrent, BM_AsyncControl2wPinnedPublishConcurrent
+//                                    the shared bus and the 2-worker control with every thread
+//                                    pinned (publisher i and worker i on CPU i): one placement
+//                                    for both, instead of the scheduler's choice per run
+//   BM_AsyncBusPartitionedPinnedPublishConcurrent a diagnostic: one bus whose two publishers'
+//                                    keys map to disjoint workers (the pinned control's layout)
 #include <benchmark/benchmark.h>
+#include <pthread.h>
+#include <sched.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "orchestrix/bus/async_message_bus.hpp"
@@ -93,5 +103,119 @@ BENCHMARK(BM_AsyncControlPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime
 
 void BM_AsyncControl2wPublishConcurrent(benchmark::State& state) { async_control(state, 2); }
 BENCHMARK(BM_AsyncControl2wPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+
+// The pinned variants: the same scenarios with one fixed placement policy for every
+// configuration, so that the comparison does not depend on where the scheduler happens to put
+// the threads: publishing thread i runs on CPU i, worker i of every bus on CPU i (modulo the CPU
+// count). At 2 publishers each CPU then runs one publisher, and each publisher sends half of
+// its messages to a worker on the other CPU, shared bus and control alike.
+void pin_to_cpu(std::size_t index) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(static_cast<int>(index % std::max(1U, std::thread::hardware_concurrency())), &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+// Pins the calling thread for its lifetime, then gives it back its previous CPU set
+// (Threads(1) runs on the main thread, which runs the other benchmarks afterwards).
+class PinnedScope {
+ public:
+  explicit PinnedScope(std::size_t index) {
+    pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_);
+    pin_to_cpu(index);
+  }
+  ~PinnedScope() { pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_); }
+  PinnedScope(const PinnedScope&) = delete;
+  PinnedScope& operator=(const PinnedScope&) = delete;
+
+ private:
+  cpu_set_t saved_{};
+};
+
+AsyncBusOptions pinned_options(std::size_t workers) {
+  return {.workers = workers, .on_worker_start = pin_to_cpu};
+}
+
+void BM_AsyncBusPinnedPublishConcurrent(benchmark::State& state) {
+  static AsyncMessageBus* bus = nullptr;
+  static Subscription* sub = nullptr;
+  const PinnedScope pin(static_cast<std::size_t>(state.thread_index()));
+  if (state.thread_index() == 0) {
+    bus = new AsyncMessageBus(pinned_options(2));
+    sub = new Subscription(bus->subscribe<AsyncEvent>(
+        [](const Envelope<AsyncEvent>& m) { benchmark::DoNotOptimize(&m); }));
+  }
+  const auto batch = make_batch(100, state.thread_index() * 8);
+  std::vector<Completion> completions;
+  for (auto _ : state) publish_and_wait(*bus, batch, completions);
+  state.SetItemsProcessed(state.iterations() * 100);
+  if (state.thread_index() == 0) {
+    delete sub;
+    delete bus;
+  }
+}
+BENCHMARK(BM_AsyncBusPinnedPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_AsyncControl2wPinnedPublishConcurrent(benchmark::State& state) {
+  const PinnedScope pin(static_cast<std::size_t>(state.thread_index()));
+  AsyncMessageBus bus(pinned_options(2));  // private to this thread
+  auto s = bus.subscribe<AsyncEvent>(
+      [](const Envelope<AsyncEvent>& m) { benchmark::DoNotOptimize(&m); });
+  const auto batch = make_batch(100, state.thread_index() * 8);
+  std::vector<Completion> completions;
+  for (auto _ : state) publish_and_wait(bus, batch, completions);
+  state.SetItemsProcessed(state.iterations() * 100);
+}
+BENCHMARK(BM_AsyncControl2wPinnedPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+
+// A diagnostic, not a workload: ONE bus with 4 pinned workers, where publishing thread t's 16
+// keys all map to workers 2t and 2t + 1 (chosen with worker_for). The threads, their CPUs and
+// who sends to whom are then exactly those of the pinned 2-worker control (worker i on CPU i % 2),
+// and the publishers share no ring: only the bus object, its subscription and dispatch state.
+// Its scaling against the control therefore shows what the bus costs apart from the rings, and
+// how far two identical layouts measure apart on this machine.
+struct Partitioned {
+  AsyncMessageBus* bus = nullptr;
+  Subscription* sub = nullptr;
+  std::vector<Envelope<AsyncEvent>> batches[2];
+};
+Partitioned partitioned;
+
+void partitioned_setup(const benchmark::State&) {
+  partitioned.bus = new AsyncMessageBus(pinned_options(4));
+  partitioned.sub = new Subscription(partitioned.bus->subscribe<AsyncEvent>(
+      [](const Envelope<AsyncEvent>& m) { benchmark::DoNotOptimize(&m); }));
+  for (std::size_t t = 0; t < 2; ++t) {
+    std::vector<std::string> keys;
+    for (int i = 0; keys.size() < 16; ++i) {
+      std::string key = "agg-" + std::to_string(t) + "-" + std::to_string(i);
+      if (partitioned.bus->worker_for(key) / 2 == t) keys.push_back(std::move(key));
+    }
+    partitioned.batches[t].clear();
+    for (int i = 0; i < 100; ++i) {
+      partitioned.batches[t].push_back(make_message(AsyncEvent{i}, {.subject = keys[i % 16]}));
+    }
+  }
+}
+
+void partitioned_teardown(const benchmark::State&) {
+  delete partitioned.sub;
+  delete partitioned.bus;
+  partitioned = {};
+}
+
+void BM_AsyncBusPartitionedPinnedPublishConcurrent(benchmark::State& state) {
+  const PinnedScope pin(static_cast<std::size_t>(state.thread_index()));
+  const auto& batch = partitioned.batches[state.thread_index() % 2];
+  std::vector<Completion> completions;
+  for (auto _ : state) publish_and_wait(*partitioned.bus, batch, completions);
+  state.SetItemsProcessed(state.iterations() * 100);
+}
+BENCHMARK(BM_AsyncBusPartitionedPinnedPublishConcurrent)
+    ->Setup(partitioned_setup)
+    ->Teardown(partitioned_teardown)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 }  // namespace

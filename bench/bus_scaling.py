@@ -5,10 +5,11 @@ Usage: bench/bus_scaling.py [BENCH_BUS_BINARY] [ROUNDS]   (defaults: build/relea
 
 Needs the core_latency probe next to the bench binary (built with it: target core_latency).
 
-Runs the six async concurrent-publisher configurations of bench_bus (shared bus, 1-worker and
-2-worker private-bus controls, at 1 and 2 publishing threads) ROUNDS times each, every run in its
-own process, in a freshly shuffled order each round, so that all six see the same machine
-conditions. Prints every run, the medians, each configuration's speed-up (2 threads / 1 thread)
+Runs the async concurrent-publisher configurations of bench_bus (shared bus, 1-worker and
+2-worker private-bus controls; the same shared bus and 2-worker control with every thread pinned
+to a CPU; the partitioned-keys diagnostic; each at 1 and 2 publishing threads) ROUNDS times each,
+every run in its own process, in a freshly shuffled order each round, so that all of them see
+the same machine conditions. Prints every run, the medians, each configuration's speed-up (2 threads / 1 thread)
 and the shared bus's speed-up as a fraction of each control's (the criterion: >= 0.9).
 
 Why fresh processes and many rounds: on the project's 2-vCPU VMs every async run lands in one
@@ -32,9 +33,16 @@ import sys
 
 binary = sys.argv[1] if len(sys.argv) > 1 else "build/release/bench/bench_bus"
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 11
-subject = "AsyncBusPublishConcurrent"
-controls = ["AsyncControlPublishConcurrent", "AsyncControl2wPublishConcurrent"]
-configs = [(name, threads) for name in [subject] + controls for threads in (1, 2)]
+# Each group: a shared-bus subject and the no-sharing controls it is judged against.
+groups = [
+    ("AsyncBusPublishConcurrent",
+     ["AsyncControlPublishConcurrent", "AsyncControl2wPublishConcurrent"]),
+    ("AsyncBusPinnedPublishConcurrent", ["AsyncControl2wPinnedPublishConcurrent"]),
+    # the diagnostic: one bus, no shared ring, the control's layout (see bench/bus_async.cpp)
+    ("AsyncBusPartitionedPinnedPublishConcurrent", ["AsyncControl2wPinnedPublishConcurrent"]),
+]
+names = list(dict.fromkeys(n for subject, controls in groups for n in [subject] + controls))
+configs = [(name, threads) for name in names for threads in (1, 2)]
 
 probe = os.path.join(os.path.dirname(binary), "core_latency")
 NEAR_NS = 100  # probe below this: the "near" condition
@@ -57,7 +65,7 @@ for _ in range(rounds):
 
 def speedups(stat):
     """2-thread over 1-thread figure of each configuration, from one statistic per config."""
-    return {name: stat[(name, 2)] / stat[(name, 1)] for name in [subject] + controls}
+    return {name: stat[(name, 2)] / stat[(name, 1)] for name in names}
 
 
 runs = {config: [v for _, v in pairs] for config, pairs in samples.items()}
@@ -71,10 +79,12 @@ for (name, threads), values in runs.items():
 print("\n| | speed-up (medians) | criterion (medians) | speed-up (means) | criterion (means) |")
 print("|---|---|---|---|---|")
 up_med, up_mean = speedups(median), speedups(mean)
-for name in [subject] + controls:
-    print(f"| {name} | {up_med[name]:.2f}x | {up_med[subject] / up_med[name]:.2f} "
-          f"| {up_mean[name]:.2f}x | {up_mean[subject] / up_mean[name]:.2f} |")
-print(f"\ncriterion: {subject} speed-up / control speed-up >= 0.9")
+for subject, controls in groups:
+    for name in [subject] + controls:
+        print(f"| {name} | {up_med[name]:.2f}x | {up_med[subject] / up_med[name]:.2f} "
+              f"| {up_mean[name]:.2f}x | {up_mean[subject] / up_mean[name]:.2f} |")
+print("\ncriterion: the shared bus's speed-up / its control's speed-up >= 0.9 (the shared bus's "
+      "own row reads 1.00)")
 
 probes = [p for pairs in samples.values() for p, _ in pairs]
 near = sum(1 for p in probes if p < NEAR_NS)
@@ -89,4 +99,4 @@ for condition, in_condition in [("near", lambda p: p < NEAR_NS), ("far", lambda 
         continue
     up = speedups({c: statistics.median(v) for c, v in cruns.items()})
     print(f"{condition} (medians, runs per configuration {min(counts)}-{max(counts)}): "
-          + ", ".join(f"vs {n} {up[subject] / up[n]:.2f}" for n in controls))
+          + ", ".join(f"{s} vs {n} {up[s] / up[n]:.2f}" for s, cs in groups for n in cs))

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -434,4 +435,38 @@ TEST_CASE("a publisher blocked on a full queue is released as soon as the worker
   }
   bus.shutdown();
   CHECK(stalls.load() == 0);
+}
+
+namespace {
+thread_local int t_started_as = -1;  // set by the on_worker_start hook below
+}  // namespace
+
+TEST_CASE("on_worker_start runs once on each worker thread, with its index, before it delivers") {
+  std::mutex calls_mutex;
+  std::vector<int> calls;
+  std::vector<std::thread::id> threads;
+  AsyncMessageBus bus({.workers = 3, .on_worker_start = [&](std::size_t worker) {
+                         t_started_as = static_cast<int>(worker);
+                         const std::lock_guard lock(calls_mutex);
+                         calls.push_back(static_cast<int>(worker));
+                         threads.push_back(std::this_thread::get_id());
+                       }});
+  std::mutex seen_mutex;
+  std::map<std::string, int> started_as;  // key -> the hook's index on the delivering thread
+  auto s = bus.subscribe<Ping>([&](const Envelope<Ping>& m) {
+    const std::lock_guard lock(seen_mutex);
+    started_as[m.metadata.subject] = t_started_as;
+  });
+  std::vector<std::string> keys;
+  for (int i = 0; i < 30; ++i) keys.push_back("agg-" + std::to_string(i));
+  for (const auto& key : keys) (void)bus.publish(make_message(Ping{}, {.subject = key})).get();
+  bus.shutdown();
+
+  std::sort(calls.begin(), calls.end());
+  CHECK(calls == std::vector<int>{0, 1, 2});
+  for (const auto& id : threads) CHECK(id != std::this_thread::get_id());
+  CHECK(t_started_as == -1);  // never on the constructing thread
+  for (const auto& key : keys) {
+    CHECK(started_as.at(key) == static_cast<int>(bus.worker_for(key)));
+  }
 }

@@ -92,7 +92,13 @@ class AsyncCore {
                            QueueDeleter{memory});
     }
     try {
-      for (auto& q : queues_) q->thread = std::thread([this, w = q.get()] { run(*w); });
+      for (std::size_t i = 0; i < queues_.size(); ++i) {
+        queues_[i]->thread = std::thread(
+            [this, w = queues_[i].get(), i, start = options.on_worker_start]() noexcept {
+              if (start) start(i);
+              run(*w);
+            });
+      }
     } catch (...) {
       stop_and_join();
       throw;

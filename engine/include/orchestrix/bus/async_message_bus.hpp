@@ -57,6 +57,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <memory_resource>
 #include <new>
@@ -83,6 +84,11 @@ struct AsyncBusOptions {
   // Completion. What the message's own members allocate (a long subject, a body's containers)
   // comes from their own allocators; subscriptions and worker threads use the global heap.
   std::pmr::memory_resource* memory = nullptr;
+  // Called on each worker thread, with the worker's index (0 .. workers - 1), before it takes
+  // its first message: to pin the worker to a CPU, name the thread, set its priority. Must not
+  // throw (a worker thread that throws here calls std::terminate, as std::thread does). Empty:
+  // nothing is called.
+  std::function<void(std::size_t worker)> on_worker_start{};
 };
 
 // Counters of an async bus; a consistent-enough snapshot for monitoring (each field is read
