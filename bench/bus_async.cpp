@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
@@ -56,55 +57,28 @@ void publish_and_wait(AsyncMessageBus& bus, const std::vector<Envelope<AsyncEven
   for (auto& c : completions) c.wait();
 }
 
-void BM_AsyncBusPublish(benchmark::State& state) {
-  AsyncMessageBus bus({.workers = 2});
-  auto s = bus.subscribe<AsyncEvent>(
+// A handler that does nothing the compiler could drop.
+Subscription subscribe_noop(AsyncMessageBus& bus) {
+  return bus.subscribe<AsyncEvent>(
       [](const Envelope<AsyncEvent>& m) { benchmark::DoNotOptimize(&m); });
-  const auto batch = make_batch(static_cast<int>(state.range(0)), 0);
+}
+
+// One publishing thread's timed loop.
+void publish_loop(benchmark::State& state, AsyncMessageBus& bus,
+                  const std::vector<Envelope<AsyncEvent>>& batch) {
   std::vector<Completion> completions;
   for (auto _ : state) publish_and_wait(bus, batch, completions);
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch.size()));
+}
+
+void BM_AsyncBusPublish(benchmark::State& state) {
+  AsyncMessageBus bus({.workers = 2});
+  auto s = subscribe_noop(bus);
+  publish_loop(state, bus, make_batch(static_cast<int>(state.range(0)), 0));
 }
 BENCHMARK(BM_AsyncBusPublish)->Arg(10)->Arg(100)->UseRealTime();
 
-void BM_AsyncBusPublishConcurrent(benchmark::State& state) {
-  static AsyncMessageBus* bus = nullptr;
-  static Subscription* sub = nullptr;
-  if (state.thread_index() == 0) {
-    bus = new AsyncMessageBus({.workers = 2});
-    sub = new Subscription(bus->subscribe<AsyncEvent>(
-        [](const Envelope<AsyncEvent>& m) { benchmark::DoNotOptimize(&m); }));
-  }
-  const auto batch = make_batch(100, state.thread_index() * 8);
-  std::vector<Completion> completions;
-  for (auto _ : state) publish_and_wait(*bus, batch, completions);
-  state.SetItemsProcessed(state.iterations() * 100);
-  if (state.thread_index() == 0) {
-    delete sub;
-    delete bus;
-  }
-}
-BENCHMARK(BM_AsyncBusPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
-
-// The no-sharing control: what each publishing thread reaches on a bus of its own. `workers`
-// per private bus: 1 (the same total worker count as the shared bus at 2 threads) or 2 (the
-// same options as the shared bus, so that at 1 thread control and subject are the same setup).
-void async_control(benchmark::State& state, std::size_t workers) {
-  AsyncMessageBus bus({.workers = workers});  // private to this thread
-  auto s = bus.subscribe<AsyncEvent>(
-      [](const Envelope<AsyncEvent>& m) { benchmark::DoNotOptimize(&m); });
-  const auto batch = make_batch(100, state.thread_index() * 8);
-  std::vector<Completion> completions;
-  for (auto _ : state) publish_and_wait(bus, batch, completions);
-  state.SetItemsProcessed(state.iterations() * 100);
-}
-void BM_AsyncControlPublishConcurrent(benchmark::State& state) { async_control(state, 1); }
-BENCHMARK(BM_AsyncControlPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
-
-void BM_AsyncControl2wPublishConcurrent(benchmark::State& state) { async_control(state, 2); }
-BENCHMARK(BM_AsyncControl2wPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
-
-// The pinned variants: the same scenarios with one fixed placement policy for every
+// The pinned variants run the same scenarios with one fixed placement policy for every
 // configuration, so that the comparison does not depend on where the scheduler happens to put
 // the threads: publishing thread i runs on CPU i, worker i of every bus on CPU i (modulo the CPU
 // count). At 2 publishers each CPU then runs one publisher, and each publisher sends half of
@@ -116,55 +90,90 @@ void pin_to_cpu(std::size_t index) {
   pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
-// Pins the calling thread for its lifetime, then gives it back its previous CPU set
-// (Threads(1) runs on the main thread, which runs the other benchmarks afterwards).
+// Pins publishing thread `state.thread_index()` for its lifetime when `pinned` (otherwise does
+// nothing), then gives it back its previous CPU set (Threads(1) runs on the main thread, which
+// runs the other benchmarks afterwards).
 class PinnedScope {
  public:
-  explicit PinnedScope(std::size_t index) {
+  PinnedScope(const benchmark::State& state, bool pinned) : pinned_(pinned) {
+    if (!pinned_) return;
     pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_);
-    pin_to_cpu(index);
+    pin_to_cpu(static_cast<std::size_t>(state.thread_index()));
   }
-  ~PinnedScope() { pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_); }
+  ~PinnedScope() {
+    if (pinned_) pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_);
+  }
   PinnedScope(const PinnedScope&) = delete;
   PinnedScope& operator=(const PinnedScope&) = delete;
 
  private:
+  bool pinned_;
   cpu_set_t saved_{};
 };
 
-AsyncBusOptions pinned_options(std::size_t workers) {
-  return {.workers = workers, .on_worker_start = pin_to_cpu};
+AsyncBusOptions bus_options(std::size_t workers, bool pinned) {
+  AsyncBusOptions options{.workers = workers};
+  if (pinned) options.on_worker_start = pin_to_cpu;
+  return options;
 }
 
-void BM_AsyncBusPinnedPublishConcurrent(benchmark::State& state) {
-  static AsyncMessageBus* bus = nullptr;
-  static Subscription* sub = nullptr;
-  const PinnedScope pin(static_cast<std::size_t>(state.thread_index()));
-  if (state.thread_index() == 0) {
-    bus = new AsyncMessageBus(pinned_options(2));
-    sub = new Subscription(bus->subscribe<AsyncEvent>(
-        [](const Envelope<AsyncEvent>& m) { benchmark::DoNotOptimize(&m); }));
-  }
-  const auto batch = make_batch(100, state.thread_index() * 8);
-  std::vector<Completion> completions;
-  for (auto _ : state) publish_and_wait(*bus, batch, completions);
-  state.SetItemsProcessed(state.iterations() * 100);
-  if (state.thread_index() == 0) {
-    delete sub;
-    delete bus;
-  }
+// ONE bus shared by all publishing threads: created before the threads start (Setup) and
+// destroyed after they finished (Teardown).
+struct SharedBus {
+  AsyncMessageBus* bus = nullptr;
+  Subscription* sub = nullptr;
+};
+SharedBus shared;
+
+void create_shared_bus(std::size_t workers, bool pinned) {
+  shared.bus = new AsyncMessageBus(bus_options(workers, pinned));
+  shared.sub = new Subscription(subscribe_noop(*shared.bus));
 }
-BENCHMARK(BM_AsyncBusPinnedPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+void shared_setup(const benchmark::State&) { create_shared_bus(2, false); }
+void shared_pinned_setup(const benchmark::State&) { create_shared_bus(2, true); }
+void shared_teardown(const benchmark::State&) {
+  delete shared.sub;
+  delete shared.bus;
+  shared = {};
+}
+
+void shared_bus(benchmark::State& state, bool pinned) {
+  const PinnedScope pin(state, pinned);
+  publish_loop(state, *shared.bus, make_batch(100, state.thread_index() * 8));
+}
+void BM_AsyncBusPublishConcurrent(benchmark::State& state) { shared_bus(state, false); }
+BENCHMARK(BM_AsyncBusPublishConcurrent)
+    ->Setup(shared_setup)
+    ->Teardown(shared_teardown)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+// The no-sharing control: what each publishing thread reaches on a bus of its own. `workers`
+// per private bus: 1 (the same total worker count as the shared bus at 2 threads) or 2 (the
+// same options as the shared bus, so that at 1 thread control and subject are the same setup).
+void async_control(benchmark::State& state, std::size_t workers, bool pinned) {
+  const PinnedScope pin(state, pinned);
+  AsyncMessageBus bus(bus_options(workers, pinned));  // private to this thread
+  auto s = subscribe_noop(bus);
+  publish_loop(state, bus, make_batch(100, state.thread_index() * 8));
+}
+void BM_AsyncControlPublishConcurrent(benchmark::State& state) { async_control(state, 1, false); }
+BENCHMARK(BM_AsyncControlPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_AsyncControl2wPublishConcurrent(benchmark::State& state) { async_control(state, 2, false); }
+BENCHMARK(BM_AsyncControl2wPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_AsyncBusPinnedPublishConcurrent(benchmark::State& state) { shared_bus(state, true); }
+BENCHMARK(BM_AsyncBusPinnedPublishConcurrent)
+    ->Setup(shared_pinned_setup)
+    ->Teardown(shared_teardown)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 void BM_AsyncControl2wPinnedPublishConcurrent(benchmark::State& state) {
-  const PinnedScope pin(static_cast<std::size_t>(state.thread_index()));
-  AsyncMessageBus bus(pinned_options(2));  // private to this thread
-  auto s = bus.subscribe<AsyncEvent>(
-      [](const Envelope<AsyncEvent>& m) { benchmark::DoNotOptimize(&m); });
-  const auto batch = make_batch(100, state.thread_index() * 8);
-  std::vector<Completion> completions;
-  for (auto _ : state) publish_and_wait(bus, batch, completions);
-  state.SetItemsProcessed(state.iterations() * 100);
+  async_control(state, 2, true);
 }
 BENCHMARK(BM_AsyncControl2wPinnedPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
 
@@ -174,46 +183,30 @@ BENCHMARK(BM_AsyncControl2wPinnedPublishConcurrent)->Threads(1)->Threads(2)->Use
 // and the publishers share no ring: only the bus object, its subscription and dispatch state.
 // Its scaling against the control therefore shows what the bus costs apart from the rings, and
 // how far two identical layouts measure apart on this machine.
-struct Partitioned {
-  AsyncMessageBus* bus = nullptr;
-  Subscription* sub = nullptr;
-  std::vector<Envelope<AsyncEvent>> batches[2];
-};
-Partitioned partitioned;
+std::vector<Envelope<AsyncEvent>> partitioned_batches[2];
 
 void partitioned_setup(const benchmark::State&) {
-  partitioned.bus = new AsyncMessageBus(pinned_options(4));
-  partitioned.sub = new Subscription(partitioned.bus->subscribe<AsyncEvent>(
-      [](const Envelope<AsyncEvent>& m) { benchmark::DoNotOptimize(&m); }));
+  create_shared_bus(4, true);
   for (std::size_t t = 0; t < 2; ++t) {
     std::vector<std::string> keys;
     for (int i = 0; keys.size() < 16; ++i) {
       std::string key = "agg-" + std::to_string(t) + "-" + std::to_string(i);
-      if (partitioned.bus->worker_for(key) / 2 == t) keys.push_back(std::move(key));
+      if (shared.bus->worker_for(key) / 2 == t) keys.push_back(std::move(key));
     }
-    partitioned.batches[t].clear();
+    partitioned_batches[t].clear();
     for (int i = 0; i < 100; ++i) {
-      partitioned.batches[t].push_back(make_message(AsyncEvent{i}, {.subject = keys[i % 16]}));
+      partitioned_batches[t].push_back(make_message(AsyncEvent{i}, {.subject = keys[i % 16]}));
     }
   }
 }
 
-void partitioned_teardown(const benchmark::State&) {
-  delete partitioned.sub;
-  delete partitioned.bus;
-  partitioned = {};
-}
-
 void BM_AsyncBusPartitionedPinnedPublishConcurrent(benchmark::State& state) {
-  const PinnedScope pin(static_cast<std::size_t>(state.thread_index()));
-  const auto& batch = partitioned.batches[state.thread_index() % 2];
-  std::vector<Completion> completions;
-  for (auto _ : state) publish_and_wait(*partitioned.bus, batch, completions);
-  state.SetItemsProcessed(state.iterations() * 100);
+  const PinnedScope pin(state, true);
+  publish_loop(state, *shared.bus, partitioned_batches[state.thread_index() % 2]);
 }
 BENCHMARK(BM_AsyncBusPartitionedPinnedPublishConcurrent)
     ->Setup(partitioned_setup)
-    ->Teardown(partitioned_teardown)
+    ->Teardown(shared_teardown)
     ->Threads(1)
     ->Threads(2)
     ->UseRealTime();
