@@ -17,6 +17,14 @@
 //                                    for both, instead of the scheduler's choice per run
 //   BM_AsyncBusPartitionedPinnedPublishConcurrent a diagnostic: one bus whose two publishers'
 //                                    keys map to disjoint workers (the pinned control's layout)
+//   BM_AsyncBusOwnKeysPublishConcurrent, BM_AsyncControl2wOwnKeysPublishConcurrent (and their
+//                                    Pinned variants): every publishing thread publishes
+//                                    aggregates of its own (16 keys per thread, none shared), on
+//                                    buses with kOwnKeysLanes lanes per worker; shared bus and
+//                                    control have the same options
+//   BM_AsyncBusOwnKeys1LanePublishConcurrent the same workload on a shared bus of one lane per
+//                                    worker (what the lanes change), judged against the 2-worker
+//                                    control (also one lane)
 #include <benchmark/benchmark.h>
 #include <pthread.h>
 #include <sched.h>
@@ -40,10 +48,14 @@ struct AsyncEvent {
   int value = 0;
 };
 
-std::vector<Envelope<AsyncEvent>> make_batch(int n, int salt) {
+// `n` messages over 16 keys: "agg-0" .. "agg-15" starting at `salt` (every publishing thread
+// publishes the same 16 aggregates), or, with `owner` >= 0, "agg-<owner>-0" .. (aggregates of
+// that thread's own).
+std::vector<Envelope<AsyncEvent>> make_batch(int n, int salt, int owner = -1) {
   std::vector<Envelope<AsyncEvent>> batch;
   for (int i = 0; i < n; ++i) {
     std::string key = "agg-";
+    if (owner >= 0) key += std::to_string(owner) + "-";
     key += std::to_string((i + salt) % 16);
     batch.push_back(make_message(AsyncEvent{i}, {.subject = key}));
   }
@@ -111,8 +123,8 @@ class PinnedScope {
   cpu_set_t saved_{};
 };
 
-AsyncBusOptions bus_options(std::size_t workers, bool pinned) {
-  AsyncBusOptions options{.workers = workers};
+AsyncBusOptions bus_options(std::size_t workers, bool pinned, std::size_t lanes = 1) {
+  AsyncBusOptions options{.workers = workers, .lanes = lanes};
   if (pinned) options.on_worker_start = pin_to_cpu;
   return options;
 }
@@ -125,8 +137,8 @@ struct SharedBus {
 };
 SharedBus shared;
 
-void create_shared_bus(std::size_t workers, bool pinned) {
-  shared.bus = new AsyncMessageBus(bus_options(workers, pinned));
+void create_shared_bus(std::size_t workers, bool pinned, std::size_t lanes = 1) {
+  shared.bus = new AsyncMessageBus(bus_options(workers, pinned, lanes));
   shared.sub = new Subscription(subscribe_noop(*shared.bus));
 }
 void shared_setup(const benchmark::State&) { create_shared_bus(2, false); }
@@ -152,11 +164,13 @@ BENCHMARK(BM_AsyncBusPublishConcurrent)
 // The no-sharing control: what each publishing thread reaches on a bus of its own. `workers`
 // per private bus: 1 (the same total worker count as the shared bus at 2 threads) or 2 (the
 // same options as the shared bus, so that at 1 thread control and subject are the same setup).
-void async_control(benchmark::State& state, std::size_t workers, bool pinned) {
+void async_control(benchmark::State& state, std::size_t workers, bool pinned, std::size_t lanes = 1,
+                   bool own_keys = false) {
   const PinnedScope pin(state, pinned);
-  AsyncMessageBus bus(bus_options(workers, pinned));  // private to this thread
+  AsyncMessageBus bus(bus_options(workers, pinned, lanes));  // private to this thread
   auto s = subscribe_noop(bus);
-  publish_loop(state, bus, make_batch(100, state.thread_index() * 8));
+  publish_loop(state, bus,
+               make_batch(100, state.thread_index() * 8, own_keys ? state.thread_index() : -1));
 }
 void BM_AsyncControlPublishConcurrent(benchmark::State& state) { async_control(state, 1, false); }
 BENCHMARK(BM_AsyncControlPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
@@ -206,6 +220,84 @@ void BM_AsyncBusPartitionedPinnedPublishConcurrent(benchmark::State& state) {
 }
 BENCHMARK(BM_AsyncBusPartitionedPinnedPublishConcurrent)
     ->Setup(partitioned_setup)
+    ->Teardown(shared_teardown)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+// Publishers of different aggregates: thread t publishes "agg-t-0" .. "agg-t-15" and no other
+// thread does, the usual layout of a service whose threads each handle their own aggregates.
+// With lanes, two such publishers write a common tail line only where two of their keys hash to
+// one lane (with 64 lanes on each of 2 workers, about 2 of the 16 x 16 key pairs: the counter
+// `shared_keys` reports how many of a thread's 16 keys share a lane with the other thread's keys,
+// averaged over the two threads).
+constexpr std::size_t kOwnKeysLanes = 64;
+
+// How many of thread `owner`'s 16 keys share a (worker, lane) with the other thread's keys.
+int shared_keys(const AsyncMessageBus& bus, int owner) {
+  auto lanes_of = [&](int t) {
+    std::vector<std::pair<std::size_t, std::size_t>> out;
+    for (const auto& m : make_batch(16, 0, t)) {
+      out.emplace_back(bus.worker_for(m.metadata.subject), bus.lane_for(m.metadata.subject));
+    }
+    return out;
+  };
+  const auto mine = lanes_of(owner);
+  const auto theirs = lanes_of(1 - owner);
+  return static_cast<int>(std::count_if(mine.begin(), mine.end(), [&](const auto& lane) {
+    return std::find(theirs.begin(), theirs.end(), lane) != theirs.end();
+  }));
+}
+
+void own_keys_setup(const benchmark::State&) { create_shared_bus(2, false, kOwnKeysLanes); }
+void own_keys_pinned_setup(const benchmark::State&) { create_shared_bus(2, true, kOwnKeysLanes); }
+void own_keys_1lane_setup(const benchmark::State&) { create_shared_bus(2, false, 1); }
+
+void own_keys_shared_bus(benchmark::State& state, bool pinned) {
+  const PinnedScope pin(state, pinned);
+  const int owner = state.thread_index();
+  publish_loop(state, *shared.bus, make_batch(100, 0, owner));
+  if (state.threads() == 2) {
+    state.counters["shared_keys"] =
+        benchmark::Counter(shared_keys(*shared.bus, owner), benchmark::Counter::kAvgThreads);
+  }
+}
+
+void BM_AsyncBusOwnKeysPublishConcurrent(benchmark::State& state) {
+  own_keys_shared_bus(state, false);
+}
+BENCHMARK(BM_AsyncBusOwnKeysPublishConcurrent)
+    ->Setup(own_keys_setup)
+    ->Teardown(shared_teardown)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+void BM_AsyncControl2wOwnKeysPublishConcurrent(benchmark::State& state) {
+  async_control(state, 2, false, kOwnKeysLanes, true);
+}
+BENCHMARK(BM_AsyncControl2wOwnKeysPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_AsyncBusOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
+  own_keys_shared_bus(state, true);
+}
+BENCHMARK(BM_AsyncBusOwnKeysPinnedPublishConcurrent)
+    ->Setup(own_keys_pinned_setup)
+    ->Teardown(shared_teardown)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+void BM_AsyncControl2wOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
+  async_control(state, 2, true, kOwnKeysLanes, true);
+}
+BENCHMARK(BM_AsyncControl2wOwnKeysPinnedPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_AsyncBusOwnKeys1LanePublishConcurrent(benchmark::State& state) {
+  own_keys_shared_bus(state, false);
+}
+BENCHMARK(BM_AsyncBusOwnKeys1LanePublishConcurrent)
+    ->Setup(own_keys_1lane_setup)
     ->Teardown(shared_teardown)
     ->Threads(1)
     ->Threads(2)

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Async bus scaling criterion, measured with each run in a fresh process.
 
-Usage: bench/bus_scaling.py [BENCH_BUS_BINARY] [ROUNDS]   (defaults: build/release/bench/bench_bus, 11)
+Usage: bench/bus_scaling.py [BENCH_BUS_BINARY] [ROUNDS] [GROUPS]
+       (defaults: build/release/bench/bench_bus, 11, all; GROUPS: "same-keys" or "own-keys")
 
 Needs the core_latency probe next to the bench binary (built with it: target core_latency).
 
-Runs the async concurrent-publisher configurations of bench_bus (shared bus, 1-worker and
-2-worker private-bus controls; the same shared bus and 2-worker control with every thread pinned
-to a CPU; the partitioned-keys diagnostic; each at 1 and 2 publishing threads) ROUNDS times each,
+Runs the async concurrent-publisher configurations of bench_bus ROUNDS times each, at 1 and 2
+publishing threads. "same-keys" (every thread publishes the same 16 aggregates): the shared bus,
+1-worker and 2-worker private-bus controls; the same shared bus and 2-worker control with every
+thread pinned to a CPU; the partitioned-keys diagnostic. "own-keys" (each thread publishes 16
+aggregates of its own): shared bus and 2-worker control with 64 lanes per worker, unpinned and
+pinned, and a shared bus of one lane per worker. Each configuration runs ROUNDS times,
 every run in its own process, in a freshly shuffled order each round, so that all of them see
 the same machine conditions. Prints every run, the medians, each configuration's speed-up (2 threads / 1 thread)
 and the shared bus's speed-up as a fraction of each control's (the criterion: >= 0.9).
@@ -33,14 +37,24 @@ import sys
 
 binary = sys.argv[1] if len(sys.argv) > 1 else "build/release/bench/bench_bus"
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 11
+which = sys.argv[3] if len(sys.argv) > 3 else "all"
 # Each group: a shared-bus subject and the no-sharing controls it is judged against.
-groups = [
+same_keys = [
     ("AsyncBusPublishConcurrent",
      ["AsyncControlPublishConcurrent", "AsyncControl2wPublishConcurrent"]),
     ("AsyncBusPinnedPublishConcurrent", ["AsyncControl2wPinnedPublishConcurrent"]),
     # the diagnostic: one bus, no shared ring, the control's layout (see bench/bus_async.cpp)
     ("AsyncBusPartitionedPinnedPublishConcurrent", ["AsyncControl2wPinnedPublishConcurrent"]),
 ]
+own_keys = [
+    ("AsyncBusOwnKeysPublishConcurrent", ["AsyncControl2wOwnKeysPublishConcurrent"]),
+    ("AsyncBusOwnKeysPinnedPublishConcurrent", ["AsyncControl2wOwnKeysPinnedPublishConcurrent"]),
+    # what the lanes change: the same workload on one lane per worker
+    ("AsyncBusOwnKeys1LanePublishConcurrent", ["AsyncControl2wPublishConcurrent"]),
+]
+groups = {"same-keys": same_keys, "own-keys": own_keys, "all": same_keys + own_keys}.get(which)
+if groups is None:
+    sys.exit(f"GROUPS must be same-keys, own-keys or all, not {which!r}")
 names = list(dict.fromkeys(n for subject, controls in groups for n in [subject] + controls))
 configs = [(name, threads) for name in names for threads in (1, 2)]
 
@@ -71,7 +85,7 @@ def speedups(stat):
 runs = {config: [v for _, v in pairs] for config, pairs in samples.items()}
 median = {config: statistics.median(values) for config, values in runs.items()}
 mean = {config: statistics.mean(values) for config, values in runs.items()}
-print(f"{rounds} rounds, items/s in millions, one process per run\n")
+print(f"{rounds} rounds ({which}), items/s in millions, one process per run\n")
 print("| configuration | threads | runs (sorted) | median | mean |\n|---|---|---|---|---|")
 for (name, threads), values in runs.items():
     print(f"| {name} | {threads} | {' '.join(f'{v:.1f}' for v in sorted(values))} "

@@ -77,6 +77,20 @@ TEST_CASE("an async bus takes its rings and every message block from its memory 
   CHECK(memory.bytes_live() == 0);  // the rings went back with the bus
 }
 
+TEST_CASE("an async bus's lanes come from its memory resource, at the size the header quotes") {
+  orchestrix::alloc::InstrumentedResource memory(orchestrix::alloc::system_resource());
+  for (std::size_t lanes : {1U, 4U}) {
+    {
+      AsyncMessageBus bus({.workers = 2, .queue_capacity = 64, .lanes = lanes, .memory = &memory});
+      // Per worker: its 320-byte control block, 64 bytes per slot, 72 per lane (tail line and
+      // position); plus the bus's table of two worker pointers (16 bytes each).
+      constexpr std::size_t kPerWorker = 320 + 64 * 64;
+      CHECK(memory.bytes_live() == 2 * (kPerWorker + 72 * lanes) + 2 * 16);
+    }
+    CHECK(memory.bytes_live() == 0);
+  }
+}
+
 TEST_CASE("a budget on the async bus's resource refuses a publish and queues nothing") {
   orchestrix::alloc::BudgetResource budget(std::pmr::new_delete_resource(), 1 << 20);
   AsyncMessageBus bus({.workers = 1, .queue_capacity = 16, .memory = &budget});

@@ -21,11 +21,15 @@ thread_local const AsyncCore* t_worker_of = nullptr;
 
 }  // namespace
 
-// Position bit set in WorkerQueue::tail once shutdown began: no publisher can claim a slot after
-// that, and the worker knows the final position to drain to.
+// Position bit set in a lane's tail once shutdown began: no publisher can claim a slot of that
+// lane after that, and the worker knows the final position to drain it to.
 constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
 
-// One slot of a worker's ring, on a cache line of its own. Two publishers claim neighbouring
+// Hands out one lane index per publishing thread for messages without a key (no order to keep),
+// so that two threads publishing such messages do not write the same lane.
+std::atomic<std::size_t> next_unkeyed_lane{0};
+
+// One slot of a lane's ring, on a cache line of its own. Two publishers claim neighbouring
 // positions; with four 16-byte cells per line, each publish would also pull the line away from
 // the other publisher. Measured with bench/bus_scaling.py on the two binaries: in the "far"
 // machine condition (~165 ns per cross-CPU hand-off) the shared bus's scaling against the
@@ -43,36 +47,51 @@ struct alignas(64) Cell {
 };
 static_assert(sizeof(Cell) == 64);  // the header's memory-cost comment quotes it
 
-// One worker: a bounded multi-producer single-consumer ring (Vyukov's bounded queue: publishers
-// claim a position with one compare-exchange on `tail`, fill the cell and publish its `seq`; the
-// worker takes positions in order) and the thread that drains it. No lock: a publisher that is
-// preempted never blocks another publisher, and the only line every publisher of this worker
-// writes is `tail`. Claim order is a total order consistent with happens-before, so two publishes
-// of one key on different threads keep their order.
-struct WorkerQueue {
-  WorkerQueue(std::size_t capacity, std::pmr::memory_resource* memory)
-      : cells(capacity, memory), capacity(capacity) {
-    for (std::size_t i = 0; i < capacity; ++i) cells[i].seq.store(2 * i, std::memory_order_relaxed);
+// The tail of one lane: the only line that the lane's publishers all write (a claim is one
+// compare-exchange on it), so it has a line of its own.
+struct alignas(64) Lane {
+  std::atomic<std::uint64_t> tail{0};
+};
+static_assert(sizeof(Lane) == 64);  // the header's memory-cost comment quotes it
+
+// One worker: `lanes` bounded multi-producer single-consumer rings of `lane_capacity` cells
+// (Vyukov's bounded queue: publishers claim a position with one compare-exchange on the lane's
+// tail, fill the cell and publish its `seq`; the worker takes positions in order) and the thread
+// that drains them. No lock: a publisher that is preempted never blocks another publisher.
+// Claim order in a lane is a total order consistent with happens-before, and a key always maps
+// to the same lane, so two publishes of one key on different threads keep their order.
+// Publishers of keys in different lanes write no common line.
+struct Worker {
+  Worker(std::size_t lane_count, std::size_t lane_capacity, std::pmr::memory_resource* memory)
+      : lanes(lane_count, memory),
+        heads(lane_count, memory),
+        cells(lane_count * lane_capacity, memory) {
+    for (std::size_t l = 0; l < lane_count; ++l) {
+      for (std::size_t i = 0; i < lane_capacity; ++i) {
+        cells[l * lane_capacity + i].seq.store(2 * i, std::memory_order_relaxed);
+      }
+    }
   }
   // Written by publishers (claims) and by shutdown (kClosed).
-  alignas(64) std::atomic<std::uint64_t> tail{0};
+  std::pmr::vector<Lane> lanes;
+  // Each lane's next position to take; written by the worker only (read by stats()).
+  std::pmr::vector<std::atomic<std::uint64_t>> heads;
+  // Lane l's ring is cells[l * lane_capacity, (l + 1) * lane_capacity).
+  std::pmr::vector<Cell> cells;
   // Written by the worker only.
-  alignas(64) std::atomic<std::uint64_t> head{0};
-  std::atomic<std::uint64_t> delivered{0};
+  alignas(64) std::atomic<std::uint64_t> delivered{0};
   // 1 while the worker sleeps (or is about to): a publisher that fills a cell must wake it.
   alignas(64) std::atomic<std::uint32_t> sleeping{0};
-  // Slow path (full queue under the block policy): publishers waiting for room, and a counter
+  // Slow path (full lane under the block policy): publishers waiting for room, and a counter
   // the worker bumps (and notifies) when it made room while some were waiting.
   alignas(64) std::atomic<std::size_t> blocked{0};
   std::atomic<std::uint32_t> room{0};
   std::atomic<std::uint64_t> rejected{0};
-  std::pmr::vector<Cell> cells;
-  std::size_t capacity;
   std::thread thread;
 };
 
 // The header's memory-cost comment quotes this size (x86-64, libstdc++).
-static_assert(sizeof(void*) != 8 || sizeof(WorkerQueue) == 320);
+static_assert(sizeof(void*) != 8 || sizeof(Worker) == 320);
 
 class AsyncCore {
  public:
@@ -80,21 +99,23 @@ class AsyncCore {
             std::shared_ptr<BusCore> bus)
       : bus_(std::move(bus)),
         policy_(options.backpressure),
-        capacity_(options.queue_capacity),
-        queues_(memory) {
-    if (options.workers == 0 || options.queue_capacity == 0) {
-      throw std::invalid_argument("AsyncMessageBus needs at least one worker and queue slot");
+        lanes_(options.lanes),
+        lane_capacity_(options.lanes == 0 ? 0 : options.queue_capacity / options.lanes),
+        workers_(memory) {
+    if (options.workers == 0 || options.lanes == 0 || lane_capacity_ == 0) {
+      throw std::invalid_argument(
+          "AsyncMessageBus needs at least one worker, one lane, and queue_capacity >= lanes");
     }
-    queues_.reserve(options.workers);
+    workers_.reserve(options.workers);
     for (std::size_t i = 0; i < options.workers; ++i) {
       std::pmr::polymorphic_allocator<> alloc(memory);
-      queues_.emplace_back(alloc.new_object<WorkerQueue>(options.queue_capacity, memory),
-                           QueueDeleter{memory});
+      workers_.emplace_back(alloc.new_object<Worker>(lanes_, lane_capacity_, memory),
+                            WorkerDeleter{memory});
     }
     try {
-      for (std::size_t i = 0; i < queues_.size(); ++i) {
-        queues_[i]->thread = std::thread(
-            [this, w = queues_[i].get(), i, start = options.on_worker_start]() noexcept {
+      for (std::size_t i = 0; i < workers_.size(); ++i) {
+        workers_[i]->thread = std::thread(
+            [this, w = workers_[i].get(), i, start = options.on_worker_start]() noexcept {
               if (start) start(i);
               run(*w);
             });
@@ -107,49 +128,65 @@ class AsyncCore {
 
   ~AsyncCore() { stop_and_join(); }
 
-  std::size_t workers() const noexcept { return queues_.size(); }
+  std::size_t workers() const noexcept { return workers_.size(); }
+  std::size_t lanes() const noexcept { return lanes_; }
 
+  // A key's hash picks its worker (modulo the worker count) and, from what remains, its lane.
   std::size_t worker_for(std::string_view key) const noexcept {
-    return std::hash<std::string_view>{}(key) % queues_.size();
+    return std::hash<std::string_view>{}(key) % workers_.size();
+  }
+  std::size_t lane_for(std::string_view key) const noexcept {
+    return std::hash<std::string_view>{}(key) / workers_.size() % lanes_;
   }
 
   Completion enqueue(const std::string_view* key, AsyncItemPtr item) {
     std::size_t w;
+    std::size_t l;
+    std::string_view k;
     if (key != nullptr) {
-      w = worker_for(*key);
-    } else if (const std::string& subject = item->ops().metadata(item->message()).subject;
-               !subject.empty()) {
-      w = worker_for(subject);
+      k = *key;
+    } else {
+      k = item->ops().metadata(item->message()).subject;
+    }
+    if (!k.empty() || key != nullptr) {
+      const std::size_t h = std::hash<std::string_view>{}(k);
+      w = h % workers_.size();
+      l = h / workers_.size() % lanes_;
     } else {
       thread_local std::size_t round_robin = 0;
-      w = round_robin++ % queues_.size();
+      thread_local const std::size_t own_lane =
+          next_unkeyed_lane.fetch_add(1, std::memory_order_relaxed);
+      w = round_robin++ % workers_.size();
+      l = own_lane % lanes_;
     }
-    WorkerQueue& q = *queues_[w];
-    std::uint64_t pos = q.tail.load(std::memory_order_relaxed);
+    Worker& q = *workers_[w];
+    Lane& lane = q.lanes[l];
+    Cell* const cells = &q.cells[l * lane_capacity_];
+    std::uint64_t pos = lane.tail.load(std::memory_order_relaxed);
     for (;;) {
       if ((pos & kClosed) != 0) throw BusStopped();
-      const std::uint64_t seq = q.cells[pos % capacity_].seq.load(std::memory_order_acquire);
+      const std::uint64_t seq = cells[pos % lane_capacity_].seq.load(std::memory_order_acquire);
       if (seq == 2 * pos) {
         // Free: claim it (on failure `pos` is reloaded and we look again). The claim is a
         // seq_cst read-modify-write, which orders it before our look at `sleeping` below
         // against the worker's announcement (see run()).
-        if (q.tail.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
-                                         std::memory_order_relaxed)) {
+        if (lane.tail.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
+                                            std::memory_order_relaxed)) {
           break;
         }
       } else if (seq < 2 * pos) {
         // The cell still holds (or is being filled with) the message one lap back: full.
         if (policy_ == BackpressurePolicy::reject || t_worker_of == this) {
           q.rejected.fetch_add(1, std::memory_order_relaxed);
-          throw QueueFull(w, capacity_);
+          throw QueueFull(w, lane_capacity_);
         }
-        wait_for_room(q);  // throws BusStopped if shutdown begins meanwhile
-        pos = q.tail.load(std::memory_order_relaxed);
+        wait_for_room(q, lane, cells);  // throws BusStopped if shutdown begins meanwhile
+        pos = lane.tail.load(std::memory_order_relaxed);
       } else {
-        pos = q.tail.load(std::memory_order_relaxed);  // another publisher claimed `pos`
+        pos = lane.tail.load(std::memory_order_relaxed);  // another publisher claimed `pos`
       }
     }
-    Cell& cell = q.cells[pos % capacity_];
+    Cell& cell = cells[pos % lane_capacity_];
     cell.item = item.release();
     Completion completion(cell.item);
     cell.seq.store(2 * pos + 1, std::memory_order_release);
@@ -166,12 +203,14 @@ class AsyncCore {
 
   AsyncBusStats stats() const {
     AsyncBusStats s;
-    for (const auto& q : queues_) {
-      const std::uint64_t head = q->head.load(std::memory_order_relaxed);
-      const std::uint64_t tail = q->tail.load(std::memory_order_relaxed) & ~kClosed;
-      s.queued += static_cast<std::size_t>(tail > head ? tail - head : 0);
+    for (const auto& q : workers_) {
+      for (std::size_t l = 0; l < lanes_; ++l) {
+        const std::uint64_t head = q->heads[l].load(std::memory_order_relaxed);
+        const std::uint64_t tail = q->lanes[l].tail.load(std::memory_order_relaxed) & ~kClosed;
+        s.queued += static_cast<std::size_t>(tail > head ? tail - head : 0);
+        s.accepted += tail;
+      }
       s.blocked_publishers += q->blocked.load(std::memory_order_relaxed);
-      s.accepted += tail;
       s.rejected += q->rejected.load(std::memory_order_relaxed);
       s.delivered += q->delivered.load(std::memory_order_relaxed);
     }
@@ -179,75 +218,66 @@ class AsyncCore {
   }
 
  private:
-  // Before going to sleep on an empty queue, yield the CPU a few times: a publisher that is
+  // Before going to sleep with every lane empty, yield the CPU a few times: a publisher that is
   // about to add more then does so without a futex wake, and the worker avoids a context switch
   // per message (measured: on 2 busy cores, the wake-ups dominated the async profile).
-  // Costs an idle worker up to kLingerYields sched_yield calls per burst.
+  // Costs an idle worker up to kLingerYields sched_yield calls (and lane scans) per burst.
   static constexpr int kLingerYields = 32;
 
-  static void notify_room(WorkerQueue& q) {
+  static void notify_room(Worker& q) {
     q.room.fetch_add(1, std::memory_order_seq_cst);
     q.room.notify_all();
   }
 
-  static void wake(WorkerQueue& q) {
+  static void wake(Worker& q) {
     if (q.sleeping.exchange(0, std::memory_order_seq_cst) != 0) q.sleeping.notify_one();
   }
 
-  // Blocks until the cell at the current tail is free again or shutdown began (BusStopped).
-  void wait_for_room(WorkerQueue& q) {
+  // Blocks until the cell at the lane's current tail is free again or shutdown began
+  // (BusStopped).
+  void wait_for_room(Worker& q, const Lane& lane, const Cell* cells) {
     q.blocked.fetch_add(1, std::memory_order_seq_cst);
     struct Unblock {
-      WorkerQueue& q;
+      Worker& q;
       ~Unblock() { q.blocked.fetch_sub(1, std::memory_order_relaxed); }
     } unblock{q};
     for (;;) {
       const std::uint32_t round = q.room.load(std::memory_order_seq_cst);
-      const std::uint64_t tail = q.tail.load(std::memory_order_seq_cst);
+      const std::uint64_t tail = lane.tail.load(std::memory_order_seq_cst);
       if ((tail & kClosed) != 0) throw BusStopped();
-      if (q.cells[tail % capacity_].seq.load(std::memory_order_seq_cst) >= 2 * tail) return;
+      if (cells[tail % lane_capacity_].seq.load(std::memory_order_seq_cst) >= 2 * tail) return;
       q.room.wait(round, std::memory_order_seq_cst);
     }
   }
 
-  // The worker: takes positions in order, frees each cell before delivering its message (so the
-  // queue holds at most `capacity` messages waiting, plus the one in delivery), sleeps when
-  // nothing is ready, and returns once shutdown began and every claimed position was delivered.
-  void run(WorkerQueue& q) {
+  // The worker: visits the lanes in turn, taking what is ready in each; frees each cell before
+  // delivering its message (so a lane holds at most lane_capacity messages waiting, plus the one
+  // in delivery); sleeps when no lane has anything ready; returns once shutdown began and every
+  // claimed position of every lane was delivered.
+  void run(Worker& q) {
     t_worker_of = this;
-    std::uint64_t head = 0;
+    std::size_t next = 0;
     for (;;) {
-      Cell& cell = q.cells[head % capacity_];
-      if (cell.seq.load(std::memory_order_acquire) == 2 * head + 1) {
-        AsyncItem* item = cell.item;
-        cell.seq.store(2 * (head + capacity_), std::memory_order_release);
-        ++head;
-        q.head.store(head, std::memory_order_relaxed);
-        // Look for blocked publishers with a read-modify-write: it reads the latest value of
-        // `blocked`, and if it misses wait_for_room's increment, that increment reads from it
-        // and so sees the cell freed above. (A plain load here could miss the increment while
-        // the publisher still sees the cell full: a store-buffering race that left a publisher
-        // asleep for a whole delivery, or for ever if the handler waited for that publisher.)
-        if (q.blocked.fetch_add(0, std::memory_order_seq_cst) != 0) notify_room(q);
-        deliver(q, item);
-        continue;
+      bool took = false;
+      for (std::size_t n = 0; n < lanes_; ++n) {
+        took = drain(q, next) || took;
+        if (++next == lanes_) next = 0;
       }
-      const std::uint64_t tail = q.tail.load(std::memory_order_acquire);
-      if ((tail & kClosed) != 0 && (tail & ~kClosed) == head) return;  // closed and drained
-      if (linger(cell, head)) continue;
-      // Announce the sleep, then look at `tail` again. Store and load are seq_cst, as are a
-      // publisher's claim and its later look at `sleeping`, and so is shutdown's close followed
-      // by its wake: either we see the claim (or the close) here, or they see the announcement
-      // and wake us. A claimed cell may not be filled yet, and its publisher may have looked at
-      // `sleeping` before the announcement: then we do not sleep but go round again (yielding in
-      // linger()) until it is filled.
+      if (took) continue;
+      if (closed_and_drained(q)) return;
+      if (linger(q)) continue;
+      // Announce the sleep, then look at every lane's tail again. Store and loads are seq_cst,
+      // as are a publisher's claim and its later look at `sleeping`, and so is shutdown's close
+      // followed by its wake: either we see the claim (or the close) here, or they see the
+      // announcement and wake us. A claimed cell may not be filled yet, and its publisher may
+      // have looked at `sleeping` before the announcement: then we do not sleep but go round
+      // again (yielding in linger()) until it is filled.
       q.sleeping.store(1, std::memory_order_seq_cst);
-      const std::uint64_t now = q.tail.load(std::memory_order_seq_cst);
-      if ((now & ~kClosed) != head || (now & kClosed) != 0) {
+      if (!empty_and_open(q)) {
         q.sleeping.store(0, std::memory_order_relaxed);
         continue;
       }
-      // The queue is empty: every cell is free. A read-modify-write of `blocked` reads its
+      // Every lane is empty: every cell is free. A read-modify-write of `blocked` reads its
       // latest value: if it misses wait_for_room's increment, that increment reads from it and
       // so sees our frees; a publisher blocked on a cell we freed is woken either way.
       if (q.blocked.fetch_add(0, std::memory_order_seq_cst) != 0) notify_room(q);
@@ -255,16 +285,71 @@ class AsyncCore {
     }
   }
 
-  // Yields up to kLingerYields times waiting for the cell at `head` to be filled.
-  static bool linger(const Cell& cell, std::uint64_t head) {
+  // Takes and delivers the messages ready at lane `l`'s head in order, at most one lap of it (so
+  // that a busy lane cannot starve the others). True if it took any.
+  bool drain(Worker& q, std::size_t l) {
+    Cell* const cells = &q.cells[l * lane_capacity_];
+    std::uint64_t head = q.heads[l].load(std::memory_order_relaxed);
+    const std::uint64_t end = head + lane_capacity_;
+    bool took = false;
+    while (head != end) {
+      Cell& cell = cells[head % lane_capacity_];
+      if (cell.seq.load(std::memory_order_acquire) != 2 * head + 1) break;
+      AsyncItem* item = cell.item;
+      cell.seq.store(2 * (head + lane_capacity_), std::memory_order_release);
+      ++head;
+      q.heads[l].store(head, std::memory_order_relaxed);
+      // Look for blocked publishers with a read-modify-write: it reads the latest value of
+      // `blocked`, and if it misses wait_for_room's increment, that increment reads from it and
+      // so sees the cell freed above. (A plain load here could miss the increment while the
+      // publisher still sees the cell full: a store-buffering race that left a publisher asleep
+      // for a whole delivery, or for ever if the handler waited for that publisher.)
+      if (q.blocked.fetch_add(0, std::memory_order_seq_cst) != 0) notify_room(q);
+      deliver(q, item);
+      took = true;
+    }
+    return took;
+  }
+
+  bool ready(const Worker& q, std::size_t l) const noexcept {
+    const std::uint64_t head = q.heads[l].load(std::memory_order_relaxed);
+    const Cell& cell = q.cells[l * lane_capacity_ + head % lane_capacity_];
+    return cell.seq.load(std::memory_order_acquire) == 2 * head + 1;
+  }
+
+  // Yields up to kLingerYields times waiting for a message to be ready in some lane.
+  bool linger(const Worker& q) const {
     for (int i = 0; i < kLingerYields; ++i) {
-      if (cell.seq.load(std::memory_order_acquire) == 2 * head + 1) return true;
       std::this_thread::yield();
+      for (std::size_t l = 0; l < lanes_; ++l) {
+        if (ready(q, l)) return true;
+      }
     }
     return false;
   }
 
-  void deliver(WorkerQueue& q, AsyncItem* item) {
+  // Every lane closed, and every position claimed in it taken.
+  bool closed_and_drained(const Worker& q) const noexcept {
+    for (std::size_t l = 0; l < lanes_; ++l) {
+      const std::uint64_t tail = q.lanes[l].tail.load(std::memory_order_acquire);
+      if ((tail & kClosed) == 0 ||
+          (tail & ~kClosed) != q.heads[l].load(std::memory_order_relaxed)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // No lane has a claimed position left to take, and none is closed (seq_cst loads: see run()).
+  bool empty_and_open(const Worker& q) const noexcept {
+    for (std::size_t l = 0; l < lanes_; ++l) {
+      const std::uint64_t tail = q.lanes[l].tail.load(std::memory_order_seq_cst);
+      if ((tail & kClosed) != 0 || tail != q.heads[l].load(std::memory_order_relaxed)) return false;
+    }
+    return true;
+  }
+
+  void deliver(Worker& q, AsyncItem* item) {
     std::exception_ptr error;
     try {
       item->set(bus_->publish(item->message(), item->ops()));
@@ -279,30 +364,31 @@ class AsyncCore {
     q.delivered.store(q.delivered.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
 
-  // Closes every queue (publishers see BusStopped from now on, including blocked ones), wakes
+  // Closes every lane (publishers see BusStopped from now on, including blocked ones), wakes
   // the workers, and joins them once they drained what was claimed before the close.
   void stop_and_join() {
     std::lock_guard join_lock(join_mutex_);
-    for (auto& q : queues_) {
-      q->tail.fetch_or(kClosed, std::memory_order_seq_cst);
+    for (auto& q : workers_) {
+      for (auto& lane : q->lanes) lane.tail.fetch_or(kClosed, std::memory_order_seq_cst);
       notify_room(*q);
       wake(*q);
     }
-    for (auto& q : queues_) {
+    for (auto& q : workers_) {
       if (q->thread.joinable()) q->thread.join();
     }
   }
 
   std::shared_ptr<BusCore> bus_;
   BackpressurePolicy policy_;
-  std::size_t capacity_;
-  struct QueueDeleter {
+  std::size_t lanes_;
+  std::size_t lane_capacity_;
+  struct WorkerDeleter {
     std::pmr::memory_resource* memory;
-    void operator()(WorkerQueue* q) const noexcept {
+    void operator()(Worker* q) const noexcept {
       std::pmr::polymorphic_allocator<>(memory).delete_object(q);
     }
   };
-  std::pmr::vector<std::unique_ptr<WorkerQueue, QueueDeleter>> queues_;
+  std::pmr::vector<std::unique_ptr<Worker, WorkerDeleter>> workers_;
   std::mutex join_mutex_;
 };
 
@@ -323,6 +409,10 @@ void AsyncMessageBus::shutdown() { core_->shutdown(); }
 std::size_t AsyncMessageBus::worker_count() const noexcept { return core_->workers(); }
 std::size_t AsyncMessageBus::worker_for(std::string_view key) const noexcept {
   return core_->worker_for(key);
+}
+std::size_t AsyncMessageBus::lane_count() const noexcept { return core_->lanes(); }
+std::size_t AsyncMessageBus::lane_for(std::string_view key) const noexcept {
+  return core_->lane_for(key);
 }
 AsyncBusStats AsyncMessageBus::stats() const { return core_->stats(); }
 

@@ -9,21 +9,23 @@
 // publish() calls took effect: if one publish() returned before another began (on the same
 // thread, or on another thread that synchronized with it), the first is handled first. The key
 // is the envelope's subject (CloudEvents "subject", e.g. the aggregate id) unless publish() is
-// given one. Each key maps to one worker (hash of the key modulo the worker count); each worker
-// has one FIFO queue. Messages with an empty key are spread round-robin over the workers and
-// carry no ordering guarantee. Messages with different keys may run concurrently on different
-// workers.
+// given one. Each key maps to one worker and, inside it, to one of AsyncBusOptions::lanes FIFO
+// queues (both from the key's hash: worker_for(), lane_for()). Messages with an empty key carry
+// no ordering guarantee: they are spread round-robin over the workers, each publishing thread
+// using a lane of its own. Messages with different keys may run concurrently on different
+// workers; a worker visits its lanes in turn, so keys in different lanes of one worker are not
+// handled in any particular order relative to each other.
 //
 // Delivery: a worker delivers a message exactly like MessageBus::publish on its thread (handler
 // order, isolation, HandlerError when all fail, dead letters when some fail); the outcome goes
 // to the message's Completion. Handlers therefore run on worker threads and must be thread safe
 // if they share state and there is more than one worker.
 //
-// Backpressure: each worker's queue holds at most queue_capacity messages waiting for the worker
-// (the worker takes one message off the queue, then delivers it: at most one more is in
-// delivery per worker). When the target queue is full, BackpressurePolicy::block waits for room,
-// and ::reject throws QueueFull at once. A handler running on one of this bus's workers never
-// blocks on a full queue (its own worker could be the one that must make room): it gets
+// Backpressure: each lane holds at most queue_capacity / lanes messages (rounded down) waiting
+// for the worker (the worker takes one message off a lane, then delivers it: at most one more is
+// in delivery per worker). When the target lane is full, BackpressurePolicy::block waits for
+// room, and ::reject throws QueueFull at once. A handler running on one of this bus's workers
+// never blocks on a full lane (its own worker could be the one that must make room): it gets
 // QueueFull under either policy.
 //
 // Shutdown: shutdown() (also run by the destructor) stops accepting (later publishes throw
@@ -33,15 +35,19 @@
 // std::logic_error instead of deadlocking).
 //
 // Threading: all members may be called from any thread at once (except as noted for shutdown).
-// No lock is taken on the publish or delivery path: each worker's queue is a bounded lock-free
-// ring (publishers claim a slot with one compare-exchange on the queue's tail, then fill it). A
+// No lock is taken on the publish or delivery path: each lane is a bounded lock-free ring
+// (publishers claim a slot with one compare-exchange on the lane's tail, then fill it). A
 // publisher preempted between claim and fill never blocks other publishers; the worker waits
-// for that slot (yielding), since later slots are ordered after it. Publishers to
-// different workers share no written memory. A worker is woken (a futex syscall) only when it
-// was asleep; before sleeping it yields the CPU up to 32 times, so a steady stream of messages
-// wakes it rarely. A publisher blocked on a full queue (block policy) sleeps on a futex.
+// for that slot (yielding), since later slots of the lane are ordered after it. Publishers to
+// different lanes share no written memory: the lane's tail is the one line that all publishers
+// of a lane write, and each publish moves it to the publisher's CPU. More lanes therefore let
+// publishers of different keys on several threads scale (docs/message-bus.md). A worker is
+// woken (a futex syscall) only when it was asleep; before sleeping it yields the CPU up to 32
+// times, so a steady stream of messages wakes it rarely. A publisher blocked on a full lane
+// (block policy) sleeps on a futex.
 //
-// Memory cost: per worker, a ring of 64 bytes per queue slot (queue_capacity of them) and a
+// Memory cost: per worker, 64 bytes per queue slot (lanes * (queue_capacity / lanes) of them),
+// 72 bytes per lane (its tail, on a line of its own, and the worker's position) and a
 // 320-byte control block (five cache lines, so that publishers and the worker do not share
 // written lines), plus a thread. Per publish, ONE block holding the moved envelope and
 // the Completion's 32-byte state; it is freed once the message was delivered and its Completion
@@ -74,7 +80,12 @@ enum class BackpressurePolicy : std::uint8_t { block, reject };
 
 struct AsyncBusOptions {
   std::size_t workers = 2;            // worker threads (at least 1)
-  std::size_t queue_capacity = 1024;  // messages per worker queue (at least 1)
+  std::size_t queue_capacity = 1024;  // messages per worker, split evenly over its lanes
+  // FIFO queues per worker (at least 1, at most queue_capacity). A key keeps to one lane;
+  // publishers of keys in different lanes write no common cache line, so more lanes let
+  // publishers of different keys on several threads scale, at the cost of a smaller bound per
+  // lane and a scan of the lanes by the worker (see docs/message-bus.md).
+  std::size_t lanes = 1;
   BackpressurePolicy backpressure = BackpressurePolicy::block;
   DeadLetterOptions dead_letters{};
   // Where the worker rings and every accepted message's block (the moved envelope plus 32 bytes
@@ -277,7 +288,7 @@ class Completion {
 class AsyncMessageBus {
  public:
   // Starts the workers. Throws std::system_error if a thread cannot start (none is left
-  // running), std::invalid_argument if workers or queue_capacity is 0.
+  // running), std::invalid_argument if workers or lanes is 0 or queue_capacity < lanes.
   explicit AsyncMessageBus(AsyncBusOptions options = {});
   // Runs shutdown().
   ~AsyncMessageBus();
@@ -310,6 +321,9 @@ class AsyncMessageBus {
   std::size_t worker_count() const noexcept;
   // The worker that messages with this key go to (for tests and diagnostics).
   std::size_t worker_for(std::string_view key) const noexcept;
+  std::size_t lane_count() const noexcept;
+  // The lane of worker_for(key) that messages with this key go to (for tests and diagnostics).
+  std::size_t lane_for(std::string_view key) const noexcept;
   AsyncBusStats stats() const;
 
   DeadLetterQueue& dead_letters() noexcept { return bus_.dead_letters(); }

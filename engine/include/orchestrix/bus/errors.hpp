@@ -50,9 +50,10 @@ class HandlerError : public Error {
   std::vector<HandlerFailure> failures_;
 };
 
-// Thrown by AsyncMessageBus::publish() under BackpressurePolicy::reject when the target queue is
+// Thrown by AsyncMessageBus::publish() under BackpressurePolicy::reject when the target lane is
 // full, and under any policy when a handler running on one of the bus's own workers publishes
-// into a full queue (blocking there could deadlock the worker). The message was not accepted.
+// into a full lane (blocking there could deadlock the worker). The message was not accepted.
+// worker(): the target worker; capacity(): its lanes' capacity (queue_capacity / lanes).
 class QueueFull : public Error {
  public:
   QueueFull(std::size_t worker, std::size_t capacity);
