@@ -22,9 +22,9 @@
 //                                    aggregates of its own (16 keys per thread, none shared), on
 //                                    buses with kOwnKeysLanes lanes per worker; shared bus and
 //                                    control have the same options
-//   BM_AsyncBusOwnKeys1LanePublishConcurrent the same workload on a shared bus of one lane per
-//                                    worker (what the lanes change), judged against the 2-worker
-//                                    control (also one lane)
+//   BM_AsyncBusOwnKeys1Lane[Pinned]PublishConcurrent the same workload on a shared bus of one
+//                                    lane per worker (what the lanes change), judged against the
+//                                    2-worker control of one lane (pinned or not)
 #include <benchmark/benchmark.h>
 #include <pthread.h>
 #include <sched.h>
@@ -252,6 +252,7 @@ int shared_keys(const AsyncMessageBus& bus, int owner) {
 void own_keys_setup(const benchmark::State&) { create_shared_bus(2, false, kOwnKeysLanes); }
 void own_keys_pinned_setup(const benchmark::State&) { create_shared_bus(2, true, kOwnKeysLanes); }
 void own_keys_1lane_setup(const benchmark::State&) { create_shared_bus(2, false, 1); }
+void own_keys_1lane_pinned_setup(const benchmark::State&) { create_shared_bus(2, true, 1); }
 
 void own_keys_shared_bus(benchmark::State& state, bool pinned) {
   const PinnedScope pin(state, pinned);
@@ -298,6 +299,16 @@ void BM_AsyncBusOwnKeys1LanePublishConcurrent(benchmark::State& state) {
 }
 BENCHMARK(BM_AsyncBusOwnKeys1LanePublishConcurrent)
     ->Setup(own_keys_1lane_setup)
+    ->Teardown(shared_teardown)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+void BM_AsyncBusOwnKeys1LanePinnedPublishConcurrent(benchmark::State& state) {
+  own_keys_shared_bus(state, true);
+}
+BENCHMARK(BM_AsyncBusOwnKeys1LanePinnedPublishConcurrent)
+    ->Setup(own_keys_1lane_pinned_setup)
     ->Teardown(shared_teardown)
     ->Threads(1)
     ->Threads(2)

@@ -11,7 +11,7 @@ publishing threads. "same-keys" (every thread publishes the same 16 aggregates):
 1-worker and 2-worker private-bus controls; the same shared bus and 2-worker control with every
 thread pinned to a CPU; the partitioned-keys diagnostic. "own-keys" (each thread publishes 16
 aggregates of its own): shared bus and 2-worker control with 64 lanes per worker, unpinned and
-pinned, and a shared bus of one lane per worker. Each configuration runs ROUNDS times,
+pinned, and a shared bus of one lane per worker, unpinned and pinned. Each configuration runs ROUNDS times,
 every run in its own process, in a freshly shuffled order each round, so that all of them see
 the same machine conditions. Prints every run, the medians, each configuration's speed-up (2 threads / 1 thread)
 and the shared bus's speed-up as a fraction of each control's (the criterion: >= 0.9).
@@ -51,6 +51,7 @@ own_keys = [
     ("AsyncBusOwnKeysPinnedPublishConcurrent", ["AsyncControl2wOwnKeysPinnedPublishConcurrent"]),
     # what the lanes change: the same workload on one lane per worker
     ("AsyncBusOwnKeys1LanePublishConcurrent", ["AsyncControl2wPublishConcurrent"]),
+    ("AsyncBusOwnKeys1LanePinnedPublishConcurrent", ["AsyncControl2wPinnedPublishConcurrent"]),
 ]
 groups = {"same-keys": same_keys, "own-keys": own_keys, "all": same_keys + own_keys}.get(which)
 if groups is None:
