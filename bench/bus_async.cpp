@@ -22,6 +22,10 @@
 //                                    aggregates of its own (16 keys per thread, none shared), on
 //                                    buses with kOwnKeysLanes lanes per worker; shared bus and
 //                                    control have the same options
+//   BM_AsyncBusOwnManyKeysPinnedPublishConcurrent,
+//   BM_AsyncControl2wOwnManyKeysPinnedPublishConcurrent
+//                                    the pinned own-keys pair with 100 keys per thread (every
+//                                    message its own aggregate)
 //   BM_AsyncBusOwnKeys1Lane[Pinned]PublishConcurrent the same workload on a shared bus of one
 //                                    lane per worker (what the lanes change), judged against the
 //                                    2-worker control of one lane (pinned or not)
@@ -48,15 +52,15 @@ struct AsyncEvent {
   int value = 0;
 };
 
-// `n` messages over 16 keys: "agg-0" .. "agg-15" starting at `salt` (every publishing thread
+// `n` messages over `keys` keys: "agg-0" .. "agg-15" starting at `salt` (every publishing thread
 // publishes the same 16 aggregates), or, with `owner` >= 0, "agg-<owner>-0" .. (aggregates of
 // that thread's own).
-std::vector<Envelope<AsyncEvent>> make_batch(int n, int salt, int owner = -1) {
+std::vector<Envelope<AsyncEvent>> make_batch(int n, int salt, int owner = -1, int keys = 16) {
   std::vector<Envelope<AsyncEvent>> batch;
   for (int i = 0; i < n; ++i) {
     std::string key = "agg-";
     if (owner >= 0) key += std::to_string(owner) + "-";
-    key += std::to_string((i + salt) % 16);
+    key += std::to_string((i + salt) % keys);
     batch.push_back(make_message(AsyncEvent{i}, {.subject = key}));
   }
   return batch;
@@ -165,12 +169,13 @@ BENCHMARK(BM_AsyncBusPublishConcurrent)
 // per private bus: 1 (the same total worker count as the shared bus at 2 threads) or 2 (the
 // same options as the shared bus, so that at 1 thread control and subject are the same setup).
 void async_control(benchmark::State& state, std::size_t workers, bool pinned, std::size_t lanes = 1,
-                   bool own_keys = false) {
+                   bool own_keys = false, int keys = 16) {
   const PinnedScope pin(state, pinned);
   AsyncMessageBus bus(bus_options(workers, pinned, lanes));  // private to this thread
   auto s = subscribe_noop(bus);
-  publish_loop(state, bus,
-               make_batch(100, state.thread_index() * 8, own_keys ? state.thread_index() : -1));
+  publish_loop(
+      state, bus,
+      make_batch(100, state.thread_index() * 8, own_keys ? state.thread_index() : -1, keys));
 }
 void BM_AsyncControlPublishConcurrent(benchmark::State& state) { async_control(state, 1, false); }
 BENCHMARK(BM_AsyncControlPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
@@ -233,11 +238,11 @@ BENCHMARK(BM_AsyncBusPartitionedPinnedPublishConcurrent)
 // averaged over the two threads).
 constexpr std::size_t kOwnKeysLanes = 64;
 
-// How many of thread `owner`'s 16 keys share a (worker, lane) with the other thread's keys.
-int shared_keys(const AsyncMessageBus& bus, int owner) {
+// How many of thread `owner`'s `keys` keys share a (worker, lane) with the other thread's keys.
+int shared_keys(const AsyncMessageBus& bus, int owner, int keys) {
   auto lanes_of = [&](int t) {
     std::vector<std::pair<std::size_t, std::size_t>> out;
-    for (const auto& m : make_batch(16, 0, t)) {
+    for (const auto& m : make_batch(keys, 0, t, keys)) {
       out.emplace_back(bus.worker_for(m.metadata.subject), bus.lane_for(m.metadata.subject));
     }
     return out;
@@ -254,13 +259,13 @@ void own_keys_pinned_setup(const benchmark::State&) { create_shared_bus(2, true,
 void own_keys_1lane_setup(const benchmark::State&) { create_shared_bus(2, false, 1); }
 void own_keys_1lane_pinned_setup(const benchmark::State&) { create_shared_bus(2, true, 1); }
 
-void own_keys_shared_bus(benchmark::State& state, bool pinned) {
+void own_keys_shared_bus(benchmark::State& state, bool pinned, int keys = 16) {
   const PinnedScope pin(state, pinned);
   const int owner = state.thread_index();
-  publish_loop(state, *shared.bus, make_batch(100, 0, owner));
+  publish_loop(state, *shared.bus, make_batch(100, 0, owner, keys));
   if (state.threads() == 2) {
     state.counters["shared_keys"] =
-        benchmark::Counter(shared_keys(*shared.bus, owner), benchmark::Counter::kAvgThreads);
+        benchmark::Counter(shared_keys(*shared.bus, owner, keys), benchmark::Counter::kAvgThreads);
   }
 }
 
@@ -310,6 +315,27 @@ void BM_AsyncBusOwnKeys1LanePinnedPublishConcurrent(benchmark::State& state) {
 BENCHMARK(BM_AsyncBusOwnKeys1LanePinnedPublishConcurrent)
     ->Setup(own_keys_1lane_pinned_setup)
     ->Teardown(shared_teardown)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+// Where lanes stop helping: each thread's 100 messages go to 100 aggregates of its own (every
+// message a different aggregate), so each thread's keys cover most of the 2 x 64 lanes and the
+// two threads again write the same tail lines, as with shared keys.
+void BM_AsyncBusOwnManyKeysPinnedPublishConcurrent(benchmark::State& state) {
+  own_keys_shared_bus(state, true, 100);
+}
+BENCHMARK(BM_AsyncBusOwnManyKeysPinnedPublishConcurrent)
+    ->Setup(own_keys_pinned_setup)
+    ->Teardown(shared_teardown)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+void BM_AsyncControl2wOwnManyKeysPinnedPublishConcurrent(benchmark::State& state) {
+  async_control(state, 2, true, kOwnKeysLanes, true, 100);
+}
+BENCHMARK(BM_AsyncControl2wOwnManyKeysPinnedPublishConcurrent)
     ->Threads(1)
     ->Threads(2)
     ->UseRealTime();

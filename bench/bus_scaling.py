@@ -2,7 +2,8 @@
 """Async bus scaling criterion, measured with each run in a fresh process.
 
 Usage: bench/bus_scaling.py [BENCH_BUS_BINARY] [ROUNDS] [GROUPS]
-       (defaults: build/release/bench/bench_bus, 11, all; GROUPS: "same-keys" or "own-keys")
+       (defaults: build/release/bench/bench_bus, 11, all;
+        GROUPS: "same-keys", "own-keys", "own-many-keys" or "all")
 
 Needs the core_latency probe next to the bench binary (built with it: target core_latency).
 
@@ -11,7 +12,8 @@ publishing threads. "same-keys" (every thread publishes the same 16 aggregates):
 1-worker and 2-worker private-bus controls; the same shared bus and 2-worker control with every
 thread pinned to a CPU; the partitioned-keys diagnostic. "own-keys" (each thread publishes 16
 aggregates of its own): shared bus and 2-worker control with 64 lanes per worker, unpinned and
-pinned, and a shared bus of one lane per worker, unpinned and pinned. Each configuration runs ROUNDS times,
+pinned, and a shared bus of one lane per worker, unpinned and pinned. "own-many-keys": the pinned
+64-lane pair with 100 aggregates of its own per thread, next to the 16-key pair. Each configuration runs ROUNDS times,
 every run in its own process, in a freshly shuffled order each round, so that all of them see
 the same machine conditions. Prints every run, the medians, each configuration's speed-up (2 threads / 1 thread)
 and the shared bus's speed-up as a fraction of each control's (the criterion: >= 0.9).
@@ -53,9 +55,16 @@ own_keys = [
     ("AsyncBusOwnKeys1LanePublishConcurrent", ["AsyncControl2wPublishConcurrent"]),
     ("AsyncBusOwnKeys1LanePinnedPublishConcurrent", ["AsyncControl2wPinnedPublishConcurrent"]),
 ]
-groups = {"same-keys": same_keys, "own-keys": own_keys, "all": same_keys + own_keys}.get(which)
+own_many_keys = [
+    # 100 keys per thread instead of 16: each thread's keys cover most lanes
+    ("AsyncBusOwnManyKeysPinnedPublishConcurrent",
+     ["AsyncControl2wOwnManyKeysPinnedPublishConcurrent"]),
+    ("AsyncBusOwnKeysPinnedPublishConcurrent", ["AsyncControl2wOwnKeysPinnedPublishConcurrent"]),
+]
+groups = {"same-keys": same_keys, "own-keys": own_keys, "own-many-keys": own_many_keys,
+          "all": same_keys + own_keys + own_many_keys[:1]}.get(which)
 if groups is None:
-    sys.exit(f"GROUPS must be same-keys, own-keys or all, not {which!r}")
+    sys.exit(f"GROUPS must be same-keys, own-keys, own-many-keys or all, not {which!r}")
 names = list(dict.fromkeys(n for subject, controls in groups for n in [subject] + controls))
 configs = [(name, threads) for name in names for threads in (1, 2)]
 
