@@ -26,6 +26,10 @@
 //   BM_AsyncControl2wOwnManyKeysPinnedPublishConcurrent
 //                                    the pinned own-keys pair with 100 keys per thread (every
 //                                    message its own aggregate)
+//   BM_AsyncBusByPublisher[OwnKeys|OwnManyKeys]PinnedPublishConcurrent and their
+//                                    BM_AsyncControl2wByPublisher... controls: the pinned pairs of
+//                                    the same-keys, own-keys and own-many-keys workloads on buses
+//                                    with LaneChoice::by_publisher (a lane per publishing thread)
 //   BM_AsyncBusOwnKeys1Lane[Pinned]PublishConcurrent the same workload on a shared bus of one
 //                                    lane per worker (what the lanes change), judged against the
 //                                    2-worker control of one lane (pinned or not)
@@ -127,8 +131,9 @@ class PinnedScope {
   cpu_set_t saved_{};
 };
 
-AsyncBusOptions bus_options(std::size_t workers, bool pinned, std::size_t lanes = 1) {
-  AsyncBusOptions options{.workers = workers, .lanes = lanes};
+AsyncBusOptions bus_options(std::size_t workers, bool pinned, std::size_t lanes = 1,
+                            LaneChoice choice = LaneChoice::by_key) {
+  AsyncBusOptions options{.workers = workers, .lanes = lanes, .lane_choice = choice};
   if (pinned) options.on_worker_start = pin_to_cpu;
   return options;
 }
@@ -141,8 +146,9 @@ struct SharedBus {
 };
 SharedBus shared;
 
-void create_shared_bus(std::size_t workers, bool pinned, std::size_t lanes = 1) {
-  shared.bus = new AsyncMessageBus(bus_options(workers, pinned, lanes));
+void create_shared_bus(std::size_t workers, bool pinned, std::size_t lanes = 1,
+                       LaneChoice choice = LaneChoice::by_key) {
+  shared.bus = new AsyncMessageBus(bus_options(workers, pinned, lanes, choice));
   shared.sub = new Subscription(subscribe_noop(*shared.bus));
 }
 void shared_setup(const benchmark::State&) { create_shared_bus(2, false); }
@@ -169,9 +175,9 @@ BENCHMARK(BM_AsyncBusPublishConcurrent)
 // per private bus: 1 (the same total worker count as the shared bus at 2 threads) or 2 (the
 // same options as the shared bus, so that at 1 thread control and subject are the same setup).
 void async_control(benchmark::State& state, std::size_t workers, bool pinned, std::size_t lanes = 1,
-                   bool own_keys = false, int keys = 16) {
+                   bool own_keys = false, int keys = 16, LaneChoice choice = LaneChoice::by_key) {
   const PinnedScope pin(state, pinned);
-  AsyncMessageBus bus(bus_options(workers, pinned, lanes));  // private to this thread
+  AsyncMessageBus bus(bus_options(workers, pinned, lanes, choice));  // private to this thread
   auto s = subscribe_noop(bus);
   publish_loop(
       state, bus,
@@ -336,6 +342,73 @@ void BM_AsyncControl2wOwnManyKeysPinnedPublishConcurrent(benchmark::State& state
   async_control(state, 2, true, kOwnKeysLanes, true, 100);
 }
 BENCHMARK(BM_AsyncControl2wOwnManyKeysPinnedPublishConcurrent)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+// LaneChoice::by_publisher: a lane per publishing thread (kPublisherLanes per worker: each of
+// the two publishers gets its own), one key's order kept by the slot table (4096 slots per
+// worker). The pinned pairs of the three workloads above: the same 16 keys on both threads,
+// 16 own keys per thread, 100 own keys per thread.
+constexpr std::size_t kPublisherLanes = 4;
+
+void publisher_lanes_setup(const benchmark::State&) {
+  create_shared_bus(2, true, kPublisherLanes, LaneChoice::by_publisher);
+}
+
+void BM_AsyncBusByPublisherPinnedPublishConcurrent(benchmark::State& state) {
+  const PinnedScope pin(state, true);
+  publish_loop(state, *shared.bus, make_batch(100, state.thread_index() * 8));
+}
+BENCHMARK(BM_AsyncBusByPublisherPinnedPublishConcurrent)
+    ->Setup(publisher_lanes_setup)
+    ->Teardown(shared_teardown)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+void BM_AsyncControl2wByPublisherPinnedPublishConcurrent(benchmark::State& state) {
+  async_control(state, 2, true, kPublisherLanes, false, 16, LaneChoice::by_publisher);
+}
+BENCHMARK(BM_AsyncControl2wByPublisherPinnedPublishConcurrent)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+void BM_AsyncBusByPublisherOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
+  const PinnedScope pin(state, true);
+  publish_loop(state, *shared.bus, make_batch(100, 0, state.thread_index()));
+}
+BENCHMARK(BM_AsyncBusByPublisherOwnKeysPinnedPublishConcurrent)
+    ->Setup(publisher_lanes_setup)
+    ->Teardown(shared_teardown)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+void BM_AsyncControl2wByPublisherOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
+  async_control(state, 2, true, kPublisherLanes, true, 16, LaneChoice::by_publisher);
+}
+BENCHMARK(BM_AsyncControl2wByPublisherOwnKeysPinnedPublishConcurrent)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+void BM_AsyncBusByPublisherOwnManyKeysPinnedPublishConcurrent(benchmark::State& state) {
+  const PinnedScope pin(state, true);
+  publish_loop(state, *shared.bus, make_batch(100, 0, state.thread_index(), 100));
+}
+BENCHMARK(BM_AsyncBusByPublisherOwnManyKeysPinnedPublishConcurrent)
+    ->Setup(publisher_lanes_setup)
+    ->Teardown(shared_teardown)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+
+void BM_AsyncControl2wByPublisherOwnManyKeysPinnedPublishConcurrent(benchmark::State& state) {
+  async_control(state, 2, true, kPublisherLanes, true, 100, LaneChoice::by_publisher);
+}
+BENCHMARK(BM_AsyncControl2wByPublisherOwnManyKeysPinnedPublishConcurrent)
     ->Threads(1)
     ->Threads(2)
     ->UseRealTime();

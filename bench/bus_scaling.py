@@ -3,7 +3,7 @@
 
 Usage: bench/bus_scaling.py [BENCH_BUS_BINARY] [ROUNDS] [GROUPS]
        (defaults: build/release/bench/bench_bus, 11, all;
-        GROUPS: "same-keys", "own-keys", "own-many-keys" or "all")
+        GROUPS: "same-keys", "own-keys", "own-many-keys", "by-publisher" or "all")
 
 Needs the core_latency probe next to the bench binary (built with it: target core_latency).
 
@@ -13,7 +13,9 @@ publishing threads. "same-keys" (every thread publishes the same 16 aggregates):
 thread pinned to a CPU; the partitioned-keys diagnostic. "own-keys" (each thread publishes 16
 aggregates of its own): shared bus and 2-worker control with 64 lanes per worker, unpinned and
 pinned, and a shared bus of one lane per worker, unpinned and pinned. "own-many-keys": the pinned
-64-lane pair with 100 aggregates of its own per thread, next to the 16-key pair. Each configuration runs ROUNDS times,
+64-lane pair with 100 aggregates of its own per thread, next to the 16-key pair. "by-publisher":
+the pinned pairs of the three workloads on buses with a lane per publishing thread, next to the
+by_key pairs of 100 own keys and of shared keys. Each configuration runs ROUNDS times,
 every run in its own process, in a freshly shuffled order each round, so that all of them see
 the same machine conditions. Prints every run, the medians, each configuration's speed-up (2 threads / 1 thread)
 and the shared bus's speed-up as a fraction of each control's (the criterion: >= 0.9).
@@ -61,10 +63,25 @@ own_many_keys = [
      ["AsyncControl2wOwnManyKeysPinnedPublishConcurrent"]),
     ("AsyncBusOwnKeysPinnedPublishConcurrent", ["AsyncControl2wOwnKeysPinnedPublishConcurrent"]),
 ]
+by_publisher = [
+    # LaneChoice::by_publisher, pinned, on the three workloads; next to them the by_key
+    # (64-lane) pair of 100 own keys per thread and the same-keys pinned pair
+    ("AsyncBusByPublisherPinnedPublishConcurrent",
+     ["AsyncControl2wByPublisherPinnedPublishConcurrent"]),
+    ("AsyncBusByPublisherOwnKeysPinnedPublishConcurrent",
+     ["AsyncControl2wByPublisherOwnKeysPinnedPublishConcurrent"]),
+    ("AsyncBusByPublisherOwnManyKeysPinnedPublishConcurrent",
+     ["AsyncControl2wByPublisherOwnManyKeysPinnedPublishConcurrent"]),
+    ("AsyncBusOwnManyKeysPinnedPublishConcurrent",
+     ["AsyncControl2wOwnManyKeysPinnedPublishConcurrent"]),
+    ("AsyncBusPinnedPublishConcurrent", ["AsyncControl2wPinnedPublishConcurrent"]),
+]
 groups = {"same-keys": same_keys, "own-keys": own_keys, "own-many-keys": own_many_keys,
-          "all": same_keys + own_keys + own_many_keys[:1]}.get(which)
+          "by-publisher": by_publisher,
+          "all": same_keys + own_keys + own_many_keys[:1] + by_publisher[:3]}.get(which)
 if groups is None:
-    sys.exit(f"GROUPS must be same-keys, own-keys, own-many-keys or all, not {which!r}")
+    sys.exit("GROUPS must be same-keys, own-keys, own-many-keys, by-publisher or all, not "
+             f"{which!r}")
 names = list(dict.fromkeys(n for subject, controls in groups for n in [subject] + controls))
 configs = [(name, threads) for name in names for threads in (1, 2)]
 

@@ -29,6 +29,23 @@ constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
 // so that two threads publishing such messages do not write the same lane.
 std::atomic<std::size_t> next_unkeyed_lane{0};
 
+// Tells buses apart in the per-thread lane cache below (an address could be reused).
+std::atomic<std::uint64_t> next_bus_id{1};
+
+// LaneChoice::by_publisher: the lanes this thread publishes into, for the last few buses.
+struct PublisherLane {
+  std::uint64_t bus = 0;
+  std::size_t lane = 0;
+};
+constexpr std::size_t kLaneCache = 4;
+thread_local PublisherLane t_publisher_lanes[kLaneCache];
+thread_local std::size_t t_publisher_evict = 0;
+
+// A dependency recorded in a cell (LaneChoice::by_publisher): 0 = none, else (lane + 1) << 48 |
+// position: the message at that lane and position must be delivered first.
+constexpr int kDepLaneShift = 48;
+constexpr std::uint64_t kDepPosMask = (std::uint64_t{1} << kDepLaneShift) - 1;
+
 // One slot of a lane's ring, on a cache line of its own. Two publishers claim neighbouring
 // positions; with four 16-byte cells per line, each publish would also pull the line away from
 // the other publisher. Measured with bench/bus_scaling.py on the two binaries: in the "far"
@@ -44,6 +61,7 @@ std::atomic<std::size_t> next_unkeyed_lane{0};
 struct alignas(64) Cell {
   std::atomic<std::uint64_t> seq{0};
   AsyncItem* item = nullptr;
+  std::uint64_t dep = 0;  // LaneChoice::by_publisher: see kDepLaneShift
 };
 static_assert(sizeof(Cell) == 64);  // the header's memory-cost comment quotes it
 
@@ -62,10 +80,12 @@ static_assert(sizeof(Lane) == 64);  // the header's memory-cost comment quotes i
 // to the same lane, so two publishes of one key on different threads keep their order.
 // Publishers of keys in different lanes write no common line.
 struct Worker {
-  Worker(std::size_t lane_count, std::size_t lane_capacity, std::pmr::memory_resource* memory)
+  Worker(std::size_t lane_count, std::size_t lane_capacity, std::size_t key_slots,
+         std::pmr::memory_resource* memory)
       : lanes(lane_count, memory),
         heads(lane_count, memory),
-        cells(lane_count * lane_capacity, memory) {
+        cells(lane_count * lane_capacity, memory),
+        slots(key_slots, memory) {
     for (std::size_t l = 0; l < lane_count; ++l) {
       for (std::size_t i = 0; i < lane_capacity; ++i) {
         cells[l * lane_capacity + i].seq.store(2 * i, std::memory_order_relaxed);
@@ -78,6 +98,9 @@ struct Worker {
   std::pmr::vector<std::atomic<std::uint64_t>> heads;
   // Lane l's ring is cells[l * lane_capacity, (l + 1) * lane_capacity).
   std::pmr::vector<Cell> cells;
+  // LaneChoice::by_publisher (empty otherwise): per key slot, the lane and position of the last
+  // message published with a key of that slot (encoded as a dependency, 0 = none).
+  std::pmr::vector<std::atomic<std::uint64_t>> slots;
   // Written by the worker only.
   alignas(64) std::atomic<std::uint64_t> delivered{0};
   // 1 while the worker sleeps (or is about to): a publisher that fills a cell must wake it.
@@ -99,17 +122,23 @@ class AsyncCore {
             std::shared_ptr<BusCore> bus)
       : bus_(std::move(bus)),
         policy_(options.backpressure),
+        by_publisher_(options.lane_choice == LaneChoice::by_publisher),
         lanes_(options.lanes),
         lane_capacity_(options.lanes == 0 ? 0 : options.queue_capacity / options.lanes),
+        key_slots_(by_publisher_ ? options.key_slots : 0),
         workers_(memory) {
     if (options.workers == 0 || options.lanes == 0 || lane_capacity_ == 0) {
       throw std::invalid_argument(
           "AsyncMessageBus needs at least one worker, one lane, and queue_capacity >= lanes");
     }
+    if (by_publisher_ && (key_slots_ == 0 || lanes_ >= (std::size_t{1} << 15))) {
+      throw std::invalid_argument(
+          "AsyncMessageBus by_publisher needs at least one key slot and fewer than 32768 lanes");
+    }
     workers_.reserve(options.workers);
     for (std::size_t i = 0; i < options.workers; ++i) {
       std::pmr::polymorphic_allocator<> alloc(memory);
-      workers_.emplace_back(alloc.new_object<Worker>(lanes_, lane_capacity_, memory),
+      workers_.emplace_back(alloc.new_object<Worker>(lanes_, lane_capacity_, key_slots_, memory),
                             WorkerDeleter{memory});
     }
     try {
@@ -136,12 +165,14 @@ class AsyncCore {
     return std::hash<std::string_view>{}(key) % workers_.size();
   }
   std::size_t lane_for(std::string_view key) const noexcept {
+    if (by_publisher_) return publisher_lane();
     return std::hash<std::string_view>{}(key) / workers_.size() % lanes_;
   }
 
   Completion enqueue(const std::string_view* key, AsyncItemPtr item) {
     std::size_t w;
     std::size_t l;
+    std::atomic<std::uint64_t>* slot = nullptr;  // by_publisher, keyed messages only
     std::string_view k;
     if (key != nullptr) {
       k = *key;
@@ -151,47 +182,66 @@ class AsyncCore {
     if (!k.empty() || key != nullptr) {
       const std::size_t h = std::hash<std::string_view>{}(k);
       w = h % workers_.size();
-      l = h / workers_.size() % lanes_;
+      if (by_publisher_) {
+        l = publisher_lane();
+        slot = &workers_[w]->slots[h / workers_.size() % key_slots_];
+      } else {
+        l = h / workers_.size() % lanes_;
+      }
     } else {
       thread_local std::size_t round_robin = 0;
       thread_local const std::size_t own_lane =
           next_unkeyed_lane.fetch_add(1, std::memory_order_relaxed);
       w = round_robin++ % workers_.size();
-      l = own_lane % lanes_;
+      l = by_publisher_ ? publisher_lane() : own_lane % lanes_;
     }
     Worker& q = *workers_[w];
     Lane& lane = q.lanes[l];
     Cell* const cells = &q.cells[l * lane_capacity_];
-    std::uint64_t pos = lane.tail.load(std::memory_order_relaxed);
+    // by_publisher: the last lane is shared by the threads that came after the others were
+    // taken. They claim and record the dependency under a lock, so that the lane's order is the
+    // order of their slot writes (see take()). The lock is never held while waiting for room.
+    const bool locked = by_publisher_ && l == lanes_ - 1;
+    std::unique_lock<std::mutex> lock(shared_lane_mutex_, std::defer_lock);
+    std::uint64_t pos = 0;
     for (;;) {
-      if ((pos & kClosed) != 0) throw BusStopped();
-      const std::uint64_t seq = cells[pos % lane_capacity_].seq.load(std::memory_order_acquire);
-      if (seq == 2 * pos) {
-        // Free: claim it (on failure `pos` is reloaded and we look again). The claim is a
-        // seq_cst read-modify-write, which orders it before our look at `sleeping` below
-        // against the worker's announcement (see run()).
-        if (lane.tail.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
-                                            std::memory_order_relaxed)) {
-          break;
-        }
-      } else if (seq < 2 * pos) {
-        // The cell still holds (or is being filled with) the message one lap back: full.
-        if (policy_ == BackpressurePolicy::reject || t_worker_of == this) {
-          q.rejected.fetch_add(1, std::memory_order_relaxed);
-          throw QueueFull(w, lane_capacity_);
-        }
-        wait_for_room(q, lane, cells);  // throws BusStopped if shutdown begins meanwhile
-        pos = lane.tail.load(std::memory_order_relaxed);
-      } else {
-        pos = lane.tail.load(std::memory_order_relaxed);  // another publisher claimed `pos`
+      if (locked) lock.lock();
+      pos = lane.tail.load(std::memory_order_relaxed);
+      const Claim claim = try_claim(lane, cells, pos);
+      if (claim == Claim::claimed) break;
+      if (locked) lock.unlock();
+      if (claim == Claim::stopped) throw BusStopped();
+      // Full: the cell still holds (or is being filled with) the message one lap back.
+      if (policy_ == BackpressurePolicy::reject || t_worker_of == this) {
+        q.rejected.fetch_add(1, std::memory_order_relaxed);
+        throw QueueFull(w, lane_capacity_);
       }
+      wait_for_room(q, lane, cells);  // throws BusStopped if shutdown begins meanwhile
     }
     Cell& cell = cells[pos % lane_capacity_];
+    // Record where the previous message of this key slot went; the worker delivers that one
+    // first. Done after the claim: a claim that fails (shutdown) must leave no record.
+    cell.dep = slot == nullptr ? 0
+                               : slot->exchange((std::uint64_t{l + 1} << kDepLaneShift) | pos,
+                                                std::memory_order_seq_cst);
+    if (locked) lock.unlock();
     cell.item = item.release();
     Completion completion(cell.item);
     cell.seq.store(2 * pos + 1, std::memory_order_release);
     if (q.sleeping.load(std::memory_order_seq_cst) != 0) wake(q);
     return completion;
+  }
+
+  // The lane this thread publishes into under LaneChoice::by_publisher: the i-th thread to
+  // publish gets lane i while i < lanes - 1; later threads share the last lane.
+  std::size_t publisher_lane() const noexcept {
+    for (const PublisherLane& entry : t_publisher_lanes) {
+      if (entry.bus == id_) return entry.lane;
+    }
+    const std::size_t index = next_publisher_.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t lane = index < lanes_ - 1 ? index : lanes_ - 1;
+    t_publisher_lanes[t_publisher_evict++ % kLaneCache] = {id_, lane};
+    return lane;
   }
 
   void shutdown() {
@@ -288,27 +338,56 @@ class AsyncCore {
   // Takes and delivers the messages ready at lane `l`'s head in order, at most one lap of it (so
   // that a busy lane cannot starve the others). True if it took any.
   bool drain(Worker& q, std::size_t l) {
-    Cell* const cells = &q.cells[l * lane_capacity_];
+    const Cell* const cells = &q.cells[l * lane_capacity_];
     std::uint64_t head = q.heads[l].load(std::memory_order_relaxed);
     const std::uint64_t end = head + lane_capacity_;
     bool took = false;
-    while (head != end) {
-      Cell& cell = cells[head % lane_capacity_];
-      if (cell.seq.load(std::memory_order_acquire) != 2 * head + 1) break;
-      AsyncItem* item = cell.item;
-      cell.seq.store(2 * (head + lane_capacity_), std::memory_order_release);
-      ++head;
-      q.heads[l].store(head, std::memory_order_relaxed);
-      // Look for blocked publishers with a read-modify-write: it reads the latest value of
-      // `blocked`, and if it misses wait_for_room's increment, that increment reads from it and
-      // so sees the cell freed above. (A plain load here could miss the increment while the
-      // publisher still sees the cell full: a store-buffering race that left a publisher asleep
-      // for a whole delivery, or for ever if the handler waited for that publisher.)
-      if (q.blocked.fetch_add(0, std::memory_order_seq_cst) != 0) notify_room(q);
-      deliver(q, item);
+    for (; head != end; ++head) {
+      if (cells[head % lane_capacity_].seq.load(std::memory_order_acquire) != 2 * head + 1) break;
+      take(q, l, head);
       took = true;
     }
     return took;
+  }
+
+  // Takes the filled message at position `head` of lane `l` (the lane's next) and delivers it;
+  // first, under LaneChoice::by_publisher, the message it depends on (the previous one of its
+  // key slot) if that one sits undelivered in another lane.
+  //
+  // Why this cannot deadlock: a message's dependency was recorded by a slot write (a seq_cst
+  // exchange) earlier than its own, and in every lane the positions follow the order of the
+  // slot writes (one publishing thread per lane, in program order; or, in the shared last lane,
+  // claims and slot writes made under one lock). So each message advance() waits for was
+  // recorded earlier than the one that waits, the chain ends, and it never comes back to a lane
+  // whose next message is waiting (that lane's earlier messages are delivered already).
+  void take(Worker& q, std::size_t l, std::uint64_t head) {
+    Cell& cell = q.cells[l * lane_capacity_ + head % lane_capacity_];
+    if (const std::uint64_t dep = cell.dep; dep != 0) {
+      const std::size_t dep_lane = static_cast<std::size_t>(dep >> kDepLaneShift) - 1;
+      if (dep_lane != l) advance(q, dep_lane, dep & kDepPosMask);
+    }
+    AsyncItem* item = cell.item;
+    cell.seq.store(2 * (head + lane_capacity_), std::memory_order_release);
+    q.heads[l].store(head + 1, std::memory_order_relaxed);
+    // Look for blocked publishers with a read-modify-write: it reads the latest value of
+    // `blocked`, and if it misses wait_for_room's increment, that increment reads from it and
+    // so sees the cell freed above. (A plain load here could miss the increment while the
+    // publisher still sees the cell full: a store-buffering race that left a publisher asleep
+    // for a whole delivery, or for ever if the handler waited for that publisher.)
+    if (q.blocked.fetch_add(0, std::memory_order_seq_cst) != 0) notify_room(q);
+    deliver(q, item);
+  }
+
+  // Delivers lane `l`'s messages in order up to and including position `target`. Each of them
+  // was claimed before `target`'s dependency record was written, so it is filled or about to
+  // be (its publisher is between claim and fill, where nothing blocks): wait for it.
+  void advance(Worker& q, std::size_t l, std::uint64_t target) {
+    const Cell* const cells = &q.cells[l * lane_capacity_];
+    for (std::uint64_t head = q.heads[l].load(std::memory_order_relaxed); head <= target; ++head) {
+      const Cell& cell = cells[head % lane_capacity_];
+      while (cell.seq.load(std::memory_order_acquire) != 2 * head + 1) std::this_thread::yield();
+      take(q, l, head);
+    }
   }
 
   bool ready(const Worker& q, std::size_t l) const noexcept {
@@ -378,10 +457,38 @@ class AsyncCore {
     }
   }
 
+  enum class Claim : std::uint8_t { claimed, full, stopped };
+
+  // Claims position `pos` of the lane unless the lane is full or closed; on a lost race `pos`
+  // is reloaded and we look again.
+  Claim try_claim(Lane& lane, const Cell* cells, std::uint64_t& pos) const {
+    for (;;) {
+      if ((pos & kClosed) != 0) return Claim::stopped;
+      const std::uint64_t seq = cells[pos % lane_capacity_].seq.load(std::memory_order_acquire);
+      if (seq == 2 * pos) {
+        // Free: claim it. The claim is a seq_cst read-modify-write, which orders it before our
+        // look at `sleeping` against the worker's announcement (see run()).
+        if (lane.tail.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
+                                            std::memory_order_relaxed)) {
+          return Claim::claimed;
+        }
+      } else if (seq < 2 * pos) {
+        return Claim::full;
+      } else {
+        pos = lane.tail.load(std::memory_order_relaxed);  // another publisher claimed `pos`
+      }
+    }
+  }
+
   std::shared_ptr<BusCore> bus_;
   BackpressurePolicy policy_;
+  bool by_publisher_;
   std::size_t lanes_;
   std::size_t lane_capacity_;
+  std::size_t key_slots_;
+  const std::uint64_t id_ = next_bus_id.fetch_add(1, std::memory_order_relaxed);
+  mutable std::atomic<std::size_t> next_publisher_{0};
+  std::mutex shared_lane_mutex_;
   struct WorkerDeleter {
     std::pmr::memory_resource* memory;
     void operator()(Worker* q) const noexcept {

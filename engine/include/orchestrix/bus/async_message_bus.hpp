@@ -78,6 +78,21 @@ namespace orchestrix::bus {
 
 enum class BackpressurePolicy : std::uint8_t { block, reject };
 
+// How a message picks its lane among the worker's AsyncBusOptions::lanes.
+//   by_key:       from its key's hash. One key's messages share a lane, whose FIFO order keeps
+//                 them in publish order. Publishers write a common line only where their keys
+//                 share a lane.
+//   by_publisher: the lane of the publishing thread. The first lanes - 1 threads that publish
+//                 on the bus get a lane each, for the bus's lifetime (a lane is not handed on
+//                 when its thread exits); later threads share the last lane and publish into
+//                 it under a lock. One key's order across threads is kept by a table of
+//                 key_slots slots per worker: a publish records its lane and position in its
+//                 key's slot, and the worker delivers the message recorded before it first.
+//                 Keys of one slot are kept in order together. Publishers write a common line
+//                 only where their keys share a line of slots (8 per line) or they share a
+//                 lane. Costs one exchange on the slot per publish.
+enum class LaneChoice : std::uint8_t { by_key, by_publisher };
+
 struct AsyncBusOptions {
   std::size_t workers = 2;            // worker threads (at least 1)
   std::size_t queue_capacity = 1024;  // messages per worker, split evenly over its lanes
@@ -86,6 +101,9 @@ struct AsyncBusOptions {
   // publishers of different keys on several threads scale, at the cost of a smaller bound per
   // lane and a scan of the lanes by the worker (see docs/message-bus.md).
   std::size_t lanes = 1;
+  LaneChoice lane_choice = LaneChoice::by_key;
+  // Slots per worker of the by_publisher order table (8 bytes each; unused by by_key).
+  std::size_t key_slots = 4096;
   BackpressurePolicy backpressure = BackpressurePolicy::block;
   DeadLetterOptions dead_letters{};
   // Where the worker rings and every accepted message's block (the moved envelope plus 32 bytes
