@@ -9,12 +9,15 @@
 // publish() calls took effect: if one publish() returned before another began (on the same
 // thread, or on another thread that synchronized with it), the first is handled first. The key
 // is the envelope's subject (CloudEvents "subject", e.g. the aggregate id) unless publish() is
-// given one. Each key maps to one worker and, inside it, to one of AsyncBusOptions::lanes FIFO
-// queues (both from the key's hash: worker_for(), lane_for()). Messages with an empty key carry
-// no ordering guarantee: they are spread round-robin over the workers, each publishing thread
-// using a lane of its own. Messages with different keys may run concurrently on different
-// workers; a worker visits its lanes in turn, so keys in different lanes of one worker are not
-// handled in any particular order relative to each other.
+// given one. Each key maps to one worker (worker_for()), which has AsyncBusOptions::lanes FIFO
+// queues; a message's lane comes from its key's hash (LaneChoice::by_key, the default) or from
+// its publishing thread (LaneChoice::by_publisher, where a per-key slot table carries the order
+// across lanes; see LaneChoice). Messages with an empty key carry no ordering guarantee: they
+// are spread round-robin over the workers, each publishing thread using a lane of its own.
+// Messages with different keys may run concurrently on different workers; a worker visits its
+// lanes in turn, so keys in different lanes of one worker are not handled in any particular
+// order relative to each other (by_publisher: except where keys share a slot, which keeps
+// their messages in publish order together).
 //
 // Delivery: a worker delivers a message exactly like MessageBus::publish on its thread (handler
 // order, isolation, HandlerError when all fail, dead letters when some fail); the outcome goes
@@ -35,26 +38,27 @@
 // std::logic_error instead of deadlocking).
 //
 // Threading: all members may be called from any thread at once (except as noted for shutdown).
-// No lock is taken on the publish or delivery path: each lane is a bounded lock-free ring
-// (publishers claim a slot with one compare-exchange on the lane's tail, then fill it). A
-// publisher preempted between claim and fill never blocks other publishers; the worker waits
-// for that slot (yielding), since later slots of the lane are ordered after it. Publishers to
-// different lanes share no written memory: the lane's tail is the one line that all publishers
-// of a lane write, and each publish moves it to the publisher's CPU. More lanes therefore let
-// publishers of different keys on several threads scale (docs/message-bus.md). A worker is
-// woken (a futex syscall) only when it was asleep; before sleeping it yields the CPU up to 32
-// times, so a steady stream of messages wakes it rarely. A publisher blocked on a full lane
-// (block policy) sleeps on a futex.
+// No lock is taken on the publish or delivery path (except by_publisher's shared last lane, see
+// LaneChoice): each lane is a bounded lock-free ring (publishers claim a slot with one
+// compare-exchange on the lane's tail, then fill it). A publisher preempted between claim and
+// fill never blocks other publishers; the worker waits for that slot (yielding), since later
+// slots of the lane (and, by_publisher, messages recorded after it) are ordered after it.
+// Publishers to different lanes share no written memory but by_publisher's slot table: the
+// lane's tail is the one line that all publishers of a lane write, and each publish moves it to
+// the publisher's CPU. More lanes therefore let publishers of different keys on several threads
+// scale (docs/message-bus.md). A worker is woken (a futex syscall) only when it was asleep;
+// before sleeping it yields the CPU up to 32 times, so a steady stream of messages wakes it
+// rarely. A publisher blocked on a full lane (block policy) sleeps on a futex.
 //
 // Memory cost: per worker, 64 bytes per queue slot (lanes * (queue_capacity / lanes) of them),
-// 72 bytes per lane (its tail, on a line of its own, and the worker's position) and a
-// 320-byte control block (five cache lines, so that publishers and the worker do not share
-// written lines), plus a thread. Per publish, ONE block holding the moved envelope and
-// the Completion's 32-byte state; it is freed once the message was delivered and its Completion
-// consumed or destroyed (see Completion), usually on the publishing thread. Rings, control
-// blocks and message blocks come from AsyncBusOptions::memory (default: the default pmr
-// resource), so a BudgetResource there caps them: a publish the budget refuses throws its
-// BudgetExceeded (a std::bad_alloc) and queues nothing.
+// 72 bytes per lane (its tail, on a line of its own, and the worker's position), under
+// by_publisher 8 bytes per key slot (key_slots of them), and a 320-byte control block (five cache
+// lines, so that publishers and the worker do not share written lines), plus a thread. Per publish,
+// ONE block holding the moved envelope and the Completion's 32-byte state; it is freed once the
+// message was delivered and its Completion consumed or destroyed (see Completion), usually on the
+// publishing thread. Rings, control blocks and message blocks come from AsyncBusOptions::memory
+// (default: the default pmr resource), so a BudgetResource there caps them: a publish the budget
+// refuses throws its BudgetExceeded (a std::bad_alloc) and queues nothing.
 #pragma once
 
 #include <algorithm>
@@ -90,7 +94,11 @@ enum class BackpressurePolicy : std::uint8_t { block, reject };
 //                 key's slot, and the worker delivers the message recorded before it first.
 //                 Keys of one slot are kept in order together. Publishers write a common line
 //                 only where their keys share a line of slots (8 per line) or they share a
-//                 lane. Costs one exchange on the slot per publish.
+//                 lane. Costs one exchange on the slot per publish. Worker threads whose
+//                 handlers publish count as publishing threads. A thread remembers its lanes on
+//                 its last 4 by_publisher buses; one that rotates over more takes a new lane
+//                 (and soon the shared one) when it comes back. Backpressure bounds each
+//                 thread's messages waiting per worker (queue_capacity / lanes).
 enum class LaneChoice : std::uint8_t { by_key, by_publisher };
 
 struct AsyncBusOptions {
@@ -341,6 +349,8 @@ class AsyncMessageBus {
   std::size_t worker_for(std::string_view key) const noexcept;
   std::size_t lane_count() const noexcept;
   // The lane of worker_for(key) that messages with this key go to (for tests and diagnostics).
+  // Under LaneChoice::by_publisher: the calling thread's lane whatever the key (assigned by this
+  // call if the thread has none on this bus yet, as its first publish would).
   std::size_t lane_for(std::string_view key) const noexcept;
   AsyncBusStats stats() const;
 
