@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "async_test_support.hpp"
 #include "orchestrix/bus/async_message_bus.hpp"
 #include "test_messages.hpp"
 
@@ -17,17 +18,6 @@ using namespace orchestrix::bus;
 using namespace bus_test;
 
 namespace {
-
-// Holds handlers inside until opened; counts who is waiting.
-struct Gate {
-  std::atomic<bool> open{false};
-  std::atomic<int> waiting{0};
-  void pass() {
-    waiting.fetch_add(1);
-    while (!open.load()) std::this_thread::yield();
-    waiting.fetch_sub(1);
-  }
-};
 
 // Two keys of worker 0 in different lanes of it.
 std::pair<std::string, std::string> keys_in_two_lanes(const AsyncMessageBus& bus) {
@@ -135,24 +125,7 @@ TEST_CASE("with lanes, keys from several threads keep their publish order") {
 
 TEST_CASE("with lanes, one key passed between two threads is handled in that order") {
   AsyncMessageBus bus({.workers = 2, .queue_capacity = 8, .lanes = 4});
-  std::vector<int> seen;
-  auto s = bus.subscribe<Ping>([&](const Ping& p) { seen.push_back(p.depth); });
-  constexpr int kTotal = 4000;
-  std::atomic<int> turn{0};
-  auto publisher = [&](int parity) {
-    for (int i = parity; i < kTotal; i += 2) {
-      while (turn.load(std::memory_order_acquire) != i) std::this_thread::yield();
-      (void)bus.publish(make_message(Ping{i}, {.subject = "agg-shared"}));
-      turn.store(i + 1, std::memory_order_release);
-    }
-  };
-  std::thread a(publisher, 0);
-  std::thread b(publisher, 1);
-  a.join();
-  b.join();
-  bus.shutdown();
-  REQUIRE(seen.size() == kTotal);
-  for (int i = 0; i < kTotal; ++i) REQUIRE(seen[static_cast<std::size_t>(i)] == i);
+  check_key_handed_between_threads(bus, false);
 }
 
 TEST_CASE("unkeyed messages from two threads go to different lanes") {
@@ -227,46 +200,6 @@ TEST_CASE("with lanes, a publisher blocked on a full lane is accepted once it ha
 TEST_CASE("with lanes, publishers racing a shutdown lose nothing") {
   for (std::size_t lanes : {2U, 3U}) {
     AsyncMessageBus bus({.workers = 2, .queue_capacity = lanes * 2, .lanes = lanes});
-    std::mutex mutex;
-    std::map<std::string, std::vector<int>> seen;
-    std::atomic<int> handled{0};
-    auto s = bus.subscribe<Ping>([&](const Envelope<Ping>& m) {
-      const std::lock_guard lock(mutex);
-      seen[m.metadata.subject].push_back(m.body.depth);
-      handled.fetch_add(1);
-    });
-    constexpr int kPublishers = 3;
-    std::atomic<int> accepted{0};
-    std::atomic<int> stopped{0};
-    std::vector<std::vector<Completion>> completions(kPublishers);
-    std::vector<std::thread> publishers;
-    for (int t = 0; t < kPublishers; ++t) {
-      publishers.emplace_back([&, t] {
-        for (int i = 0;; ++i) {
-          const std::string key = "pub-" + std::to_string(t) + "-" + std::to_string(i % 4);
-          try {
-            completions[static_cast<std::size_t>(t)].push_back(
-                bus.publish(make_message(Ping{i / 4}, {.subject = key})));
-            accepted.fetch_add(1);
-          } catch (const BusStopped&) {
-            stopped.fetch_add(1);
-            return;
-          }
-        }
-      });
-    }
-    while (handled.load() < 2000) std::this_thread::yield();
-    bus.shutdown();
-    for (auto& p : publishers) p.join();
-    CHECK(stopped.load() == kPublishers);
-    CHECK(handled.load() == accepted.load());
-    CHECK(bus.stats().delivered == static_cast<std::uint64_t>(accepted.load()));
-    CHECK(bus.stats().queued == 0);
-    for (auto& list : completions) {
-      for (auto& c : list) REQUIRE(c.ready());
-    }
-    for (const auto& [key, values] : seen) {
-      for (std::size_t i = 0; i < values.size(); ++i) REQUIRE(values[i] == static_cast<int>(i));
-    }
+    check_publishers_racing_shutdown(bus, 3, 4);
   }
 }

@@ -13,23 +13,13 @@
 #include <thread>
 #include <vector>
 
+#include "async_test_support.hpp"
 #include "test_messages.hpp"
 
 using namespace orchestrix::bus;
 using namespace bus_test;
 
 namespace {
-
-// Holds handlers inside until opened; counts who is waiting.
-struct Gate {
-  std::atomic<bool> open{false};
-  std::atomic<int> waiting{0};
-  void pass() {
-    waiting.fetch_add(1);
-    while (!open.load()) std::this_thread::yield();
-    waiting.fetch_sub(1);
-  }
-};
 
 // Two distinct keys that map to the same worker of `bus`.
 std::pair<std::string, std::string> keys_on_one_worker(const AsyncMessageBus& bus) {
@@ -294,27 +284,8 @@ struct Counted {
 }  // namespace
 
 TEST_CASE("one key published from two threads in turn is handled in that order") {
-  // Each publish happens-after the previous one (a token passed between the threads), so the
-  // guarantee requires delivery in token order although the publishers differ.
   AsyncMessageBus bus({.workers = 2, .queue_capacity = 8});
-  std::vector<int> seen;
-  auto s = bus.subscribe<Ping>([&](const Ping& p) { seen.push_back(p.depth); });
-  constexpr int kTotal = 4000;
-  std::atomic<int> turn{0};
-  auto publisher = [&](int parity) {
-    for (int i = parity; i < kTotal; i += 2) {
-      while (turn.load(std::memory_order_acquire) != i) std::this_thread::yield();
-      (void)bus.publish(make_message(Ping{i}, {.subject = "agg-shared"}));
-      turn.store(i + 1, std::memory_order_release);
-    }
-  };
-  std::thread a(publisher, 0);
-  std::thread b(publisher, 1);
-  a.join();
-  b.join();
-  bus.shutdown();
-  REQUIRE(seen.size() == kTotal);
-  for (int i = 0; i < kTotal; ++i) REQUIRE(seen[static_cast<std::size_t>(i)] == i);
+  check_key_handed_between_threads(bus, false);
 }
 
 TEST_CASE("every queued message is destroyed once, whether or not its Completion was kept") {
@@ -358,50 +329,9 @@ TEST_CASE("a queue of capacity one holds one waiting message under the reject po
 }
 
 TEST_CASE("publishers racing a shutdown on tiny blocking queues lose nothing") {
-  // Every publish either throws BusStopped (nothing queued) or returns a Completion that
-  // becomes ready; each publisher's messages of one key arrive in its publish order.
   for (std::size_t capacity : {1U, 2U, 3U}) {
     AsyncMessageBus bus({.workers = 2, .queue_capacity = capacity});
-    std::mutex mutex;
-    std::map<std::string, std::vector<int>> seen;
-    std::atomic<int> handled{0};
-    auto s = bus.subscribe<Ping>([&](const Envelope<Ping>& m) {
-      std::lock_guard lock(mutex);
-      seen[m.metadata.subject].push_back(m.body.depth);
-      handled.fetch_add(1);
-    });
-    constexpr int kPublishers = 3;
-    std::atomic<int> accepted{0};
-    std::atomic<int> stopped{0};
-    std::vector<std::vector<Completion>> completions(kPublishers);
-    std::vector<std::thread> publishers;
-    for (int t = 0; t < kPublishers; ++t) {
-      publishers.emplace_back([&, t] {
-        const std::string key = "pub-" + std::to_string(t);
-        for (int i = 0;; ++i) {
-          try {
-            completions[static_cast<std::size_t>(t)].push_back(
-                bus.publish(make_message(Ping{i}, {.subject = key})));
-            accepted.fetch_add(1);
-          } catch (const BusStopped&) {
-            stopped.fetch_add(1);
-            return;
-          }
-        }
-      });
-    }
-    while (handled.load() < 2000) std::this_thread::yield();
-    bus.shutdown();
-    for (auto& p : publishers) p.join();
-    CHECK(stopped.load() == kPublishers);
-    CHECK(handled.load() == accepted.load());
-    CHECK(bus.stats().delivered == static_cast<std::uint64_t>(accepted.load()));
-    for (auto& list : completions) {
-      for (auto& c : list) REQUIRE(c.ready());
-    }
-    for (const auto& [key, values] : seen) {
-      for (std::size_t i = 0; i < values.size(); ++i) REQUIRE(values[i] == static_cast<int>(i));
-    }
+    check_publishers_racing_shutdown(bus, 3, 1);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "async_test_support.hpp"
 #include "orchestrix/bus/async_message_bus.hpp"
 #include "test_messages.hpp"
 
@@ -18,17 +19,6 @@ using namespace orchestrix::bus;
 using namespace bus_test;
 
 namespace {
-
-// Holds the worker inside a handler until opened.
-struct Gate {
-  std::atomic<bool> open{false};
-  std::atomic<int> waiting{0};
-  void pass() {
-    waiting.fetch_add(1);
-    while (!open.load()) std::this_thread::yield();
-    waiting.fetch_sub(1);
-  }
-};
 
 AsyncBusOptions by_publisher(std::size_t workers, std::size_t lanes, std::size_t capacity,
                              std::size_t key_slots) {
@@ -70,34 +60,7 @@ TEST_CASE("by_publisher: one key handed between two threads is handled in that o
   // the recorded dependencies can interleave the two threads' lanes in publish order.
   for (std::size_t key_slots : {1U, 4096U}) {
     AsyncMessageBus bus(by_publisher(1, 4, 4 * 4096, key_slots));
-    Gate gate;
-    std::vector<int> seen;
-    auto s = bus.subscribe<Ping>([&](const Envelope<Ping>& m) {
-      if (m.metadata.subject == "hold") {
-        gate.pass();
-        return;
-      }
-      seen.push_back(m.body.depth);
-    });
-    Completion held = bus.publish(make_message(Ping{}, {.subject = "hold"}));
-    while (gate.waiting.load() == 0) std::this_thread::yield();
-    constexpr int kTotal = 4000;
-    std::atomic<int> turn{0};
-    auto publisher = [&](int parity) {
-      for (int i = parity; i < kTotal; i += 2) {
-        while (turn.load(std::memory_order_acquire) != i) std::this_thread::yield();
-        (void)bus.publish(make_message(Ping{i}, {.subject = "agg-shared"}));
-        turn.store(i + 1, std::memory_order_release);
-      }
-    };
-    std::thread a(publisher, 0);
-    std::thread b(publisher, 1);
-    a.join();
-    b.join();
-    gate.open.store(true);
-    bus.shutdown();
-    REQUIRE(seen.size() == kTotal);
-    for (int i = 0; i < kTotal; ++i) REQUIRE(seen[static_cast<std::size_t>(i)] == i);
+    check_key_handed_between_threads(bus, true);
   }
 }
 
@@ -161,44 +124,5 @@ TEST_CASE("by_publisher: a handler publishing into its own full lane gets QueueF
 
 TEST_CASE("by_publisher: publishers racing a shutdown lose nothing") {
   AsyncMessageBus bus(by_publisher(2, 2, 4, 8));  // two lanes of 2: one own, one shared
-  std::mutex mutex;
-  std::map<std::string, std::vector<int>> seen;
-  std::atomic<int> handled{0};
-  auto s = bus.subscribe<Ping>([&](const Envelope<Ping>& m) {
-    const std::lock_guard lock(mutex);
-    seen[m.metadata.subject].push_back(m.body.depth);
-    handled.fetch_add(1);
-  });
-  constexpr int kPublishers = 3;
-  std::atomic<int> accepted{0};
-  std::atomic<int> stopped{0};
-  std::vector<std::vector<Completion>> completions(kPublishers);
-  std::vector<std::thread> publishers;
-  for (int t = 0; t < kPublishers; ++t) {
-    publishers.emplace_back([&, t] {
-      for (int i = 0;; ++i) {
-        const std::string key = "pub-" + std::to_string(t) + "-" + std::to_string(i % 3);
-        try {
-          completions[static_cast<std::size_t>(t)].push_back(
-              bus.publish(make_message(Ping{i / 3}, {.subject = key})));
-          accepted.fetch_add(1);
-        } catch (const BusStopped&) {
-          stopped.fetch_add(1);
-          return;
-        }
-      }
-    });
-  }
-  while (handled.load() < 2000) std::this_thread::yield();
-  bus.shutdown();
-  for (auto& p : publishers) p.join();
-  CHECK(stopped.load() == kPublishers);
-  CHECK(handled.load() == accepted.load());
-  CHECK(bus.stats().queued == 0);
-  for (auto& list : completions) {
-    for (auto& c : list) REQUIRE(c.ready());
-  }
-  for (const auto& [key, values] : seen) {
-    for (std::size_t i = 0; i < values.size(); ++i) REQUIRE(values[i] == static_cast<int>(i));
-  }
+  check_publishers_racing_shutdown(bus, 3, 3);
 }
