@@ -174,14 +174,16 @@ BENCHMARK(BM_AsyncBusPublishConcurrent)
 // The no-sharing control: what each publishing thread reaches on a bus of its own. `workers`
 // per private bus: 1 (the same total worker count as the shared bus at 2 threads) or 2 (the
 // same options as the shared bus, so that at 1 thread control and subject are the same setup).
+// `own_keys`: 0 publishes the 16 keys every thread publishes, n > 0 n keys of the thread's own
+// (the workloads of the shared buses below).
 void async_control(benchmark::State& state, std::size_t workers, bool pinned, std::size_t lanes = 1,
-                   bool own_keys = false, int keys = 16, LaneChoice choice = LaneChoice::by_key) {
+                   int own_keys = 0, LaneChoice choice = LaneChoice::by_key) {
   const PinnedScope pin(state, pinned);
   AsyncMessageBus bus(bus_options(workers, pinned, lanes, choice));  // private to this thread
   auto s = subscribe_noop(bus);
-  publish_loop(
-      state, bus,
-      make_batch(100, state.thread_index() * 8, own_keys ? state.thread_index() : -1, keys));
+  publish_loop(state, bus,
+               own_keys == 0 ? make_batch(100, state.thread_index() * 8)
+                             : make_batch(100, 0, state.thread_index(), own_keys));
 }
 void BM_AsyncControlPublishConcurrent(benchmark::State& state) { async_control(state, 1, false); }
 BENCHMARK(BM_AsyncControlPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
@@ -265,11 +267,14 @@ void own_keys_pinned_setup(const benchmark::State&) { create_shared_bus(2, true,
 void own_keys_1lane_setup(const benchmark::State&) { create_shared_bus(2, false, 1); }
 void own_keys_1lane_pinned_setup(const benchmark::State&) { create_shared_bus(2, true, 1); }
 
-void own_keys_shared_bus(benchmark::State& state, bool pinned, int keys = 16) {
+// `lane_counter`: report `shared_keys` (meaningful for by_key lanes only: under by_publisher
+// the lane is the thread's, whatever the key).
+void own_keys_shared_bus(benchmark::State& state, bool pinned, int keys = 16,
+                         bool lane_counter = true) {
   const PinnedScope pin(state, pinned);
   const int owner = state.thread_index();
   publish_loop(state, *shared.bus, make_batch(100, 0, owner, keys));
-  if (state.threads() == 2) {
+  if (lane_counter && state.threads() == 2) {
     state.counters["shared_keys"] =
         benchmark::Counter(shared_keys(*shared.bus, owner, keys), benchmark::Counter::kAvgThreads);
   }
@@ -286,7 +291,7 @@ BENCHMARK(BM_AsyncBusOwnKeysPublishConcurrent)
     ->UseRealTime();
 
 void BM_AsyncControl2wOwnKeysPublishConcurrent(benchmark::State& state) {
-  async_control(state, 2, false, kOwnKeysLanes, true);
+  async_control(state, 2, false, kOwnKeysLanes, 16);
 }
 BENCHMARK(BM_AsyncControl2wOwnKeysPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
 
@@ -301,7 +306,7 @@ BENCHMARK(BM_AsyncBusOwnKeysPinnedPublishConcurrent)
     ->UseRealTime();
 
 void BM_AsyncControl2wOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
-  async_control(state, 2, true, kOwnKeysLanes, true);
+  async_control(state, 2, true, kOwnKeysLanes, 16);
 }
 BENCHMARK(BM_AsyncControl2wOwnKeysPinnedPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
 
@@ -339,7 +344,7 @@ BENCHMARK(BM_AsyncBusOwnManyKeysPinnedPublishConcurrent)
     ->UseRealTime();
 
 void BM_AsyncControl2wOwnManyKeysPinnedPublishConcurrent(benchmark::State& state) {
-  async_control(state, 2, true, kOwnKeysLanes, true, 100);
+  async_control(state, 2, true, kOwnKeysLanes, 100);
 }
 BENCHMARK(BM_AsyncControl2wOwnManyKeysPinnedPublishConcurrent)
     ->Threads(1)
@@ -357,8 +362,7 @@ void publisher_lanes_setup(const benchmark::State&) {
 }
 
 void BM_AsyncBusByPublisherPinnedPublishConcurrent(benchmark::State& state) {
-  const PinnedScope pin(state, true);
-  publish_loop(state, *shared.bus, make_batch(100, state.thread_index() * 8));
+  shared_bus(state, true);
 }
 BENCHMARK(BM_AsyncBusByPublisherPinnedPublishConcurrent)
     ->Setup(publisher_lanes_setup)
@@ -368,7 +372,7 @@ BENCHMARK(BM_AsyncBusByPublisherPinnedPublishConcurrent)
     ->UseRealTime();
 
 void BM_AsyncControl2wByPublisherPinnedPublishConcurrent(benchmark::State& state) {
-  async_control(state, 2, true, kPublisherLanes, false, 16, LaneChoice::by_publisher);
+  async_control(state, 2, true, kPublisherLanes, 0, LaneChoice::by_publisher);
 }
 BENCHMARK(BM_AsyncControl2wByPublisherPinnedPublishConcurrent)
     ->Threads(1)
@@ -376,8 +380,7 @@ BENCHMARK(BM_AsyncControl2wByPublisherPinnedPublishConcurrent)
     ->UseRealTime();
 
 void BM_AsyncBusByPublisherOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
-  const PinnedScope pin(state, true);
-  publish_loop(state, *shared.bus, make_batch(100, 0, state.thread_index()));
+  own_keys_shared_bus(state, true, 16, false);
 }
 BENCHMARK(BM_AsyncBusByPublisherOwnKeysPinnedPublishConcurrent)
     ->Setup(publisher_lanes_setup)
@@ -387,7 +390,7 @@ BENCHMARK(BM_AsyncBusByPublisherOwnKeysPinnedPublishConcurrent)
     ->UseRealTime();
 
 void BM_AsyncControl2wByPublisherOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
-  async_control(state, 2, true, kPublisherLanes, true, 16, LaneChoice::by_publisher);
+  async_control(state, 2, true, kPublisherLanes, 16, LaneChoice::by_publisher);
 }
 BENCHMARK(BM_AsyncControl2wByPublisherOwnKeysPinnedPublishConcurrent)
     ->Threads(1)
@@ -395,8 +398,7 @@ BENCHMARK(BM_AsyncControl2wByPublisherOwnKeysPinnedPublishConcurrent)
     ->UseRealTime();
 
 void BM_AsyncBusByPublisherOwnManyKeysPinnedPublishConcurrent(benchmark::State& state) {
-  const PinnedScope pin(state, true);
-  publish_loop(state, *shared.bus, make_batch(100, 0, state.thread_index(), 100));
+  own_keys_shared_bus(state, true, 100, false);
 }
 BENCHMARK(BM_AsyncBusByPublisherOwnManyKeysPinnedPublishConcurrent)
     ->Setup(publisher_lanes_setup)
@@ -406,7 +408,7 @@ BENCHMARK(BM_AsyncBusByPublisherOwnManyKeysPinnedPublishConcurrent)
     ->UseRealTime();
 
 void BM_AsyncControl2wByPublisherOwnManyKeysPinnedPublishConcurrent(benchmark::State& state) {
-  async_control(state, 2, true, kPublisherLanes, true, 100, LaneChoice::by_publisher);
+  async_control(state, 2, true, kPublisherLanes, 100, LaneChoice::by_publisher);
 }
 BENCHMARK(BM_AsyncControl2wByPublisherOwnManyKeysPinnedPublishConcurrent)
     ->Threads(1)

@@ -96,30 +96,7 @@ TEST_CASE("each lane holds queue_capacity / lanes messages and fills on its own"
 TEST_CASE("with lanes, keys from several threads keep their publish order") {
   for (std::size_t lanes : {2U, 8U}) {
     AsyncMessageBus bus({.workers = 2, .queue_capacity = 64, .lanes = lanes});
-    std::mutex mutex;
-    std::map<std::string, std::vector<int>> seen;
-    auto s = bus.subscribe<Ping>([&](const Envelope<Ping>& m) {
-      const std::lock_guard lock(mutex);
-      seen[m.metadata.subject].push_back(m.body.depth);
-    });
-    constexpr int kKeys = 24, kPerKey = 300;
-    std::vector<std::thread> publishers;
-    for (int t = 0; t < 3; ++t) {
-      publishers.emplace_back([&, t] {
-        for (int i = 0; i < kPerKey; ++i) {
-          for (int k = t; k < kKeys; k += 3) {
-            (void)bus.publish(make_message(Ping{i}, {.subject = "agg-" + std::to_string(k)}));
-          }
-        }
-      });
-    }
-    for (auto& p : publishers) p.join();
-    bus.shutdown();
-    REQUIRE(seen.size() == kKeys);
-    for (const auto& [key, values] : seen) {
-      REQUIRE(values.size() == kPerKey);
-      for (int i = 0; i < kPerKey; ++i) REQUIRE(values[static_cast<std::size_t>(i)] == i);
-    }
+    check_keys_from_threads_in_order(bus, 3, 24, 300);
   }
 }
 

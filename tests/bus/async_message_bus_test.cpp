@@ -35,32 +35,7 @@ std::pair<std::string, std::string> keys_on_one_worker(const AsyncMessageBus& bu
 
 TEST_CASE("messages with the same key are handled in publish order") {
   AsyncMessageBus bus({.workers = 3, .queue_capacity = 64});
-  std::mutex mutex;
-  std::map<std::string, std::vector<int>> seen;
-  auto s = bus.subscribe<Ping>([&](const Envelope<Ping>& m) {
-    std::lock_guard lock(mutex);
-    seen[m.metadata.subject].push_back(m.body.depth);
-  });
-  constexpr int kKeys = 8, kPerKey = 500;
-  std::vector<std::thread> publishers;
-  for (int t = 0; t < 2; ++t) {
-    publishers.emplace_back([&, t] {
-      for (int i = 0; i < kPerKey; ++i) {
-        for (int k = t; k < kKeys; k += 2) {
-          std::string key = "agg-";
-          key += std::to_string(k);
-          (void)bus.publish(make_message(Ping{i}, {.subject = key}));
-        }
-      }
-    });
-  }
-  for (auto& p : publishers) p.join();
-  bus.shutdown();
-  REQUIRE(seen.size() == kKeys);
-  for (const auto& [key, values] : seen) {
-    REQUIRE(values.size() == kPerKey);
-    for (int i = 0; i < kPerKey; ++i) CHECK(values[static_cast<std::size_t>(i)] == i);
-  }
+  check_keys_from_threads_in_order(bus, 2, 8, 500);
 }
 
 TEST_CASE("an explicit key overrides the subject for ordering") {

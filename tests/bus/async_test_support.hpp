@@ -28,6 +28,39 @@ struct Gate {
   }
 };
 
+// `threads` threads publish `per_key` messages (values 0, 1, ...) to each of `keys` keys; key k
+// belongs to thread k % threads, which publishes round-robin over its keys. Every key's
+// messages must arrive complete and in publish order. The bus must have no other subscriber.
+inline void check_keys_from_threads_in_order(orchestrix::bus::AsyncMessageBus& bus, int threads,
+                                             int keys, int per_key) {
+  using namespace orchestrix::bus;
+  std::mutex mutex;
+  std::map<std::string, std::vector<int>> seen;
+  auto s = bus.subscribe<Ping>([&](const Envelope<Ping>& m) {
+    const std::lock_guard lock(mutex);
+    seen[m.metadata.subject].push_back(m.body.depth);
+  });
+  std::vector<std::thread> publishers;
+  for (int t = 0; t < threads; ++t) {
+    publishers.emplace_back([&, t] {
+      for (int i = 0; i < per_key; ++i) {
+        for (int k = t; k < keys; k += threads) {
+          std::string key = "agg-";
+          key += std::to_string(k);
+          (void)bus.publish(make_message(Ping{i}, {.subject = key}));
+        }
+      }
+    });
+  }
+  for (auto& p : publishers) p.join();
+  bus.shutdown();
+  REQUIRE(seen.size() == static_cast<std::size_t>(keys));
+  for (const auto& [key, values] : seen) {
+    REQUIRE(values.size() == static_cast<std::size_t>(per_key));
+    for (int i = 0; i < per_key; ++i) CHECK(values[static_cast<std::size_t>(i)] == i);
+  }
+}
+
 // Two threads publish one key in turn, 4,000 messages, each publish happening after the
 // previous one (a token passed between the threads): the guarantee requires delivery in token
 // order although the publishers differ. With `hold_worker`, the worker is held in a handler

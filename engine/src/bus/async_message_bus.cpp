@@ -75,10 +75,11 @@ static_assert(sizeof(Lane) == 64);  // the header's memory-cost comment quotes i
 // One worker: `lanes` bounded multi-producer single-consumer rings of `lane_capacity` cells
 // (Vyukov's bounded queue: publishers claim a position with one compare-exchange on the lane's
 // tail, fill the cell and publish its `seq`; the worker takes positions in order) and the thread
-// that drains them. No lock: a publisher that is preempted never blocks another publisher.
-// Claim order in a lane is a total order consistent with happens-before, and a key always maps
-// to the same lane, so two publishes of one key on different threads keep their order.
-// Publishers of keys in different lanes write no common line.
+// that drains them. A publisher preempted in a lock-free lane never blocks another publisher.
+// Claim order in a lane is a total order consistent with happens-before. Under by_key a key
+// always maps to the same lane, so two publishes of one key on different threads keep their
+// order; under by_publisher the slot table carries that order across lanes (see take()).
+// Publishers of different lanes write no common line but the slots.
 struct Worker {
   Worker(std::size_t lane_count, std::size_t lane_capacity, std::size_t key_slots,
          std::pmr::memory_resource* memory)
@@ -196,8 +197,6 @@ class AsyncCore {
       l = by_publisher_ ? publisher_lane() : own_lane % lanes_;
     }
     Worker& q = *workers_[w];
-    Lane& lane = q.lanes[l];
-    Cell* const cells = &q.cells[l * lane_capacity_];
     // by_publisher: the last lane is shared by the threads that came after the others were
     // taken. They claim and record the dependency under a lock, so that the lane's order is the
     // order of their slot writes (see take()). The lock is never held while waiting for room.
@@ -206,8 +205,7 @@ class AsyncCore {
     std::uint64_t pos = 0;
     for (;;) {
       if (locked) lock.lock();
-      pos = lane.tail.load(std::memory_order_relaxed);
-      const Claim claim = try_claim(lane, cells, pos);
+      const Claim claim = try_claim(q, l, pos);
       if (claim == Claim::claimed) break;
       if (locked) lock.unlock();
       if (claim == Claim::stopped) throw BusStopped();
@@ -216,9 +214,9 @@ class AsyncCore {
         q.rejected.fetch_add(1, std::memory_order_relaxed);
         throw QueueFull(w, lane_capacity_);
       }
-      wait_for_room(q, lane, cells);  // throws BusStopped if shutdown begins meanwhile
+      wait_for_room(q, l);  // throws BusStopped if shutdown begins meanwhile
     }
-    Cell& cell = cells[pos % lane_capacity_];
+    Cell& cell = cell_at(q, l, pos);
     // Record where the previous message of this key slot went; the worker delivers that one
     // first. Done after the claim: a claim that fails (shutdown) must leave no record.
     cell.dep = slot == nullptr ? 0
@@ -285,7 +283,7 @@ class AsyncCore {
 
   // Blocks until the cell at the lane's current tail is free again or shutdown began
   // (BusStopped).
-  void wait_for_room(Worker& q, const Lane& lane, const Cell* cells) {
+  void wait_for_room(Worker& q, std::size_t l) {
     q.blocked.fetch_add(1, std::memory_order_seq_cst);
     struct Unblock {
       Worker& q;
@@ -293,9 +291,9 @@ class AsyncCore {
     } unblock{q};
     for (;;) {
       const std::uint32_t round = q.room.load(std::memory_order_seq_cst);
-      const std::uint64_t tail = lane.tail.load(std::memory_order_seq_cst);
+      const std::uint64_t tail = q.lanes[l].tail.load(std::memory_order_seq_cst);
       if ((tail & kClosed) != 0) throw BusStopped();
-      if (cells[tail % lane_capacity_].seq.load(std::memory_order_seq_cst) >= 2 * tail) return;
+      if (cell_at(q, l, tail).seq.load(std::memory_order_seq_cst) >= 2 * tail) return;
       q.room.wait(round, std::memory_order_seq_cst);
     }
   }
@@ -338,12 +336,11 @@ class AsyncCore {
   // Takes and delivers the messages ready at lane `l`'s head in order, at most one lap of it (so
   // that a busy lane cannot starve the others). True if it took any.
   bool drain(Worker& q, std::size_t l) {
-    const Cell* const cells = &q.cells[l * lane_capacity_];
     std::uint64_t head = q.heads[l].load(std::memory_order_relaxed);
     const std::uint64_t end = head + lane_capacity_;
     bool took = false;
     for (; head != end; ++head) {
-      if (cells[head % lane_capacity_].seq.load(std::memory_order_acquire) != 2 * head + 1) break;
+      if (!filled(cell_at(q, l, head), head)) break;
       take(q, l, head);
       took = true;
     }
@@ -361,7 +358,7 @@ class AsyncCore {
   // recorded earlier than the one that waits, the chain ends, and it never comes back to a lane
   // whose next message is waiting (that lane's earlier messages are delivered already).
   void take(Worker& q, std::size_t l, std::uint64_t head) {
-    Cell& cell = q.cells[l * lane_capacity_ + head % lane_capacity_];
+    Cell& cell = cell_at(q, l, head);
     if (const std::uint64_t dep = cell.dep; dep != 0) {
       const std::size_t dep_lane = static_cast<std::size_t>(dep >> kDepLaneShift) - 1;
       if (dep_lane != l) advance(q, dep_lane, dep & kDepPosMask);
@@ -382,18 +379,28 @@ class AsyncCore {
   // was claimed before `target`'s dependency record was written, so it is filled or about to
   // be (its publisher is between claim and fill, where nothing blocks): wait for it.
   void advance(Worker& q, std::size_t l, std::uint64_t target) {
-    const Cell* const cells = &q.cells[l * lane_capacity_];
     for (std::uint64_t head = q.heads[l].load(std::memory_order_relaxed); head <= target; ++head) {
-      const Cell& cell = cells[head % lane_capacity_];
-      while (cell.seq.load(std::memory_order_acquire) != 2 * head + 1) std::this_thread::yield();
+      while (!filled(cell_at(q, l, head), head)) std::this_thread::yield();
       take(q, l, head);
     }
   }
 
+  // The cell of position `pos` in lane `l`'s ring.
+  Cell& cell_at(Worker& q, std::size_t l, std::uint64_t pos) const noexcept {
+    return q.cells[l * lane_capacity_ + pos % lane_capacity_];
+  }
+  const Cell& cell_at(const Worker& q, std::size_t l, std::uint64_t pos) const noexcept {
+    return q.cells[l * lane_capacity_ + pos % lane_capacity_];
+  }
+
+  // The cell holds the message of position `pos` (see Cell).
+  static bool filled(const Cell& cell, std::uint64_t pos) noexcept {
+    return cell.seq.load(std::memory_order_acquire) == 2 * pos + 1;
+  }
+
   bool ready(const Worker& q, std::size_t l) const noexcept {
     const std::uint64_t head = q.heads[l].load(std::memory_order_relaxed);
-    const Cell& cell = q.cells[l * lane_capacity_ + head % lane_capacity_];
-    return cell.seq.load(std::memory_order_acquire) == 2 * head + 1;
+    return filled(cell_at(q, l, head), head);
   }
 
   // Yields up to kLingerYields times waiting for a message to be ready in some lane.
@@ -459,12 +466,14 @@ class AsyncCore {
 
   enum class Claim : std::uint8_t { claimed, full, stopped };
 
-  // Claims position `pos` of the lane unless the lane is full or closed; on a lost race `pos`
-  // is reloaded and we look again.
-  Claim try_claim(Lane& lane, const Cell* cells, std::uint64_t& pos) const {
+  // Claims the position at lane `l`'s tail (into `pos`) unless the lane is full or closed; on a
+  // lost race `pos` is reloaded and we look again.
+  Claim try_claim(Worker& q, std::size_t l, std::uint64_t& pos) const {
+    Lane& lane = q.lanes[l];
+    pos = lane.tail.load(std::memory_order_relaxed);
     for (;;) {
       if ((pos & kClosed) != 0) return Claim::stopped;
-      const std::uint64_t seq = cells[pos % lane_capacity_].seq.load(std::memory_order_acquire);
+      const std::uint64_t seq = cell_at(q, l, pos).seq.load(std::memory_order_acquire);
       if (seq == 2 * pos) {
         // Free: claim it. The claim is a seq_cst read-modify-write, which orders it before our
         // look at `sleeping` against the worker's announcement (see run()).
