@@ -35,7 +35,9 @@
 
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
-#include "orchestrix/orchestrix.hpp"
+#include "orchestrix/errors.hpp"
+#include "orchestrix/event_store.hpp"
+#include "orchestrix/workload.hpp"
 
 namespace orchestrix::bench {
 
@@ -139,7 +141,10 @@ struct SeedBatch {
   SeedWorkload workload;
   WorkloadBatch batch;
   explicit SeedBatch(std::uint32_t n, std::uint64_t seed = 42)
-      : workload({.events = n, .events_per_stream = n, .seed = seed}) {
+      : workload({.events = n,
+                  .events_per_stream = n,
+                  .seed = seed,
+                  .wall_clock = orchestrix::WallClock::kYes}) {
     workload.next(batch);
   }
   std::span<const EventData> events() const { return batch.events; }
@@ -479,7 +484,7 @@ void BM_StoreCompact(benchmark::State& state) {
     orchestrix::alloc::InstrumentedResource memory(orchestrix::alloc::system_resource());
     EventStore store(
         {.memory = &memory, .retention = orchestrix::RetentionPolicy::keep_before_snapshot(20)});
-    SeedWorkload w({.events = 100'000});
+    SeedWorkload w({.events = 100'000, .wall_clock = orchestrix::WallClock::kYes});
     WorkloadBatch b;
     while (w.next(b)) store.append(b.stream, b.events);
     w.reset();

@@ -18,7 +18,9 @@
 
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
-#include "orchestrix/orchestrix.hpp"
+#include "orchestrix/errors.hpp"
+#include "orchestrix/event_store.hpp"
+#include "orchestrix/workload.hpp"
 
 namespace {
 
@@ -43,7 +45,7 @@ void print(const orchestrix::StoreMemoryStats& m, std::uint64_t held) {
 int mixed_report(std::uint64_t events, std::size_t segment_bytes) {
   orchestrix::alloc::InstrumentedResource memory(orchestrix::alloc::system_resource());
   orchestrix::EventStore store({.memory = &memory, .segment_bytes = segment_bytes});
-  orchestrix::MixedWorkload workload({.events = events});
+  orchestrix::MixedWorkload workload({.events = events, .wall_clock = orchestrix::WallClock::kYes});
   orchestrix::WorkloadBatch batch;
   std::uint64_t payload = 0;
   const auto t0 = std::chrono::steady_clock::now();
@@ -78,7 +80,7 @@ int main(int argc, char** argv) {
       {.memory = &memory,
        .segment_bytes = segment_bytes,
        .retention = orchestrix::RetentionPolicy::keep_before_snapshot(20)});
-  orchestrix::SeedWorkload workload({.events = events});
+  orchestrix::SeedWorkload workload({.events = events, .wall_clock = orchestrix::WallClock::kYes});
   orchestrix::WorkloadBatch batch;
   const auto t0 = std::chrono::steady_clock::now();
   while (workload.next(batch)) store.append(batch.stream, batch.events);

@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/thread_record.hpp"
 #include "orchestrix/bus/message_bus.hpp"
 #include "test_messages.hpp"
-#include "thread_record.hpp"
 
 using namespace orchestrix::bus;
 using namespace bus_test;

@@ -8,10 +8,10 @@
 //   snapshot.hpp            SnapshotData, Snapshot handles
 //   store_options.hpp       StoreOptions (memory resource, segment size, shards, retention)
 //   store_memory_stats.hpp  StoreMemoryStats: bytes by category, bytes per event
-//   workload.hpp            deterministic reference workload generators (seed)
 //   uuid.hpp, timestamp.hpp, errors.hpp   value types and typed errors
 #pragma once
 
+#include "orchestrix/bus/bus.hpp"  // MessageBus, AsyncMessageBus, StoreSubscription (orchestrix::bus)
 #include "orchestrix/errors.hpp"
 #include "orchestrix/event.hpp"
 #include "orchestrix/event_range.hpp"
@@ -22,8 +22,3 @@
 #include "orchestrix/store_options.hpp"
 #include "orchestrix/timestamp.hpp"
 #include "orchestrix/uuid.hpp"
-#include "orchestrix/workload.hpp"
-
-// ---- message bus (the bus engineer adds its public headers here) ----------------------------
-#include "orchestrix/bus/bus.hpp"  // MessageBus, AsyncMessageBus, StoreSubscription (orchestrix::bus)
-// ---- end of message bus ---------------------------------------------------------------------

@@ -1,0 +1,148 @@
+// Internal: the byte format of runs and records (docs/architecture.md, "Record format").
+//
+// Run header (one per <= 64 consecutive events of one stream, inside one segment):
+//   u8      tag 0xA5
+//   8 bytes StreamState* of the stream (host order; streams are never freed while the store lives)
+//   varint  first_version
+//   varint  first_position
+//   varint  count (1..64)
+//   varint  zigzag(base_time): nanoseconds since the Unix epoch of the run's first record
+//   u32     records_bytes: bytes of the records that follow (lets scans skip a whole run)
+// Record:
+//   varint  head = shape_id << 2 | has_correlation << 1 | has_causation
+//   varint  zigzag(time - time of the previous record in the run; base_time for the first)
+//   16      id (raw UUID bytes)
+//   16      correlation id, if has_correlation
+//   16      causation id, if has_causation
+//   varint  data length, then the data bytes
+// shape_id names the interned (type, source, content type) triple (InternTable).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "format/varint.hpp"
+#include "orchestrix/uuid.hpp"
+
+namespace orchestrix::detail {
+
+struct StreamState;
+
+constexpr std::byte kRunTag{0xA5};
+constexpr std::uint32_t kMaxRunRecords = 64;
+
+struct RunHeader {
+  const StreamState* stream = nullptr;
+  std::uint64_t first_version = 0;
+  std::uint64_t first_position = 0;
+  std::uint32_t count = 0;
+  std::int64_t base_time = 0;
+  std::uint32_t records_bytes = 0;
+};
+
+inline std::size_t run_header_size(const RunHeader& h) noexcept {
+  return 1 + sizeof(void*) + varint_size(h.first_version) + varint_size(h.first_position) +
+         varint_size(h.count) + varint_size(zigzag(h.base_time)) + 4;
+}
+
+inline std::byte* encode_run_header(std::byte* p, const RunHeader& h) noexcept {
+  *p++ = kRunTag;
+  std::memcpy(p, &h.stream, sizeof(void*));
+  p += sizeof(void*);
+  p = put_varint(p, h.first_version);
+  p = put_varint(p, h.first_position);
+  p = put_varint(p, h.count);
+  p = put_varint(p, zigzag(h.base_time));
+  std::memcpy(p, &h.records_bytes, 4);
+  return p + 4;
+}
+
+inline const std::byte* decode_run_header(const std::byte* p, RunHeader& h) noexcept {
+  ++p;  // tag
+  std::memcpy(&h.stream, p, sizeof(void*));
+  p += sizeof(void*);
+  std::uint64_t v = 0;
+  p = get_varint(p, h.first_version);
+  p = get_varint(p, h.first_position);
+  p = get_varint(p, v);
+  h.count = static_cast<std::uint32_t>(v);
+  p = get_varint(p, v);
+  h.base_time = unzigzag(v);
+  std::memcpy(&h.records_bytes, p, 4);
+  return p + 4;
+}
+
+// Fields of one record to encode.
+struct RecordInput {
+  std::uint32_t shape = 0;
+  std::int64_t time_delta = 0;
+  const Uuid* id = nullptr;
+  const Uuid* correlation = nullptr;  // nullptr: absent
+  const Uuid* causation = nullptr;
+  std::span<const std::byte> data;
+};
+
+inline std::size_t record_size(const RecordInput& r) noexcept {
+  std::uint64_t head = std::uint64_t{r.shape} << 2;
+  return varint_size(head) + varint_size(zigzag(r.time_delta)) + 16 + (r.correlation ? 16 : 0) +
+         (r.causation ? 16 : 0) + varint_size(r.data.size()) + r.data.size();
+}
+
+inline std::byte* encode_record(std::byte* p, const RecordInput& r) noexcept {
+  const std::uint64_t head =
+      (std::uint64_t{r.shape} << 2) | (r.correlation ? 2u : 0u) | (r.causation ? 1u : 0u);
+  p = put_varint(p, head);
+  p = put_varint(p, zigzag(r.time_delta));
+  std::memcpy(p, r.id->bytes().data(), 16);
+  p += 16;
+  if (r.correlation) {
+    std::memcpy(p, r.correlation->bytes().data(), 16);
+    p += 16;
+  }
+  if (r.causation) {
+    std::memcpy(p, r.causation->bytes().data(), 16);
+    p += 16;
+  }
+  p = put_varint(p, r.data.size());
+  if (!r.data.empty()) std::memcpy(p, r.data.data(), r.data.size());
+  return p + r.data.size();
+}
+
+// A record decoded in place (pointers into the segment).
+struct RecordFields {
+  std::uint32_t shape = 0;
+  std::int64_t time_delta = 0;
+  const std::byte* id = nullptr;
+  const std::byte* correlation = nullptr;
+  const std::byte* causation = nullptr;
+  std::span<const std::byte> data;
+};
+
+inline const std::byte* decode_record(const std::byte* p, RecordFields& f) noexcept {
+  std::uint64_t head = 0;
+  std::uint64_t v = 0;
+  p = get_varint(p, head);
+  f.shape = static_cast<std::uint32_t>(head >> 2);
+  p = get_varint(p, v);
+  f.time_delta = unzigzag(v);
+  f.id = p;
+  p += 16;
+  f.correlation = (head & 2) ? p : nullptr;
+  p += (head & 2) ? 16 : 0;
+  f.causation = (head & 1) ? p : nullptr;
+  p += (head & 1) ? 16 : 0;
+  p = get_varint(p, v);
+  f.data = std::span<const std::byte>(p, static_cast<std::size_t>(v));
+  return p + v;
+}
+
+inline Uuid uuid_from(const std::byte* p) noexcept {
+  std::array<std::uint8_t, 16> b{};
+  std::memcpy(b.data(), p, 16);
+  return Uuid{b};
+}
+
+}  // namespace orchestrix::detail

@@ -1,0 +1,193 @@
+// Internal: the EventStore's state and algorithms. Map of the structure:
+//
+//   StoreImpl
+//    ├─ CategoryResource x7   one counting adapter per StoreMemoryStats category, all over
+//    │                        options.memory
+//    ├─ InternTable           (type, source, content type) -> shape id
+//    ├─ Shard[shards]         shared_mutex + hash map stream id -> StreamState*
+//    │    └─ StreamState      event_count, first_retained, locators (one per run), snapshots
+//    ├─ the log               Segment list in position order; log_mu_ guards the tail
+//    │    └─ Segment          runs of <= 64 records of one stream (record_codec.hpp)
+//    ├─ ReclaimDomain         read pins; retired segments freed after their readers
+//    └─ waiters               wait_for_append()'s condition variable
+//
+// Lock order: compact_mu_ -> shard (exclusive or shared) -> log_mu_ -> intern / reclaim mutex.
+// Readers never take log_mu_. Appends hold log_mu_ only to reserve positions and space; they
+// encode outside it and publish in position order (store_impl.cpp, write_batch).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory_resource>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+
+#include "category_resource.hpp"
+#include "format/record_codec.hpp"
+#include "format/snapshot_blob.hpp"
+#include "index/intern_table.hpp"
+#include "index/stream_state.hpp"
+#include "log/reclaim.hpp"
+#include "log/segment.hpp"
+#include "orchestrix/event_store.hpp"
+
+namespace orchestrix::detail {
+
+struct alignas(64) Shard {
+  explicit Shard(std::pmr::memory_resource* table_memory) : streams(table_memory) {}
+  mutable std::shared_mutex mu;
+  std::pmr::unordered_map<std::string_view, StreamState*> streams;
+};
+
+constexpr std::size_t kMaxStreamIdBytes = 1024;
+constexpr std::size_t kMaxTypeBytes = 255;
+constexpr std::size_t kMaxSourceBytes = 1024;
+constexpr std::size_t kMaxContentTypeBytes = 255;
+
+class StoreImpl {
+ public:
+  StoreImpl(const StoreOptions& options, std::pmr::memory_resource* upstream);
+  ~StoreImpl();
+  StoreImpl(const StoreImpl&) = delete;
+  StoreImpl& operator=(const StoreImpl&) = delete;
+
+  AppendResult append(std::string_view stream, std::span<const EventData> events,
+                      ExpectedVersion expected);
+  EventRange read(std::string_view stream, std::uint64_t from, BelowRetained below) const;
+  AllEventsRange read_all(Position from) const;
+  std::optional<std::uint64_t> stream_version(std::string_view stream) const;
+  std::uint64_t head_position() const noexcept {
+    return published_.load(std::memory_order_acquire);
+  }
+  Position wait_for_append(Position after, std::chrono::nanoseconds timeout) const;
+  void save_snapshot(std::string_view stream, const SnapshotData& snapshot);
+  std::optional<Snapshot> load_snapshot(std::string_view stream, std::uint64_t max_version) const;
+  StoreMemoryStats memory_stats() const;
+  void set_retention(std::string_view stream, RetentionPolicy policy);
+  CompactionResult compact(CompactionOptions options);
+  std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
+
+  // ---- cursor primitives used by the ranges (store_read.cpp) ----
+  // Positions `c` at `version` of c.stream (REQUIRES: version < c.end, retained). Takes the
+  // stream's shard lock shared (or assumes it held when `locked`).
+  void seek(RecordCursor& c, std::uint64_t version, bool locked) const;
+  // Decodes the next record of a stream cursor into `view`, seeking to the next run when needed.
+  // `locked`: the caller holds the stream's shard lock.
+  void next_in_stream(RecordCursor& c, EventView& view, bool locked = false) const;
+  // Positions a global cursor at the first retained event with position >= c.position and
+  // < c.end, decoding it into `view`. Returns false when there is none.
+  bool next_in_log(RecordCursor& c, EventView& view) const;
+
+  const Segment* log_head() const noexcept { return head_.load(std::memory_order_acquire); }
+
+  ReadPin pin() const noexcept { return ReadPin(const_cast<StoreImpl*>(this), reclaim_.pin()); }
+  void unpin(PinGeneration* g) noexcept { reclaim_.unpin(g); }
+
+ private:
+  Shard& shard_for(std::string_view stream) const noexcept;
+  StreamState* find_locked(const Shard& shard, std::string_view stream) const;
+  StreamState* create_stream_locked(Shard& shard, std::string_view stream);
+  void destroy_stream(StreamState* st) noexcept;
+  // Returns a result when the append is already done (idempotent retry / empty batch); throws
+  // ConcurrencyError on mismatch; nullopt: go ahead.
+  std::optional<AppendResult> check_expected(const StreamState* st, std::string_view stream,
+                                             std::span<const EventData> events,
+                                             ExpectedVersion expected) const;
+  // Interns every shape of `events` (adding the missing ones); returns the id of events[0]'s.
+  // Called under the stream's shard lock once the append is known to be written. Throws
+  // InvalidArgument at the shape limit, std::bad_alloc; shapes added before a throw stay.
+  std::uint32_t intern_shapes(std::span<const EventData> events);
+  bool ids_match(const StreamState& st, std::uint64_t from_version,
+                 std::span<const EventData> events) const;
+  // REQUIRES: events non-empty, every shape interned; first_shape = shape id of events[0].
+  AppendResult write_batch(StreamState& st, std::span<const EventData> events, std::int64_t now,
+                           std::uint32_t first_shape);
+  Segment* allocate_segment(std::size_t block_bytes);
+  void free_segment(Segment* s) noexcept;
+  void decode(const std::byte*& p, RecordCursor& c, EventView& view) const;
+  void validate(std::string_view stream, std::span<const EventData> events) const;
+  // Marks the stream's events below new_first dead (REQUIRES: exclusive shard lock).
+  void advance_retained_locked(StreamState& st, std::uint64_t new_first) noexcept;
+  // Runs compact() when an automatic trigger fires (see StoreOptions).
+  void maybe_auto_compact(bool retention_changed) noexcept;
+  std::uint64_t bytes_held() const noexcept;
+  CompactionResult compact_locked(CompactionOptions options);  // REQUIRES: compact_mu_ held
+
+  std::pmr::memory_resource* upstream_;
+  StoreOptions options_;
+
+ public:  // the category adapters are read by memory_stats() and tests of the accounting
+  CategoryResource segment_memory_;
+  CategoryResource locator_memory_;
+  CategoryResource table_memory_;
+  CategoryResource stream_memory_;
+  CategoryResource intern_memory_;
+  CategoryResource snapshot_memory_;
+  CategoryResource store_memory_;
+
+ private:
+  InternTable interns_;
+  Shard* shards_ = nullptr;
+  std::size_t shard_count_ = 0;
+  mutable ReclaimDomain reclaim_;
+
+  // The log. log_mu_ guards tail_, the bytes past tail_->used, and the counters below.
+  mutable std::mutex log_mu_;
+  std::atomic<Segment*> head_{nullptr};
+  Segment* tail_ = nullptr;
+  // false once compaction sealed tail_ (it may then be rewritten): the next append starts a
+  // fresh segment.
+  bool tail_open_ = true;
+  std::atomic<std::uint64_t> published_{0};  // next position; all below are committed
+  std::uint64_t reserved_position_ = 0;      // next position to hand out (>= published_)
+  std::uint64_t segment_count_ = 0;
+  std::atomic<std::uint64_t> stream_count_{0};
+  // Sum of Segment::dead_bytes over live segments (retention adds, compaction subtracts).
+  std::atomic<std::uint64_t> dead_bytes_{0};
+  // Sum of StreamState::first_retained over all streams (events no longer readable).
+  std::atomic<std::uint64_t> retained_below_{0};
+  // Sum of Segment::used over live segments; written under log_mu_, read without it.
+  std::atomic<std::uint64_t> used_bytes_{0};
+  std::mutex compact_mu_;  // one compaction at a time; taken before any shard lock
+
+  mutable std::mutex wait_mu_;
+  mutable std::condition_variable wait_cv_;
+  mutable std::atomic<std::uint32_t> waiters_{0};
+};
+
+}  // namespace orchestrix::detail
+
+namespace orchestrix {
+// Fills EventView's private fields (friend of EventView).
+class EventViewBuilder {
+ public:
+  static void set(EventView& v, std::string_view stream, std::uint64_t version,
+                  std::uint64_t position, const detail::Shape& shape, std::int64_t time,
+                  const detail::RecordFields& f) noexcept {
+    v.stream_ = stream;
+    v.version_ = version;
+    v.position_ = Position{position};
+    v.type_ = shape.type;
+    v.source_ = shape.source;
+    v.content_type_ = shape.content_type;
+    v.time_ = Timestamp{time};
+    v.id_ = detail::uuid_from(f.id);
+    v.data_ = f.data;
+    if (f.correlation) {
+      v.correlation_id_ = detail::uuid_from(f.correlation);
+    } else {
+      v.correlation_id_.reset();
+    }
+    if (f.causation) {
+      v.causation_id_ = detail::uuid_from(f.causation);
+    } else {
+      v.causation_id_.reset();
+    }
+  }
+};
+}  // namespace orchestrix
