@@ -11,8 +11,16 @@
 //   BM_BudgetOverNewDeletePair           BudgetResource over new_delete
 //   BM_FailingOverNewDeletePair          FailingResource (never failing) over new_delete
 //   BM_PoolPair / BM_PoolUnsyncPair      PoolResource, with and without its mutex
+//   BM_StdSyncPoolPair                   peer of BM_PoolPair: std::pmr::synchronized_pool_resource
+//   BM_StdUnsyncPoolPair                 peer of BM_PoolUnsyncPair:
+//                                        std::pmr::unsynchronized_pool_resource (not thread safe)
+//                                        (both std pools over SystemResource, like PoolResource,
+//                                        and pooling up to 4096 bytes, its max_slot_bytes)
 //   BM_ArenaAllocate / BM_ArenaUnsyncAllocate  ArenaResource allocate (deallocate is a no-op;
 //                                        the arena is released every 1 Mi allocations)
+//   BM_StdMonotonicAllocate              peer of BM_ArenaUnsyncAllocate, same body:
+//                                        std::pmr::monotonic_buffer_resource (not thread safe),
+//                                        first buffer 1 MiB like the arena's blocks
 //   BM_NewDeleteBatch / BM_InstrumentedOverNewDeleteBatch  1000 allocations then 1000 frees
 //                                        (a container-like pattern; time is per batch)
 //   ...Pair/threads:2                    two threads on one shared resource (contention check)
@@ -101,16 +109,37 @@ void BM_PoolUnsyncPair(benchmark::State& state) {
   run_pairs(state, &r);
 }
 
-void run_arena(benchmark::State& state, bool thread_safe) {
+void BM_StdSyncPoolPair(benchmark::State& state) {
+  static std::pmr::synchronized_pool_resource r({.largest_required_pool_block = 4096},
+                                                oa::system_resource());
+  run_pairs(state, &r);
+}
+
+void BM_StdUnsyncPoolPair(benchmark::State& state) {
+  std::pmr::unsynchronized_pool_resource r({.largest_required_pool_block = 4096},
+                                           oa::system_resource());
+  run_pairs(state, &r);
+}
+
+constexpr std::size_t kArenaBlockBytes = 1 << 20;
+
+// make(upstream) returns the bump resource under test (any type with release()). The calls go
+// through a std::pmr::memory_resource* the compiler cannot see through, as a container's calls
+// do: otherwise a resource whose do_allocate is defined in its header (the std ones) would be
+// inlined into the loop and one defined in a .cpp would not.
+template <typename Make>
+void run_bump(benchmark::State& state, Make make) {
   const auto bytes = static_cast<std::size_t>(state.range(0));
   oa::InstrumentedResource upstream(oa::system_resource());
-  oa::ArenaResource arena(&upstream, {.block_bytes = 1 << 20, .thread_safe = thread_safe});
+  auto arena = make(&upstream);
+  std::pmr::memory_resource* r = &arena;
+  benchmark::DoNotOptimize(r);
   std::size_t count = 0;
   double held_ratio = 0;
   for (auto _ : state) {
-    void* p = arena.allocate(bytes, kAlign);
+    void* p = r->allocate(bytes, kAlign);
     benchmark::DoNotOptimize(p);
-    arena.deallocate(p, bytes, kAlign);
+    r->deallocate(p, bytes, kAlign);
     if (++count == 1024 * 1024) {  // 64 MiB of 64-byte records: up to one block of slack
       state.PauseTiming();
       held_ratio = static_cast<double>(upstream.bytes_live()) / static_cast<double>(count * bytes);
@@ -126,8 +155,21 @@ void run_arena(benchmark::State& state, bool thread_safe) {
   state.SetItemsProcessed(state.iterations());
 }
 
+void run_arena(benchmark::State& state, bool thread_safe) {
+  run_bump(state, [thread_safe](std::pmr::memory_resource* upstream) {
+    return oa::ArenaResource(upstream,
+                             {.block_bytes = kArenaBlockBytes, .thread_safe = thread_safe});
+  });
+}
+
 void BM_ArenaAllocate(benchmark::State& state) { run_arena(state, true); }
 void BM_ArenaUnsyncAllocate(benchmark::State& state) { run_arena(state, false); }
+
+void BM_StdMonotonicAllocate(benchmark::State& state) {
+  run_bump(state, [](std::pmr::memory_resource* upstream) {
+    return std::pmr::monotonic_buffer_resource(kArenaBlockBytes, upstream);
+  });
+}
 
 void run_batch(benchmark::State& state, std::pmr::memory_resource* r) {
   const auto bytes = static_cast<std::size_t>(state.range(0));
@@ -161,8 +203,11 @@ BENCHMARK(BM_BudgetOverNewDeletePair)->Arg(64);
 BENCHMARK(BM_FailingOverNewDeletePair)->Arg(64);
 BENCHMARK(BM_PoolPair)->Arg(64)->Arg(1024);
 BENCHMARK(BM_PoolUnsyncPair)->Arg(64)->Arg(1024);
+BENCHMARK(BM_StdSyncPoolPair)->Arg(64)->Arg(1024);
+BENCHMARK(BM_StdUnsyncPoolPair)->Arg(64)->Arg(1024);
 BENCHMARK(BM_ArenaAllocate)->Arg(64);
 BENCHMARK(BM_ArenaUnsyncAllocate)->Arg(64);
+BENCHMARK(BM_StdMonotonicAllocate)->Arg(64);
 BENCHMARK(BM_NewDeleteBatch)->Arg(64);
 BENCHMARK(BM_InstrumentedOverNewDeleteBatch)->Arg(64);
 BENCHMARK(BM_NewDeletePair)->Arg(64)->Threads(2);

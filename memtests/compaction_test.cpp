@@ -1,4 +1,4 @@
-// Compaction gives memory back (issue 5): dropping every seed event behind a head snapshot and
+// Compaction gives memory back: dropping every seed event behind a head snapshot and
 // compacting cuts the bytes held to <= 10%; the churn workload at steady state keeps
 // utilization (live bytes / bytes held) >= 0.90.
 #include <doctest/doctest.h>

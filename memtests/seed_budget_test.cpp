@@ -1,5 +1,5 @@
-// The `seed` memory budgets on the system, arena and pool resources (issue 5). mimalloc has its
-// own binary (mimalloc_budget_test.cpp). Each TEST_CASE runs in its own process under ctest.
+// The `seed` memory budgets on the system, arena and pool resources (docs/memory.md). mimalloc has
+// its own binary (mimalloc_budget_test.cpp). Each TEST_CASE runs in its own process under ctest.
 #include <doctest/doctest.h>
 
 #include "orchestrix_test/alloc_guard.hpp"

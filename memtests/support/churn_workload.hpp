@@ -1,7 +1,7 @@
 // memtests/support/churn_workload.hpp — the `churn` reference workload (compaction under way)
 // and its steady-state utilization measurement.
 //
-// Shape (../shared brief workloads.md, made concrete here): `streams` streams "churn-<k>"; each
+// Shape (docs/memory.md, "Reference workloads"): `streams` streams "churn-<k>"; each
 // step appends one batch of `batch_events` seed-shaped events to a stream picked uniformly at
 // random (std::mt19937_64, fixed seed), so streams grow continuously and out of step with each
 // other; when a stream has `snapshot_every` events past its latest snapshot, it saves a

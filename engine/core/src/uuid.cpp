@@ -8,7 +8,8 @@
 namespace orchestrix {
 namespace {
 
-// splitmix64-seeded xoshiro-style generator; one per thread, seeded from random_device once.
+// splitmix64 (a Weyl sequence of step 0x9E3779B97F4A7C15 through a 64-bit mixing function); one
+// per thread, its state seeded once from two random_device draws and the steady clock.
 struct ThreadRandom {
   std::uint64_t state;
   ThreadRandom() {

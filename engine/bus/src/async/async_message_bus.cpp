@@ -48,11 +48,8 @@ constexpr std::uint64_t kDepPosMask = (std::uint64_t{1} << kDepLaneShift) - 1;
 
 // One slot of a lane's ring, on a cache line of its own. Two publishers claim neighbouring
 // positions; with four 16-byte cells per line, each publish would also pull the line away from
-// the other publisher. Measured with bench/bus_scaling.py on the two binaries: in the "far"
-// machine condition (~165 ns per cross-CPU hand-off) the shared bus's scaling against the
-// same-options control went from 0.63-0.96 (16-byte cells) to 1.02-1.20 (padded) in one
-// session's A/B runs, though a later all-far run of the padded build gave 0.78 (see
-// docs/message-bus.md); at 4x the ring memory (64 bytes per slot).
+// the other publisher. Padding removes that false sharing at 4x the ring memory (64 bytes per
+// slot); docs/measurements/bus-scaling.md has the A/B runs of the two layouts.
 //
 // `seq` tells the cell's state for position p (p % capacity == index): seq == 2p: free for the
 // publisher that claims p; seq == 2p + 1: holds the message of position p. When the worker takes

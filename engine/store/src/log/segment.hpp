@@ -6,9 +6,10 @@
 // Segments form a singly linked list in global position order (the log). Appends reserve space
 // at the tail under the log lock (`reserved`), fill it without the lock, and publish `used` in
 // position order with release ordering after the bytes are written; readers load it with
-// acquire and never look past it. Sealed segments never change. Compaction (later)
-// replaces a segment by a fresh copy of its live runs and *retires* the old one, which stays
-// intact (contents and `next`) until no reader pinned before the retirement is left.
+// acquire and never look past it. Sealed segments never change. Compaction replaces a group of
+// adjacent sparse segments by one fresh segment holding copies of their live runs and *retires*
+// the old ones, which stay intact (contents and `next`) until no reader pinned before the
+// retirement is left.
 #pragma once
 
 #include <atomic>
