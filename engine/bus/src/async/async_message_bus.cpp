@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "async/key_slots.hpp"
+#include "async/mpsc_rings.hpp"
 #include "common/bus_core.hpp"
 
 namespace orchestrix::bus {
@@ -20,10 +22,6 @@ namespace {
 thread_local const AsyncCore* t_worker_of = nullptr;
 
 }  // namespace
-
-// Position bit set in a lane's tail once shutdown began: no publisher can claim a slot of that
-// lane after that, and the worker knows the final position to drain it to.
-constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
 
 // Hands out one lane index per publishing thread for messages without a key (no order to keep),
 // so that two threads publishing such messages do not write the same lane.
@@ -41,38 +39,18 @@ constexpr std::size_t kLaneCache = 4;
 thread_local PublisherLane t_publisher_lanes[kLaneCache];
 thread_local std::size_t t_publisher_evict = 0;
 
-// A dependency recorded in a cell (LaneChoice::by_publisher): 0 = none, else (lane + 1) << 48 |
-// position: the message at that lane and position must be delivered first.
-constexpr int kDepLaneShift = 48;
-constexpr std::uint64_t kDepPosMask = (std::uint64_t{1} << kDepLaneShift) - 1;
-
-// One slot of a lane's ring, on a cache line of its own. Two publishers claim neighbouring
-// positions; with four 16-byte cells per line, each publish would also pull the line away from
-// the other publisher. Padding removes that false sharing at 4x the ring memory (64 bytes per
-// slot); docs/measurements/bus-scaling.md has the A/B runs of the two layouts.
-//
-// `seq` tells the cell's state for position p (p % capacity == index): seq == 2p: free for the
-// publisher that claims p; seq == 2p + 1: holds the message of position p. When the worker takes
-// it, it becomes 2(p + capacity), free for the next lap. (Doubling keeps the states apart even for
-// a capacity of 1.)
-struct alignas(64) Cell {
-  std::atomic<std::uint64_t> seq{0};
+// What a lane's cell carries: the message, and under LaneChoice::by_publisher the message of
+// the same key slot to deliver first (KeySlots::kNone otherwise).
+struct Entry {
   AsyncItem* item = nullptr;
-  std::uint64_t dep = 0;  // LaneChoice::by_publisher: see kDepLaneShift
+  std::uint64_t dep = KeySlots::kNone;
 };
-static_assert(sizeof(Cell) == 64);  // the header's memory-cost comment quotes it
-
-// The tail of one lane: the only line that the lane's publishers all write (a claim is one
-// compare-exchange on it), so it has a line of its own.
-struct alignas(64) Lane {
-  std::atomic<std::uint64_t> tail{0};
-};
-static_assert(sizeof(Lane) == 64);  // the header's memory-cost comment quotes it
+using Rings = MpscRings<Entry>;
 
 // One worker: `lanes` bounded multi-producer single-consumer rings of `lane_capacity` cells
-// (Vyukov's bounded queue: publishers claim a position with one compare-exchange on the lane's
-// tail, fill the cell and publish its `seq`; the worker takes positions in order) and the thread
-// that drains them. A publisher preempted in a lock-free lane never blocks another publisher.
+// (mpsc_rings.hpp: publishers claim a position with one compare-exchange on the lane's tail,
+// fill the cell and publish it; the worker takes positions in order) and the thread that
+// drains them. A publisher preempted in a lock-free lane never blocks another publisher.
 // Claim order in a lane is a total order consistent with happens-before. Under by_key a key
 // always maps to the same lane, so two publishes of one key on different threads keep their
 // order; under by_publisher the slot table carries that order across lanes (see take()).
@@ -80,25 +58,12 @@ static_assert(sizeof(Lane) == 64);  // the header's memory-cost comment quotes i
 struct Worker {
   Worker(std::size_t lane_count, std::size_t lane_capacity, std::size_t key_slots,
          std::pmr::memory_resource* memory)
-      : lanes(lane_count, memory),
-        heads(lane_count, memory),
-        cells(lane_count * lane_capacity, memory),
-        slots(key_slots, memory) {
-    for (std::size_t l = 0; l < lane_count; ++l) {
-      for (std::size_t i = 0; i < lane_capacity; ++i) {
-        cells[l * lane_capacity + i].seq.store(2 * i, std::memory_order_relaxed);
-      }
-    }
-  }
-  // Written by publishers (claims) and by shutdown (kClosed).
-  std::pmr::vector<Lane> lanes;
-  // Each lane's next position to take; written by the worker only (read by stats()).
-  std::pmr::vector<std::atomic<std::uint64_t>> heads;
-  // Lane l's ring is cells[l * lane_capacity, (l + 1) * lane_capacity).
-  std::pmr::vector<Cell> cells;
+      : rings(lane_count, lane_capacity, memory), slots(key_slots, memory) {}
+  // Claimed by publishers, closed by shutdown, consumed by the worker (heads read by stats()).
+  Rings rings;
   // LaneChoice::by_publisher (empty otherwise): per key slot, the lane and position of the last
-  // message published with a key of that slot (encoded as a dependency, 0 = none).
-  std::pmr::vector<std::atomic<std::uint64_t>> slots;
+  // message published with a key of that slot.
+  KeySlots slots;
   // Written by the worker only.
   alignas(64) std::atomic<std::uint64_t> delivered{0};
   // 1 while the worker sleeps (or is about to): a publisher that fills a cell must wake it.
@@ -170,7 +135,7 @@ class AsyncCore {
   Completion enqueue(const std::string_view* key, AsyncItemPtr item) {
     std::size_t w;
     std::size_t l;
-    std::atomic<std::uint64_t>* slot = nullptr;  // by_publisher, keyed messages only
+    KeySlots::Slot* slot = nullptr;  // by_publisher, keyed messages only
     std::string_view k;
     if (key != nullptr) {
       k = *key;
@@ -202,7 +167,7 @@ class AsyncCore {
     std::uint64_t pos = 0;
     for (;;) {
       if (locked) lock.lock();
-      const Claim claim = try_claim(q, l, pos);
+      const Claim claim = q.rings.try_claim(l, pos);
       if (claim == Claim::claimed) break;
       if (locked) lock.unlock();
       if (claim == Claim::stopped) throw BusStopped();
@@ -213,16 +178,14 @@ class AsyncCore {
       }
       wait_for_room(q, l);  // throws BusStopped if shutdown begins meanwhile
     }
-    Cell& cell = cell_at(q, l, pos);
+    Entry& entry = q.rings.at(l, pos);
     // Record where the previous message of this key slot went; the worker delivers that one
     // first. Done after the claim: a claim that fails (shutdown) must leave no record.
-    cell.dep = slot == nullptr ? 0
-                               : slot->exchange((std::uint64_t{l + 1} << kDepLaneShift) | pos,
-                                                std::memory_order_seq_cst);
+    entry.dep = slot == nullptr ? KeySlots::kNone : KeySlots::record(*slot, l, pos);
     if (locked) lock.unlock();
-    cell.item = item.release();
-    Completion completion(cell.item);
-    cell.seq.store(2 * pos + 1, std::memory_order_release);
+    entry.item = item.release();
+    Completion completion(entry.item);
+    q.rings.publish(l, pos);
     if (q.sleeping.load(std::memory_order_seq_cst) != 0) wake(q);
     return completion;
   }
@@ -250,8 +213,8 @@ class AsyncCore {
     AsyncBusStats s;
     for (const auto& q : workers_) {
       for (std::size_t l = 0; l < lanes_; ++l) {
-        const std::uint64_t head = q->heads[l].load(std::memory_order_relaxed);
-        const std::uint64_t tail = q->lanes[l].tail.load(std::memory_order_relaxed) & ~kClosed;
+        const std::uint64_t head = q->rings.head(l);
+        const std::uint64_t tail = Rings::position(q->rings.tail(l, std::memory_order_relaxed));
         s.queued += static_cast<std::size_t>(tail > head ? tail - head : 0);
         s.accepted += tail;
       }
@@ -288,9 +251,9 @@ class AsyncCore {
     } unblock{q};
     for (;;) {
       const std::uint32_t round = q.room.load(std::memory_order_seq_cst);
-      const std::uint64_t tail = q.lanes[l].tail.load(std::memory_order_seq_cst);
-      if ((tail & kClosed) != 0) throw BusStopped();
-      if (cell_at(q, l, tail).seq.load(std::memory_order_seq_cst) >= 2 * tail) return;
+      const std::uint64_t tail = q.rings.tail(l, std::memory_order_seq_cst);
+      if (Rings::closed(tail)) throw BusStopped();
+      if (q.rings.room_at(l, tail, std::memory_order_seq_cst)) return;
       q.room.wait(round, std::memory_order_seq_cst);
     }
   }
@@ -333,11 +296,11 @@ class AsyncCore {
   // Takes and delivers the messages ready at lane `l`'s head in order, at most one lap of it (so
   // that a busy lane cannot starve the others). True if it took any.
   bool drain(Worker& q, std::size_t l) {
-    std::uint64_t head = q.heads[l].load(std::memory_order_relaxed);
+    std::uint64_t head = q.rings.head(l);
     const std::uint64_t end = head + lane_capacity_;
     bool took = false;
     for (; head != end; ++head) {
-      if (!filled(cell_at(q, l, head), head)) break;
+      if (!q.rings.filled(l, head)) break;
       take(q, l, head);
       took = true;
     }
@@ -355,14 +318,13 @@ class AsyncCore {
   // recorded earlier than the one that waits, the chain ends, and it never comes back to a lane
   // whose next message is waiting (that lane's earlier messages are delivered already).
   void take(Worker& q, std::size_t l, std::uint64_t head) {
-    Cell& cell = cell_at(q, l, head);
-    if (const std::uint64_t dep = cell.dep; dep != 0) {
-      const std::size_t dep_lane = static_cast<std::size_t>(dep >> kDepLaneShift) - 1;
-      if (dep_lane != l) advance(q, dep_lane, dep & kDepPosMask);
+    Entry& entry = q.rings.at(l, head);
+    if (const std::uint64_t dep = entry.dep; dep != KeySlots::kNone) {
+      const std::size_t dep_lane = KeySlots::lane(dep);
+      if (dep_lane != l) advance(q, dep_lane, KeySlots::position(dep));
     }
-    AsyncItem* item = cell.item;
-    cell.seq.store(2 * (head + lane_capacity_), std::memory_order_release);
-    q.heads[l].store(head + 1, std::memory_order_relaxed);
+    AsyncItem* item = entry.item;
+    q.rings.consume(l, head);
     // Look for blocked publishers with a read-modify-write: it reads the latest value of
     // `blocked`, and if it misses wait_for_room's increment, that increment reads from it and
     // so sees the cell freed above. (A plain load here could miss the increment while the
@@ -376,28 +338,10 @@ class AsyncCore {
   // was claimed before `target`'s dependency record was written, so it is filled or about to
   // be (its publisher is between claim and fill, where nothing blocks): wait for it.
   void advance(Worker& q, std::size_t l, std::uint64_t target) {
-    for (std::uint64_t head = q.heads[l].load(std::memory_order_relaxed); head <= target; ++head) {
-      while (!filled(cell_at(q, l, head), head)) std::this_thread::yield();
+    for (std::uint64_t head = q.rings.head(l); head <= target; ++head) {
+      while (!q.rings.filled(l, head)) std::this_thread::yield();
       take(q, l, head);
     }
-  }
-
-  // The cell of position `pos` in lane `l`'s ring.
-  Cell& cell_at(Worker& q, std::size_t l, std::uint64_t pos) const noexcept {
-    return q.cells[l * lane_capacity_ + pos % lane_capacity_];
-  }
-  const Cell& cell_at(const Worker& q, std::size_t l, std::uint64_t pos) const noexcept {
-    return q.cells[l * lane_capacity_ + pos % lane_capacity_];
-  }
-
-  // The cell holds the message of position `pos` (see Cell).
-  static bool filled(const Cell& cell, std::uint64_t pos) noexcept {
-    return cell.seq.load(std::memory_order_acquire) == 2 * pos + 1;
-  }
-
-  bool ready(const Worker& q, std::size_t l) const noexcept {
-    const std::uint64_t head = q.heads[l].load(std::memory_order_relaxed);
-    return filled(cell_at(q, l, head), head);
   }
 
   // Yields up to kLingerYields times waiting for a message to be ready in some lane.
@@ -405,7 +349,7 @@ class AsyncCore {
     for (int i = 0; i < kLingerYields; ++i) {
       std::this_thread::yield();
       for (std::size_t l = 0; l < lanes_; ++l) {
-        if (ready(q, l)) return true;
+        if (q.rings.ready(l)) return true;
       }
     }
     return false;
@@ -414,11 +358,7 @@ class AsyncCore {
   // Every lane closed, and every position claimed in it taken.
   bool closed_and_drained(const Worker& q) const noexcept {
     for (std::size_t l = 0; l < lanes_; ++l) {
-      const std::uint64_t tail = q.lanes[l].tail.load(std::memory_order_acquire);
-      if ((tail & kClosed) == 0 ||
-          (tail & ~kClosed) != q.heads[l].load(std::memory_order_relaxed)) {
-        return false;
-      }
+      if (!q.rings.closed_and_drained(l)) return false;
     }
     return true;
   }
@@ -426,8 +366,7 @@ class AsyncCore {
   // No lane has a claimed position left to take, and none is closed (seq_cst loads: see run()).
   bool empty_and_open(const Worker& q) const noexcept {
     for (std::size_t l = 0; l < lanes_; ++l) {
-      const std::uint64_t tail = q.lanes[l].tail.load(std::memory_order_seq_cst);
-      if ((tail & kClosed) != 0 || tail != q.heads[l].load(std::memory_order_relaxed)) return false;
+      if (!q.rings.empty_and_open(l)) return false;
     }
     return true;
   }
@@ -452,37 +391,12 @@ class AsyncCore {
   void stop_and_join() {
     std::lock_guard join_lock(join_mutex_);
     for (auto& q : workers_) {
-      for (auto& lane : q->lanes) lane.tail.fetch_or(kClosed, std::memory_order_seq_cst);
+      q->rings.close();
       notify_room(*q);
       wake(*q);
     }
     for (auto& q : workers_) {
       if (q->thread.joinable()) q->thread.join();
-    }
-  }
-
-  enum class Claim : std::uint8_t { claimed, full, stopped };
-
-  // Claims the position at lane `l`'s tail (into `pos`) unless the lane is full or closed; on a
-  // lost race `pos` is reloaded and we look again.
-  Claim try_claim(Worker& q, std::size_t l, std::uint64_t& pos) const {
-    Lane& lane = q.lanes[l];
-    pos = lane.tail.load(std::memory_order_relaxed);
-    for (;;) {
-      if ((pos & kClosed) != 0) return Claim::stopped;
-      const std::uint64_t seq = cell_at(q, l, pos).seq.load(std::memory_order_acquire);
-      if (seq == 2 * pos) {
-        // Free: claim it. The claim is a seq_cst read-modify-write, which orders it before our
-        // look at `sleeping` against the worker's announcement (see run()).
-        if (lane.tail.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
-                                            std::memory_order_relaxed)) {
-          return Claim::claimed;
-        }
-      } else if (seq < 2 * pos) {
-        return Claim::full;
-      } else {
-        pos = lane.tail.load(std::memory_order_relaxed);  // another publisher claimed `pos`
-      }
     }
   }
 
