@@ -102,7 +102,13 @@ StreamState* StoreImpl::create_stream_locked(Shard& shard, std::string_view stre
 }
 
 void StoreImpl::destroy_stream(StreamState* st) noexcept {
-  for (SnapshotBlob* b : st->snapshots) b->release();
+  for (SnapshotBlob* b : st->snapshots) {
+    // Streams are destroyed with the store (or right after a failed first append, with no
+    // snapshots): a kept snapshot with another reference has a handle outliving the store.
+    ORCHESTRIX_DCHECK_MSG(b->refs.load(std::memory_order_relaxed) == 1,
+                          "a Snapshot handle outlives its EventStore");
+    b->release();
+  }
   const std::size_t bytes = sizeof(StreamState) + st->name.size();
   st->~StreamState();
   stream_memory_.deallocate(st, bytes, alignof(StreamState));
