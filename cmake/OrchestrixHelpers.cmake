@@ -1,11 +1,27 @@
 # Small helpers shared by every folder of the build.
 
-# orchestrix_target_defaults(<target>): C++20, warnings (errors with ORCHESTRIX_WERROR), sanitizers.
+# ORCHESTRIX_DCHECKS: debug checks (ORCHESTRIX_DCHECK, engine/core/include/orchestrix/detail/
+# check.hpp). Default ON for Debug and sanitizer builds, OFF otherwise. The definition is
+# PRIVATE to the project's targets: it never reaches the exported targets, and no class layout
+# depends on it.
+if(CMAKE_BUILD_TYPE STREQUAL "Debug" OR NOT ORCHESTRIX_SANITIZE STREQUAL "")
+  set(orchestrix_dchecks_default ON)
+else()
+  set(orchestrix_dchecks_default OFF)
+endif()
+option(ORCHESTRIX_DCHECKS "Compile the ORCHESTRIX_DCHECK debug checks in"
+       ${orchestrix_dchecks_default})
+
+# orchestrix_target_defaults(<target>): C++20, warnings (errors with ORCHESTRIX_WERROR), debug
+# checks (ORCHESTRIX_DCHECKS), sanitizers.
 function(orchestrix_target_defaults target)
   target_compile_features(${target} PUBLIC cxx_std_20)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
   if(ORCHESTRIX_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(ORCHESTRIX_DCHECKS)
+    target_compile_definitions(${target} PRIVATE ORCHESTRIX_DCHECKS=1)
   endif()
 endfunction()
 

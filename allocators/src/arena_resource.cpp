@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "orchestrix/detail/check.hpp"
+#include "orchestrix/detail/invariant.hpp"
+
 namespace orchestrix::alloc {
 namespace {
 
@@ -101,6 +104,7 @@ void* ArenaResource::allocate_unlocked(std::size_t bytes, std::size_t alignment)
     start = align_up(reinterpret_cast<std::uintptr_t>(cursor_), alignment);
   }
   cursor_ = reinterpret_cast<char*>(start + bytes);
+  ORCHESTRIX_DCHECK_MSG(cursor_ <= limit_, "the bump pointer left the current block");
   stats_.used_bytes += bytes;
   return reinterpret_cast<void*>(start);
 }
@@ -121,6 +125,83 @@ void* ArenaResource::allocate_oversized(std::size_t bytes, std::size_t alignment
   stats_.used_bytes += bytes;
   stats_.oversized_blocks += 1;
   return static_cast<char*>(raw) + header;
+}
+
+void ArenaResource::check_invariants() const {
+  if (options_.thread_safe) {
+    std::lock_guard lock(mutex_);
+    check_invariants_unlocked();
+  } else {
+    check_invariants_unlocked();
+  }
+}
+
+void ArenaResource::check_invariants_unlocked() const {
+  using orchestrix::detail::invariant_violated;
+  constexpr std::string_view kWhat = "ArenaResource";
+  // Regular blocks: each exactly block_bytes; counted by stats_.blocks (the count also bounds
+  // the walk, so a cycle in the list is reported instead of looping).
+  std::uint64_t blocks = 0;
+  for (const Block* b = blocks_; b != nullptr; b = b->next) {
+    if (++blocks > stats_.blocks) {
+      invariant_violated(kWhat, "the regular block list holds more than the ", stats_.blocks,
+                         " blocks counted");
+    }
+    if (b->bytes != options_.block_bytes || b->alignment != kBlockAlignment) {
+      invariant_violated(kWhat, "regular block #", blocks, " (newest first) has ", b->bytes,
+                         " bytes aligned to ", b->alignment, ", not ", options_.block_bytes,
+                         " aligned to ", kBlockAlignment);
+    }
+  }
+  if (blocks != stats_.blocks) {
+    invariant_violated(kWhat, "the regular block list holds ", blocks, " blocks, ", stats_.blocks,
+                       " counted");
+  }
+  // The bump pointer: inside the newest regular block, past its header; no block, no pointer.
+  if (blocks_ == nullptr) {
+    if (cursor_ != nullptr || limit_ != nullptr) {
+      invariant_violated(kWhat, "no regular block but the bump pointer is set");
+    }
+  } else {
+    const char* first = reinterpret_cast<const char*>(blocks_) + sizeof(Block);
+    const char* end = reinterpret_cast<const char*>(blocks_) + options_.block_bytes;
+    if (limit_ != end) {
+      invariant_violated(kWhat, "the block limit is not the end of the newest block");
+    }
+    if (cursor_ < first || cursor_ > limit_) {
+      invariant_violated(kWhat, "the bump pointer is outside the newest block (", cursor_ - first,
+                         " bytes past its header, block of ", options_.block_bytes, " bytes)");
+    }
+  }
+  // Oversized blocks: counted, and each at least its header.
+  std::uint64_t oversized = 0;
+  std::uint64_t oversized_bytes = 0;
+  for (const Block* b = oversized_; b != nullptr; b = b->next) {
+    if (++oversized > stats_.oversized_blocks) {
+      invariant_violated(kWhat, "the oversized block list holds more than the ",
+                         stats_.oversized_blocks, " blocks counted");
+    }
+    if (b->bytes <= sizeof(Block) || b->alignment < kBlockAlignment) {
+      invariant_violated(kWhat, "oversized block #", oversized, " (newest first) has ", b->bytes,
+                         " bytes aligned to ", b->alignment);
+    }
+    oversized_bytes += b->bytes;
+  }
+  if (oversized != stats_.oversized_blocks) {
+    invariant_violated(kWhat, "the oversized block list holds ", oversized, " blocks, ",
+                       stats_.oversized_blocks, " counted");
+  }
+  // Bytes: reserved is what the lists hold; used fits in it minus the headers.
+  const std::uint64_t reserved = blocks * options_.block_bytes + oversized_bytes;
+  if (reserved != stats_.reserved_bytes) {
+    invariant_violated(kWhat, "reserved_bytes is ", stats_.reserved_bytes, " but the blocks hold ",
+                       reserved);
+  }
+  const std::uint64_t headers = (blocks + oversized) * sizeof(Block);
+  if (stats_.used_bytes > reserved - headers) {
+    invariant_violated(kWhat, "used_bytes ", stats_.used_bytes, " exceeds the ", reserved - headers,
+                       " bytes the blocks offer past their headers");
+  }
 }
 
 void ArenaResource::do_deallocate(void* /*p*/, std::size_t /*bytes*/, std::size_t /*alignment*/) {

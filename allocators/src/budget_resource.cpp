@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "orchestrix/detail/check.hpp"
+#include "orchestrix/detail/invariant.hpp"
+
 namespace orchestrix::alloc {
 
 BudgetExceeded::BudgetExceeded(std::size_t requested, std::size_t limit, std::size_t live) noexcept
@@ -13,7 +16,7 @@ BudgetExceeded::BudgetExceeded(std::size_t requested, std::size_t limit, std::si
 }
 
 BudgetResource::BudgetResource(std::pmr::memory_resource* upstream, std::size_t limit_bytes)
-    : upstream_(upstream), limit_(limit_bytes) {
+    : upstream_(upstream), limit_(limit_bytes), ceiling_(limit_bytes) {
   if (upstream_ == nullptr) {
     throw std::invalid_argument("BudgetResource: upstream must not be null");
   }
@@ -36,7 +39,17 @@ void* BudgetResource::do_allocate(std::size_t bytes, std::size_t alignment) {
 
 void BudgetResource::do_deallocate(void* p, std::size_t bytes, std::size_t alignment) {
   upstream_->deallocate(p, bytes, alignment);
-  live_.fetch_sub(bytes, std::memory_order_relaxed);
+  [[maybe_unused]] const std::size_t before = live_.fetch_sub(bytes, std::memory_order_relaxed);
+  ORCHESTRIX_DCHECK_MSG(before >= bytes, "deallocate of more bytes than are live");
+}
+
+void BudgetResource::check_invariants() const {
+  const std::size_t live = live_.load(std::memory_order_relaxed);
+  const std::size_t ceiling = ceiling_.load(std::memory_order_relaxed);
+  if (live > ceiling) {
+    orchestrix::detail::invariant_violated("BudgetResource", live, " bytes live exceed the limit ",
+                                           limit(), " (ceiling ", ceiling, ")");
+  }
 }
 
 bool BudgetResource::do_is_equal(const std::pmr::memory_resource& other) const noexcept {

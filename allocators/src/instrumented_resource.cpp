@@ -4,6 +4,7 @@
 #include <array>
 #include <stdexcept>
 
+#include "orchestrix/detail/invariant.hpp"
 #include "thread_slots.hpp"
 
 namespace orchestrix::alloc {
@@ -160,5 +161,51 @@ MemoryStats InstrumentedResource::stats() const {
 }
 
 void InstrumentedResource::reset_peak() { peak_.store(exact_live(), std::memory_order_relaxed); }
+
+void InstrumentedResource::check_invariants() const {
+  using orchestrix::detail::invariant_violated;
+  constexpr std::string_view kWhat = "InstrumentedResource";
+  std::uint64_t allocations = 0;
+  std::uint64_t deallocations = 0;
+  std::uint64_t requested = 0;
+  std::uint64_t deallocated = 0;
+  std::int64_t unpublished = 0;
+  for (std::size_t i = 0; i < kShardCount; ++i) {
+    const Shard& shard = shards_[i];
+    for (const auto& count : shard.size_classes)
+      allocations += count.load(std::memory_order_relaxed);
+    deallocations += shard.deallocations.load(std::memory_order_relaxed);
+    requested += shard.bytes_requested.load(std::memory_order_relaxed);
+    deallocated += shard.bytes_deallocated.load(std::memory_order_relaxed);
+    const std::int64_t pending = shard.unpublished.load(std::memory_order_relaxed);
+    // The shared shard publishes every change at once; an exclusive one publishes on reaching
+    // +-G, so what it holds back stays strictly inside (-G, G) (exactly 0 when G = 0).
+    const bool within = i == kSharedThreadSlot || granularity_ == 0
+                            ? pending == 0
+                            : pending > -granularity_ && pending < granularity_;
+    if (!within) {
+      invariant_violated(kWhat, "shard ", i, " holds back ", pending,
+                         " bytes of net change, granularity ", granularity_);
+    }
+    unpublished += pending;
+  }
+  if (deallocations > allocations || deallocated > requested) {
+    invariant_violated(kWhat, deallocations, " deallocations of ", deallocated, " bytes exceed ",
+                       allocations, " allocations of ", requested, " bytes");
+  }
+  const auto live = static_cast<std::int64_t>(requested - deallocated);
+  const std::int64_t published = published_live_.load(std::memory_order_relaxed);
+  if (published + unpublished != live) {
+    invariant_violated(kWhat, "published total ", published, " plus unpublished ", unpublished,
+                       " is not the ", live, " bytes live");
+  }
+  // Each exclusive shard holds back less than G, and the shared total exceeds the peak by less
+  // than the shards held back when the peak was last reset: live < peak + 2 * shards * G.
+  const std::int64_t peak = peak_.load(std::memory_order_relaxed);
+  const std::int64_t slack = 2 * static_cast<std::int64_t>(kShardCount) * granularity_;
+  if (granularity_ == 0 ? live > peak : live >= peak + slack) {
+    invariant_violated(kWhat, live, " bytes live exceed the peak ", peak, " by more than ", slack);
+  }
+}
 
 }  // namespace orchestrix::alloc

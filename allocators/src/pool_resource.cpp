@@ -7,6 +7,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "orchestrix/detail/check.hpp"
+#include "orchestrix/detail/invariant.hpp"
 #include "pool_size_classes.hpp"
 
 namespace orchestrix::alloc {
@@ -186,6 +188,16 @@ void PoolResource::deallocate_unlocked(void* p, std::size_t bytes, std::size_t a
   }
   auto* slab = reinterpret_cast<Slab*>(reinterpret_cast<std::uintptr_t>(p) &
                                        ~static_cast<std::uintptr_t>(options_.slab_bytes - 1));
+  ORCHESTRIX_DCHECK_MSG(slab->class_index == c,
+                        "deallocate with a size or alignment other than the allocation's");
+  ORCHESTRIX_DCHECK_MSG(slab->used > 0, "deallocate of a slot in a slab with no slot in use");
+  ORCHESTRIX_DCHECK_MSG(static_cast<char*>(p) < slab->bump &&
+                            (reinterpret_cast<std::uintptr_t>(p) -
+                             align_up(reinterpret_cast<std::uintptr_t>(slab) + sizeof(Slab),
+                                      classes_->slot_alignment(c))) %
+                                    classes_->slot_bytes(c) ==
+                                0,
+                        "deallocate of a pointer that is not a slot this pool handed out");
   // The free-list link lives in the freed slot itself (every slot is at least 8 bytes).
   std::memcpy(p, &slab->free_list, sizeof(void*));
   slab->free_list = p;
@@ -236,6 +248,113 @@ PoolStats PoolResource::stats() const {
     return stats_;
   }
   return stats_;
+}
+
+void PoolResource::check_invariants() const {
+  if (options_.thread_safe) {
+    std::lock_guard lock(mutex_);
+    check_invariants_unlocked();
+  } else {
+    check_invariants_unlocked();
+  }
+}
+
+void PoolResource::check_invariants_unlocked() const {
+  using orchestrix::detail::invariant_violated;
+  constexpr std::string_view kWhat = "PoolResource";
+  std::uint64_t slabs = 0;
+  std::uint64_t empty = 0;
+  std::uint64_t free_slots = 0;
+  std::uint64_t used_bytes = 0;
+  for (std::size_t c = 0; c < kMaxClasses; ++c) {
+    const SlabList& list = lists_[c];
+    if (c >= classes_->count()) {
+      if (list.partial != nullptr || list.full != nullptr) {
+        invariant_violated(kWhat, "class ", c, " does not exist but has slabs");
+      }
+      continue;
+    }
+    const std::size_t slot = classes_->slot_bytes(c);
+    const std::size_t first_offset = align_up(sizeof(Slab), classes_->slot_alignment(c));
+    const std::size_t capacity = (options_.slab_bytes - first_offset) / slot;
+    for (const bool full_list : {false, true}) {
+      const char* list_name = full_list ? "full" : "partial";
+      const Slab* prev = nullptr;
+      std::uint64_t index = 0;
+      for (const Slab* slab = full_list ? list.full : list.partial; slab != nullptr;
+           prev = slab, slab = slab->next, ++index) {
+        // The slab count bounds the walk: a cycle is reported instead of looping.
+        if (++slabs > stats_.slabs) {
+          invariant_violated(kWhat, "the slab lists hold more than the ", stats_.slabs,
+                             " slabs counted (class ", c, ", ", list_name, " list)");
+        }
+        const auto base = reinterpret_cast<std::uintptr_t>(slab);
+        if (base % options_.slab_bytes != 0) {
+          invariant_violated(kWhat, "slab #", index, " of class ", c, " (", list_name,
+                             " list) is not aligned to slab_bytes");
+        }
+        if (slab->prev != prev) {
+          invariant_violated(kWhat, "slab #", index, " of class ", c, " (", list_name,
+                             " list) has a wrong prev link");
+        }
+        if (slab->class_index != c || slab->capacity != capacity || slab->full != full_list) {
+          invariant_violated(kWhat, "slab #", index, " of class ", c, " (", list_name,
+                             " list) says class ", slab->class_index, ", capacity ", slab->capacity,
+                             " (expected ", capacity, "), full ", slab->full ? 1 : 0);
+        }
+        if (full_list ? slab->used != slab->capacity : slab->used >= slab->capacity) {
+          invariant_violated(kWhat, "slab #", index, " of class ", c, " (", list_name,
+                             " list) has ", slab->used, " of ", slab->capacity, " slots in use");
+        }
+        const std::uintptr_t first = base + first_offset;
+        const auto bump = reinterpret_cast<std::uintptr_t>(slab->bump);
+        if (bump < first || bump > first + capacity * slot || (bump - first) % slot != 0) {
+          invariant_violated(kWhat, "slab #", index, " of class ", c, " (", list_name,
+                             " list) has its bump pointer off the slot grid");
+        }
+        const std::uint64_t carved = (bump - first) / slot;
+        if (slab->used > carved) {
+          invariant_violated(kWhat, "slab #", index, " of class ", c, " has ", slab->used,
+                             " slots in use but only ", carved, " carved");
+        }
+        // The free list: carved - used entries, each a carved slot of this slab.
+        std::uint64_t length = 0;
+        for (const void* entry = slab->free_list; entry != nullptr;) {
+          const auto at = reinterpret_cast<std::uintptr_t>(entry);
+          if (at < first || at >= bump || (at - first) % slot != 0) {
+            invariant_violated(kWhat, "free-list entry #", length, " of slab #", index,
+                               " of class ", c, " does not point at a carved slot of the slab");
+          }
+          if (++length > carved - slab->used) break;
+          std::memcpy(&entry, entry, sizeof(void*));
+        }
+        if (length != carved - slab->used) {
+          invariant_violated(kWhat, "slab #", index, " of class ", c, " has ",
+                             length > carved - slab->used ? "more than " : "", length,
+                             " free-list entries, expected ", carved - slab->used, " (", carved,
+                             " carved, ", slab->used, " in use)");
+        }
+        if (slab->used == 0) ++empty;
+        free_slots += slab->capacity - slab->used;
+        used_bytes += std::uint64_t{slab->used} * slot;
+      }
+    }
+  }
+  if (slabs != stats_.slabs || empty != stats_.empty_slabs || free_slots != stats_.free_slots ||
+      used_bytes != stats_.used_bytes) {
+    invariant_violated(kWhat, "counters say ", stats_.slabs, " slabs, ", stats_.empty_slabs,
+                       " empty, ", stats_.free_slots, " free slots, ", stats_.used_bytes,
+                       " bytes used; the slabs hold ", slabs, ", ", empty, ", ", free_slots, ", ",
+                       used_bytes);
+  }
+  if (stats_.reserved_bytes != slabs * options_.slab_bytes) {
+    invariant_violated(kWhat, "reserved_bytes is ", stats_.reserved_bytes, " for ", slabs,
+                       " slabs of ", options_.slab_bytes, " bytes");
+  }
+  if (stats_.requested_bytes > stats_.used_bytes) {
+    invariant_violated(kWhat, "requested_bytes ", stats_.requested_bytes,
+                       " exceeds the slot bytes in use ", stats_.used_bytes);
+  }
 }
 
 bool PoolResource::do_is_equal(const std::pmr::memory_resource& other) const noexcept {

@@ -2,9 +2,13 @@
 
 #include <algorithm>
 
+#include "orchestrix/detail/check.hpp"
+
 namespace orchestrix::alloc::detail {
 
 PoolSizeClasses::PoolSizeClasses(std::size_t max_slot_bytes) noexcept {
+  ORCHESTRIX_DCHECK(max_slot_bytes >= 8 && max_slot_bytes <= kMaxSlotBytes &&
+                    max_slot_bytes % 8 == 0);
   auto add = [this, max_slot_bytes](std::size_t size) {
     if (size < max_slot_bytes && count_ + 1 < kMaxClasses)
       sizes_[count_++] = static_cast<std::uint32_t>(size);

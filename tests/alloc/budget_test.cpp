@@ -64,9 +64,11 @@ TEST_CASE("Lowering the limit below the live bytes refuses requests until enough
   void* a = budget.allocate(800);
   budget.set_limit(500);
   CHECK(budget.limit() == 500);
+  budget.check_invariants();  // 800 live over a limit of 500 is allowed: it was live before
   CHECK_THROWS_AS((void)budget.allocate(1), oa::BudgetExceeded);
   budget.deallocate(a, 800);
   void* b = budget.allocate(500);
+  budget.check_invariants();
   budget.deallocate(b, 500);
 }
 
@@ -75,8 +77,10 @@ TEST_CASE("An upstream failure under the budget rolls the reservation back") {
   oa::BudgetResource budget(&failing, 1000);
   CHECK_THROWS_AS((void)budget.allocate(100), oa::InjectedAllocationFailure);
   CHECK(budget.bytes_live() == 0);
+  budget.check_invariants();
   void* p = budget.allocate(1000);
   CHECK(budget.bytes_live() == 1000);
+  budget.check_invariants();
   budget.deallocate(p, 1000);
 }
 

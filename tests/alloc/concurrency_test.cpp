@@ -59,6 +59,7 @@ Ledger run_cross_thread_frees(F& fixture) {
     }
     for (auto& th : threads) th.join();
   }
+  fixture.check_invariants();  // quiescent: every thread of the first phase is joined
   {
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
@@ -108,6 +109,7 @@ TEST_CASE("Instrumented counters are exact after many threads, more than it has 
     });
   }
   for (auto& th : threads) th.join();
+  walk(r);
   const auto s = r.stats();
   CHECK(s.allocations == std::uint64_t{kManyThreads} * kPairs);
   CHECK(s.deallocations == std::uint64_t{kManyThreads} * kPairs / 2);
@@ -117,6 +119,7 @@ TEST_CASE("Instrumented counters are exact after many threads, more than it has 
     for (std::size_t i = kPairs / 2; i < mine.size(); ++i) r.deallocate(mine[i], 48);
   }
   CHECK(r.bytes_live() == 0);
+  walk(r);
 }
 
 TEST_CASE("Concurrent allocations never take a budget past its limit together") {
@@ -158,6 +161,7 @@ TEST_CASE("Concurrent allocations never take a budget past its limit together") 
   for (auto& th : threads) th.join();
   stop = true;
   watcher.join();
+  walk(budget);
   CHECK(worst.load() <= kLimit);
   CHECK(refusals.load() > 0);
   CHECK(wrong_numbers.load() == 0);

@@ -101,7 +101,7 @@ TEST_CASE_TEMPLATE_DEFINE("A resource keeps random live blocks apart and reuses 
       live[index] = live.back();
       live.pop_back();
     }
-    if (op % 5000 == 0) fixture.check(ledger);
+    if (op % 500 == 0) fixture.check(ledger);
   }
   for (const Block& b : live) {
     REQUIRE(intact(b));

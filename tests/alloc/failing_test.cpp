@@ -72,6 +72,8 @@ TEST_CASE("The failing resource forwards every deallocation to its upstream") {
   }
   CHECK(held.size() == 4);
   CHECK(upstream.bytes_live() == 4 * 32);
+  upstream.check_invariants();
   for (void* p : held) r.deallocate(p, 32);
   CHECK(upstream.bytes_live() == 0);
+  upstream.check_invariants();
 }

@@ -1,7 +1,9 @@
 // Fixtures of the allocator conformance suite: one per resource under test. Each gives
 //   resource()            the std::pmr::memory_resource under test
 //   kThreadSafe           whether the resource claims thread safety
-//   check(ledger)         asserts its own statistics against what the test allocated
+//   check(ledger)         asserts its own statistics against what the test allocated, and
+//                         runs its invariant walk (check_invariants()) where it has one
+//   check_invariants()    only the walk (a no-op for resources without one)
 //   trim(ledger)          gives memory back between rounds when nothing is live (arena)
 #pragma once
 
@@ -10,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory_resource>
+#include <stdexcept>
 
 #include "orchestrix/alloc/arena_resource.hpp"
 #include "orchestrix/alloc/budget_resource.hpp"
@@ -21,6 +24,16 @@
 namespace alloc_test {
 
 namespace oa = orchestrix::alloc;
+
+// Runs a resource's invariant walk; a violation fails the test with the walk's message.
+template <typename R>
+void walk(const R& resource) {
+  try {
+    resource.check_invariants();
+  } catch (const std::logic_error& e) {
+    FAIL(e.what());
+  }
+}
 
 // What a test has done to a resource, in bytes as requested (never 0-byte requests here).
 struct Ledger {
@@ -45,6 +58,7 @@ struct SystemFixture {
   static constexpr bool kThreadSafe = true;
   std::pmr::memory_resource& resource() { return r; }
   void check(const Ledger&) {}
+  void check_invariants() {}
   void trim(const Ledger&) {}
   oa::SystemResource r;
 };
@@ -53,6 +67,7 @@ struct NewDeleteFixture {  // the std baseline, held to the same contract
   static constexpr bool kThreadSafe = true;
   std::pmr::memory_resource& resource() { return *std::pmr::new_delete_resource(); }
   void check(const Ledger&) {}
+  void check_invariants() {}
   void trim(const Ledger&) {}
 };
 
@@ -65,7 +80,9 @@ struct ArenaFixtureT {
     CHECK(s.used_bytes == l.total_bytes);  // deallocate frees nothing
     CHECK(s.reserved_bytes >= s.used_bytes);
     CHECK(s.slack_bytes == s.reserved_bytes - s.used_bytes);
+    walk(r);
   }
+  void check_invariants() { walk(r); }
   void trim(Ledger& l) {
     if (l.live_blocks != 0) return;
     r.release();
@@ -87,7 +104,9 @@ struct PoolFixtureT {
     CHECK(s.used_bytes >= s.requested_bytes);
     CHECK(s.reserved_bytes == s.slabs * r.options().slab_bytes);
     CHECK(s.empty_slabs <= s.slabs);
+    walk(r);
   }
+  void check_invariants() { walk(r); }
   void trim(const Ledger&) {}
   oa::PoolResource r{oa::PoolOptions{.thread_safe = kSafe}};
 };
@@ -109,7 +128,9 @@ struct InstrumentedFixture {
     std::uint64_t histogram_total = 0;
     for (std::uint64_t count : s.size_classes.allocations) histogram_total += count;
     CHECK(histogram_total == s.allocations);
+    walk(r);
   }
+  void check_invariants() { walk(r); }
   void trim(const Ledger&) {}
   oa::InstrumentedResource r{oa::system_resource()};
 };
@@ -117,7 +138,11 @@ struct InstrumentedFixture {
 struct BudgetFixture {
   static constexpr bool kThreadSafe = true;
   std::pmr::memory_resource& resource() { return r; }
-  void check(const Ledger& l) { CHECK(r.bytes_live() == l.live_bytes); }
+  void check(const Ledger& l) {
+    CHECK(r.bytes_live() == l.live_bytes);
+    walk(r);
+  }
+  void check_invariants() { walk(r); }
   void trim(const Ledger&) {}
   oa::BudgetResource r{oa::system_resource(), std::size_t{1} << 30};
 };
@@ -129,6 +154,7 @@ struct FailingNeverFixture {
     CHECK(r.allocate_calls() == l.total_allocations);
     CHECK(r.injected_failures() == 0);
   }
+  void check_invariants() {}
   void trim(const Ledger&) {}
   oa::FailingResource r{oa::system_resource(), 0};
 };

@@ -98,7 +98,9 @@ TEST_CASE("An upstream failure is counted as failed and leaves every other count
   CHECK(s.allocations == 1);
   CHECK(s.bytes_requested == 10);
   CHECK(s.bytes_live == 10);
+  r.check_invariants();
   r.deallocate(a, 10);
+  r.check_invariants();
 }
 
 TEST_CASE("The instrumented resource rejects a null upstream") {

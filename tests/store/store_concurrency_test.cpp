@@ -1,6 +1,7 @@
 // Concurrency tests (label concurrency: run under ThreadSanitizer by the tsan preset).
 // Invariants: contiguous versions, no lost or duplicated event, global order consistent with
-// each stream's order, readers never see half a batch.
+// each stream's order, readers never see half a batch; the store's invariant walk passes while
+// the threads run (a checker thread walks it over and over) and once they are joined.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include "orchestrix/alloc/system_resource.hpp"
 #include "orchestrix/errors.hpp"
 #include "orchestrix/event_store.hpp"
+#include "store_check.hpp"
 #include "store_test_util.hpp"
 
 using namespace orchestrix;
@@ -48,6 +50,7 @@ TEST_CASE("concurrent appends, reads and snapshots keep every invariant") {
   EventStore store({.memory = &inst, .segment_bytes = 64 * 1024, .shards = 4});
   std::atomic<bool> writers_done{false};
   std::atomic<int> torn{0};
+  orchestrix::test::BackgroundChecker checker(store);
 
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -104,6 +107,10 @@ TEST_CASE("concurrent appends, reads and snapshots keep every invariant") {
   for (int t = 0; t < kThreads; ++t) threads[static_cast<std::size_t>(t)].join();
   writers_done.store(true);
   for (std::size_t i = kThreads; i < threads.size(); ++i) threads[i].join();
+  checker.stop();
+  CHECK(checker.failure() == "");
+  orchestrix::test::check_store(store);
+  inst.check_invariants();
 
   CHECK(torn.load() == 0);
   const std::uint64_t total = std::uint64_t{kThreads} * kBatchesPerThread * kBatch;
@@ -166,6 +173,7 @@ TEST_CASE("a subscriber following wait_for_append sees every event once, in orde
   }
   for (auto& w : writers) w.join();
   subscriber.join();
+  orchestrix::test::check_store(store);
   REQUIRE(positions.size() == kWriters * kPerWriter);
   for (std::size_t i = 0; i < positions.size(); ++i) CHECK(positions[i] == i);
 }
@@ -184,6 +192,7 @@ TEST_CASE("compaction while other threads append, snapshot and read loses and du
   // Segments the compactor has retired so far (it adds after every compact() call).
   std::atomic<std::uint64_t> retired{0};
   std::atomic<int> gate_timeouts{0};
+  orchestrix::test::BackgroundChecker checker(store);
   // A writer waits here until the compactor has retired more than `floor` segments. This makes
   // the overlap deterministic: on a small machine the compactor thread might otherwise never run
   // while the writers append. The bound only keeps a broken store from hanging the test; the
@@ -267,6 +276,9 @@ TEST_CASE("compaction while other threads append, snapshot and read loses and du
     }
   });
   for (auto& t : threads) t.join();
+  checker.stop();
+  CHECK(checker.failure() == "");
+  orchestrix::test::check_store(store);
   CHECK(bad.load() == 0);
   // Compaction really retired segments between the writers' appends, twice per writer.
   CHECK(gate_timeouts.load() == 0);
@@ -284,6 +296,8 @@ TEST_CASE("compaction while other threads append, snapshot and read loses and du
     CHECK(v == kRounds * 10);
   }
   store.compact({.min_dead_ratio = 0.01});
+  orchestrix::test::check_store(store);
+  inst.check_invariants();
   CHECK(store.memory_stats().total_bytes() == inst.bytes_live());
   CHECK(store.memory_stats().live_events == kWriters * 5);
 }
@@ -295,6 +309,7 @@ TEST_CASE("batches larger than a segment appended from several threads are read 
   constexpr int kBatchEvents = 50;  // x ~2 KiB: every batch spans two segments
   std::atomic<int> writers_left{kWriters};
   std::atomic<int> bad{0};
+  orchestrix::test::BackgroundChecker checker(store);
   std::vector<std::thread> threads;
   for (int w = 0; w < kWriters; ++w) {
     threads.emplace_back([&, w] {
@@ -334,6 +349,9 @@ TEST_CASE("batches larger than a segment appended from several threads are read 
     }
   });
   for (auto& t : threads) t.join();
+  checker.stop();
+  CHECK(checker.failure() == "");
+  orchestrix::test::check_store(store);
   CHECK(bad.load() == 0);
   CHECK(store.head_position().value == std::uint64_t{kWriters} * kBatches * kBatchEvents);
   for (int w = 0; w < kWriters; ++w) {

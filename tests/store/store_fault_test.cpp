@@ -1,6 +1,7 @@
 // Fault injection: fail the Nth allocation of an append (or snapshot) for every N. Each attempt
-// either succeeds completely or throws and leaves the store exactly as it was; afterwards the
-// store keeps working.
+// either succeeds completely or throws and leaves the store exactly as it was (the invariant
+// walks of the store and of its resource pass after every attempt); afterwards the store keeps
+// working.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -11,6 +12,7 @@
 #include "orchestrix/alloc/system_resource.hpp"
 #include "orchestrix/errors.hpp"
 #include "orchestrix/event_store.hpp"
+#include "store_check.hpp"
 #include "store_test_util.hpp"
 
 using namespace orchestrix;
@@ -104,6 +106,8 @@ TEST_CASE("an append that fails at any allocation leaves the store as it was") {
       threw = true;
     }
     f.failing.set_fail_at(0);
+    orchestrix::test::check_store(f.store);
+    f.inst.check_invariants();
     const State after = capture(f.store);
     const StoreMemoryStats m = f.store.memory_stats();
     CHECK(m.total_bytes() == f.inst.bytes_live());
@@ -118,6 +122,7 @@ TEST_CASE("an append that fails at any allocation leaves the store as it was") {
     AppendResult r = f.store.append("fresh", batch.data, ExpectedVersion::no_stream());
     CHECK(r.written == threw);
     REQUIRE(orchestrix::test::read_stream(f.store, "fresh").size() == batch.data.size());
+    orchestrix::test::check_store(f.store);
   }
   CHECK(failures == static_cast<int>(needed));
 }
@@ -136,9 +141,12 @@ TEST_CASE("an append to an existing stream that fails at any allocation changes 
       threw = true;
     }
     f.failing.set_fail_at(0);
+    orchestrix::test::check_store(f.store);
     if (threw) REQUIRE(capture(f.store) == before);
     CHECK(f.store.append("pre-3", batch.data, ExpectedVersion::exact(39)).written == threw);
     CHECK(f.store.stream_version("pre-3") == 339);
+    orchestrix::test::check_store(f.store);
+    f.inst.check_invariants();
   }
 }
 
@@ -155,6 +163,8 @@ TEST_CASE("a snapshot that fails at any allocation keeps the previous snapshot")
       threw = true;
     }
     f.failing.set_fail_at(0);
+    orchestrix::test::check_store(f.store);
+    f.inst.check_invariants();
     auto s = f.store.load_snapshot("pre-1");
     REQUIRE(s.has_value());
     CHECK(s->version() == (threw ? 10u : 20u));

@@ -1,5 +1,6 @@
 // Randomized model test: thousands of random operations against the store and against a plain
-// reference model (vectors of owned events); every read is compared. Fixed seed.
+// reference model (vectors of owned events); every read is compared, and the store's invariant
+// walk runs after every operation. Fixed seed.
 #include <doctest/doctest.h>
 
 #include <map>
@@ -10,6 +11,7 @@
 
 #include "orchestrix/errors.hpp"
 #include "orchestrix/event_store.hpp"
+#include "store_check.hpp"
 #include "store_test_util.hpp"
 
 using namespace orchestrix;
@@ -57,6 +59,8 @@ void run_model(std::uint64_t seed, bool retention) {
 
   int compactions = 0;
   for (int op = 0; op < 4000; ++op) {
+    CAPTURE(op);
+    orchestrix::test::check_store(store);  // after the previous operation
     const std::string stream = orchestrix::test::numbered("s", pick(12));
     auto& events = model.streams[stream];
     const std::uint64_t count = events.size();
@@ -219,6 +223,7 @@ void run_model(std::uint64_t seed, bool retention) {
       }
     }
   }
+  orchestrix::test::check_store(store);
   CHECK(conflicts > 50);
   CHECK(retries > 20);
   if (retention) CHECK(compactions > 50);

@@ -7,6 +7,7 @@
 #include <functional>
 #include <new>
 
+#include "orchestrix/detail/check.hpp"
 #include "orchestrix/errors.hpp"
 
 namespace orchestrix::detail {
@@ -101,7 +102,13 @@ StreamState* StoreImpl::create_stream_locked(Shard& shard, std::string_view stre
 }
 
 void StoreImpl::destroy_stream(StreamState* st) noexcept {
-  for (SnapshotBlob* b : st->snapshots) b->release();
+  for (SnapshotBlob* b : st->snapshots) {
+    // Streams are destroyed with the store (or right after a failed first append, with no
+    // snapshots): a kept snapshot with another reference has a handle outliving the store.
+    ORCHESTRIX_DCHECK_MSG(b->refs.load(std::memory_order_relaxed) == 1,
+                          "a Snapshot handle outlives its EventStore");
+    b->release();
+  }
   const std::size_t bytes = sizeof(StreamState) + st->name.size();
   st->~StreamState();
   stream_memory_.deallocate(st, bytes, alignof(StreamState));
@@ -291,6 +298,11 @@ bool StoreImpl::ids_match(const StreamState& st, std::uint64_t from_version,
 // same `layout` loop so their decisions agree byte for byte.
 AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> events,
                                     std::int64_t now, std::uint32_t first_shape) {
+  ORCHESTRIX_DCHECK(!events.empty());
+  ORCHESTRIX_DCHECK_MSG(
+      interns_.find(Shape{events[0].type, events[0].source, events[0].content_type}) ==
+          std::optional<std::uint32_t>(first_shape),
+      "first_shape is not the shape id of events[0]");
   const std::size_t n = events.size();
   const std::uint64_t first_version = st.event_count;
   auto time_of = [&](std::size_t i) { return events[i].time ? events[i].time->unix_nanos() : now; };
@@ -299,7 +311,10 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   auto shape_of = [&](std::size_t i) {
     const EventData& e = events[i];
     if (!(cached && same_shape(*cached, e))) {
-      cached_shape = *interns_.find(Shape{e.type, e.source, e.content_type});
+      const std::optional<std::uint32_t> id =
+          interns_.find(Shape{e.type, e.source, e.content_type});
+      ORCHESTRIX_DCHECK_MSG(id.has_value(), "an event's shape is not interned");
+      cached_shape = *id;
       cached = &e;
     }
     return cached_shape;

@@ -72,9 +72,19 @@ class StoreImpl {
   CompactionResult compact(CompactionOptions options);
   std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
 
+  // Debugging aid for tests (reached through StoreAccess, store_access.hpp; never called by the
+  // store itself): walks the whole structure and throws std::logic_error ("EventStore:
+  // invariant violated: <what and where>") at the first broken invariant. What it checks is
+  // listed in store_invariants.cpp. Takes compact_mu_, every shard lock shared, log_mu_ and the
+  // reclaim mutex (in the lock order), so it is safe between operations and also while other
+  // threads append, read, snapshot and compact (they wait for it). Cost: O(bytes in the log +
+  // locators + streams); allocates its bookkeeping from the global heap, not the store's resource.
+  void check_invariants() const;
+
   // ---- cursor primitives used by the ranges (store_read.cpp) ----
-  // Positions `c` at `version` of c.stream (REQUIRES: version < c.end, retained). Takes the
-  // stream's shard lock shared (or assumes it held when `locked`).
+  // Positions `c` at `version` of c.stream (REQUIRES: version < c.end, DCHECKed; a version below
+  // the retained range throws ReadBelowRetained). Takes the stream's shard lock shared (or
+  // assumes it held when `locked`).
   void seek(RecordCursor& c, std::uint64_t version, bool locked) const;
   // Decodes the next record of a stream cursor into `view`, seeking to the next run when needed.
   // `locked`: the caller holds the stream's shard lock.
@@ -104,19 +114,25 @@ class StoreImpl {
   std::uint32_t intern_shapes(std::span<const EventData> events);
   bool ids_match(const StreamState& st, std::uint64_t from_version,
                  std::span<const EventData> events) const;
-  // REQUIRES: events non-empty, every shape interned; first_shape = shape id of events[0].
+  // REQUIRES: events non-empty, every shape interned; first_shape = shape id of events[0]
+  // (all DCHECKed).
   AppendResult write_batch(StreamState& st, std::span<const EventData> events, std::int64_t now,
                            std::uint32_t first_shape);
   Segment* allocate_segment(std::size_t block_bytes);
   void free_segment(Segment* s) noexcept;
   void decode(const std::byte*& p, RecordCursor& c, EventView& view) const;
   void validate(std::string_view stream, std::span<const EventData> events) const;
-  // Marks the stream's events below new_first dead (REQUIRES: exclusive shard lock).
+  // Marks the stream's events below new_first dead (REQUIRES: exclusive shard lock; not
+  // checkable: std::shared_mutex has no owner query).
   void advance_retained_locked(StreamState& st, std::uint64_t new_first) noexcept;
   // Runs compact() when an automatic trigger fires (see StoreOptions).
   void maybe_auto_compact(bool retention_changed) noexcept;
   std::uint64_t bytes_held() const noexcept;
-  CompactionResult compact_locked(CompactionOptions options);  // REQUIRES: compact_mu_ held
+  // REQUIRES: compact_mu_ held (not checkable: std::mutex has no owner query).
+  CompactionResult compact_locked(CompactionOptions options);
+
+  friend class InvariantWalk;  // store_invariants.cpp
+  friend struct StoreAccess;   // store_access.hpp
 
   std::pmr::memory_resource* upstream_;
   StoreOptions options_;
@@ -153,7 +169,8 @@ class StoreImpl {
   std::atomic<std::uint64_t> retained_below_{0};
   // Sum of Segment::used over live segments; written under log_mu_, read without it.
   std::atomic<std::uint64_t> used_bytes_{0};
-  std::mutex compact_mu_;  // one compaction at a time; taken before any shard lock
+  // One compaction at a time; taken before any shard lock. Mutable: check_invariants() takes it.
+  mutable std::mutex compact_mu_;
 
   mutable std::mutex wait_mu_;
   mutable std::condition_variable wait_cv_;

@@ -4,12 +4,14 @@
 #include <shared_mutex>
 #include <utility>
 
+#include "orchestrix/detail/check.hpp"
 #include "orchestrix/errors.hpp"
 #include "store_impl.hpp"
 
 namespace orchestrix::detail {
 
 void StoreImpl::seek(RecordCursor& c, std::uint64_t version, bool locked) const {
+  ORCHESTRIX_DCHECK_MSG(version < c.end, "seek past the end of the cursor's range");
   std::shared_lock<std::shared_mutex> lock;
   if (!locked) lock = std::shared_lock(shards_[c.stream->shard].mu);
   const std::uint64_t retained = c.stream->first_retained.load(std::memory_order_relaxed);
@@ -21,6 +23,7 @@ void StoreImpl::seek(RecordCursor& c, std::uint64_t version, bool locked) const 
   // Last run whose first_version <= version.
   auto it = std::upper_bound(locs.begin(), locs.end(), version,
                              [](std::uint64_t v, const Locator& l) { return v < l.first_version; });
+  ORCHESTRIX_DCHECK_MSG(it != locs.begin(), "no run holds a retained version");
   const Locator& loc = *(it - 1);
   RunHeader h;
   const std::byte* p = decode_run_header(loc.segment->data() + loc.offset, h);
@@ -147,6 +150,7 @@ EventRange::iterator EventRange::begin() const {
 }
 
 EventRange::iterator& EventRange::iterator::operator++() {
+  ORCHESTRIX_DCHECK_MSG(!done_, "++ on an iterator that equals end()");
   if (cursor_.version >= cursor_.end) {
     done_ = true;
   } else {
@@ -178,6 +182,7 @@ AllEventsRange::iterator AllEventsRange::begin() const {
 }
 
 AllEventsRange::iterator& AllEventsRange::iterator::operator++() {
+  ORCHESTRIX_DCHECK_MSG(!done_, "++ on an iterator that equals end()");
   done_ = !cursor_.store->next_in_log(cursor_, view_);
   return *this;
 }

@@ -52,7 +52,8 @@ class BudgetExceeded : public std::bad_alloc {
 
 class BudgetResource : public std::pmr::memory_resource {
  public:
-  // REQUIRES: upstream != nullptr, and outlives *this.
+  // REQUIRES: upstream != nullptr (throws std::invalid_argument otherwise), and outlives *this
+  // (not checkable).
   BudgetResource(std::pmr::memory_resource* upstream, std::size_t limit_bytes);
 
   BudgetResource(const BudgetResource&) = delete;
@@ -64,12 +65,20 @@ class BudgetResource : public std::pmr::memory_resource {
   // are refused until enough is deallocated.
   void set_limit(std::size_t limit_bytes) noexcept {
     limit_.store(limit_bytes, std::memory_order_relaxed);
+    const std::size_t live = live_.load(std::memory_order_relaxed);
+    ceiling_.store(limit_bytes > live ? limit_bytes : live, std::memory_order_relaxed);
   }
 
   // Bytes allocated through this resource and not yet deallocated.
   std::size_t bytes_live() const noexcept { return live_.load(std::memory_order_relaxed); }
 
   std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
+
+  // Debugging aid: checks that bytes_live() <= limit(), or, after set_limit() lowered the limit
+  // below the bytes then live, that bytes_live() has not grown past what was live then. Throws
+  // std::logic_error naming the numbers. REQUIRES: set_limit() was not called concurrently with
+  // allocations (a request admitted under the old limit may land after it; not checkable).
+  void check_invariants() const;
 
  private:
   void* do_allocate(std::size_t bytes, std::size_t alignment) override;
@@ -79,6 +88,8 @@ class BudgetResource : public std::pmr::memory_resource {
   std::pmr::memory_resource* upstream_;
   std::atomic<std::size_t> limit_;
   std::atomic<std::size_t> live_{0};
+  // max(limit, bytes live when the limit was last set): bytes_live() never exceeds it.
+  std::atomic<std::size_t> ceiling_;
 };
 
 }  // namespace orchestrix::alloc

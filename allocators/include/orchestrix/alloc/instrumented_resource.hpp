@@ -51,7 +51,8 @@ class InstrumentedResource : public std::pmr::memory_resource {
     std::size_t peak_granularity_bytes = 16 * 1024;
   };
 
-  // REQUIRES: upstream != nullptr, and outlives *this.
+  // REQUIRES: upstream != nullptr (throws std::invalid_argument otherwise), and outlives *this
+  // (not checkable).
   explicit InstrumentedResource(
       std::pmr::memory_resource* upstream = std::pmr::new_delete_resource());
   InstrumentedResource(std::pmr::memory_resource* upstream, Options options);
@@ -70,6 +71,16 @@ class InstrumentedResource : public std::pmr::memory_resource {
   void reset_peak();
 
   std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
+
+  // Debugging aid: checks the counters against each other — bytes and blocks freed do not
+  // exceed those allocated, the size-class histogram sums to the allocation count, the shared
+  // total plus every shard's unpublished change equals bytes_live(), each shard's unpublished
+  // change stays below the peak granularity G, and bytes_live() stays within the peak plus the
+  // documented slack (<= peak when G = 0). Throws std::logic_error naming the broken invariant.
+  // REQUIRES: no other call into this resource runs concurrently (the counters are exact only
+  // at quiescent points; not checkable). Cost: a read of every shard; no allocation unless it
+  // throws.
+  void check_invariants() const;
 
  private:
   struct Shard;

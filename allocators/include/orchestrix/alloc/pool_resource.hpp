@@ -89,8 +89,8 @@ class PoolSizeClasses;
 
 class PoolResource : public std::pmr::memory_resource {
  public:
-  // REQUIRES: upstream != nullptr and outlives *this. Throws std::invalid_argument for options
-  // outside the documented ranges.
+  // REQUIRES: upstream != nullptr (throws std::invalid_argument otherwise) and outlives *this
+  // (not checkable). Throws std::invalid_argument for options outside the documented ranges.
   explicit PoolResource(std::pmr::memory_resource* upstream = system_resource(),
                         PoolOptions options = {});
   explicit PoolResource(PoolOptions options) : PoolResource(system_resource(), options) {}
@@ -107,6 +107,16 @@ class PoolResource : public std::pmr::memory_resource {
   // A consistent snapshot of the counters (taken under the mutex when thread_safe). Cost: a
   // copy of eight integers; no walk over the slabs.
   PoolStats stats() const;
+
+  // Debugging aid: walks every slab and checks the pool's invariants — each slab sits on the
+  // list of its class (partial or full, as its state says) with consistent links, its bump
+  // pointer and every free-list entry point at slot boundaries inside it, its free-list length
+  // equals the slots carved minus the slots in use, and the counters (slabs, empty_slabs,
+  // free_slots, reserved_bytes, used_bytes) equal the sums over the slabs. Throws
+  // std::logic_error naming the broken invariant and where. Takes the mutex when thread_safe
+  // (call it between operations). Cost: O(slabs + free slots); no allocation unless it throws.
+  // The pool never calls it itself.
+  void check_invariants() const;
 
   // The options given at construction (never changes).
   const PoolOptions& options() const noexcept { return options_; }
@@ -125,11 +135,13 @@ class PoolResource : public std::pmr::memory_resource {
   void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override;
   bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override;
 
-  // REQUIRES (all four): the mutex is held, or options_.thread_safe is false.
+  // REQUIRES (all five): the mutex is held, or options_.thread_safe is false. Not checked:
+  // std::mutex cannot tell whether the calling thread holds it.
   void* allocate_unlocked(std::size_t bytes, std::size_t alignment);
   void deallocate_unlocked(void* p, std::size_t bytes, std::size_t alignment);
   std::size_t release_empty_unlocked() noexcept;
   Slab* new_slab(std::size_t class_index);  // takes a slab from the upstream for a class
+  void check_invariants_unlocked() const;
 
   std::pmr::memory_resource* upstream_;
   PoolOptions options_;

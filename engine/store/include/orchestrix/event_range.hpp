@@ -21,7 +21,8 @@
 //
 // Thread safety: a range and its iterators belong to one thread at a time; different ranges
 // may be used concurrently with each other and with appends, snapshots and compaction.
-// REQUIRES: a range must not outlive its EventStore.
+// REQUIRES: a range must not outlive its EventStore (debug checks catch it when the store is
+// destroyed: no read pin may be left).
 #pragma once
 
 #include <cstddef>
@@ -92,7 +93,8 @@ class EventIteratorBase {
   using iterator_category = std::input_iterator_tag;
   using iterator_concept = std::input_iterator_tag;
 
-  // REQUIRES: *this != end().
+  // REQUIRES: *this != end() (not checked here: an inline accessor of a public header is built
+  // with the application's settings; debug checks catch ++ past the end instead).
   const EventView& operator*() const noexcept { return view_; }
   const EventView* operator->() const noexcept { return &view_; }
   void operator++(int) { ++static_cast<Derived&>(*this); }
@@ -119,7 +121,7 @@ class EventRange {
   class iterator : public detail::EventIteratorBase<iterator> {
    public:
     // Decodes the next event (O(1); O(log n) + a shared shard lock every 64 events).
-    // REQUIRES: *this != end().
+    // REQUIRES: *this != end() (DCHECKed).
     iterator& operator++();
     using detail::EventIteratorBase<iterator>::operator++;
 

@@ -46,6 +46,10 @@
 
 namespace orchestrix {
 
+namespace detail {
+struct StoreAccess;
+}
+
 // What an append did.
 struct AppendResult {
   // Version of the batch's first event and of its last event (the stream's new head; pass it
@@ -167,6 +171,9 @@ class EventStore {
   std::pmr::memory_resource* memory_resource() const noexcept;
 
  private:
+  // Internal: the tests' view of the internals (engine/store/src/store_access.hpp), among it
+  // a walk that checks every invariant of the structure.
+  friend struct detail::StoreAccess;
   detail::StoreImpl* impl_;
 };
 

@@ -31,7 +31,8 @@ struct SnapshotData {
 // goes). Copying a handle costs one atomic increment; it never copies the state.
 //
 // REQUIRES: a handle must not outlive the EventStore that produced it (the block returns to the
-// store's memory resource and type() points into the store's intern table).
+// store's memory resource and type() points into the store's intern table). Debug checks catch
+// it when the store is destroyed for the snapshots the store still keeps, not for older ones.
 // Thread safety: handles may be copied, read and destroyed from any thread.
 // Memory: counted under StoreMemoryStats::snapshot_bytes while any handle or the store holds it.
 class Snapshot {

@@ -35,7 +35,8 @@ struct StoreOptions {
   // Where every byte the store holds comes from (records, indexes, interned strings, snapshots,
   // hash tables, the store object itself). nullptr: std::pmr::get_default_resource() at
   // construction. REQUIRES: the resource outlives the store and is safe to call from every
-  // thread that uses the store (wrap a single-threaded resource in a synchronized one).
+  // thread that uses the store (wrap a single-threaded resource in a synchronized one); not
+  // checkable.
   std::pmr::memory_resource* memory = nullptr;
 
   // Size of one log segment, header included. Range [64 KiB, 16 MiB]. A record larger than a

@@ -7,6 +7,7 @@
 #include <shared_mutex>
 #include <vector>
 
+#include "orchestrix/detail/check.hpp"
 #include "orchestrix/errors.hpp"
 #include "store_impl.hpp"
 
@@ -38,6 +39,8 @@ void StoreImpl::advance_retained_locked(StreamState& st, std::uint64_t new_first
       st.front_dead_bytes = 0;
       continue;
     }
+    ORCHESTRIX_DCHECK_MSG(st.front_dead_bytes < loc.bytes,
+                          "the dead prefix of the front run covers the whole run");
     if (new_first > h.first_version) {  // a prefix of the run is dead
       const std::byte* p = records;
       RecordFields f;
@@ -229,6 +232,9 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
         std::unique_lock lock(shards_[st->shard].mu);
         const LiveRun live = live_part(run, st->first_retained.load(std::memory_order_relaxed));
         if (live.bytes != 0) {
+          // The estimate of step 1 bounds the copy (first_retained only grows).
+          ORCHESTRIX_DCHECK_MSG(fresh != nullptr && off + live.bytes <= fresh->capacity,
+                                "compaction copies more live bytes than it estimated");
           auto it = std::lower_bound(
               st->locators.begin(), st->locators.end(), h.first_version,
               [](const Locator& l, std::uint64_t v) { return l.first_version < v; });

@@ -1,7 +1,11 @@
 #include "log/reclaim.hpp"
 
 #include <new>
+#include <unordered_set>
 #include <utility>
+
+#include "orchestrix/detail/check.hpp"
+#include "orchestrix/detail/invariant.hpp"
 
 namespace orchestrix::detail {
 
@@ -14,6 +18,7 @@ ReclaimDomain::ReclaimDomain(std::pmr::memory_resource* memory,
 
 ReclaimDomain::~ReclaimDomain() {
   for (PinGeneration* g = oldest_; g != nullptr;) {
+    ORCHESTRIX_DCHECK_MSG(g->pins == 0, "a read pin outlives its store");
     for (Segment* s = g->retired; s != nullptr;) {
       Segment* next = s->retired_next;
       free_segment_(s);
@@ -34,6 +39,7 @@ PinGeneration* ReclaimDomain::pin() noexcept {
 
 void ReclaimDomain::unpin(PinGeneration* generation) noexcept {
   std::lock_guard lock(mu_);
+  ORCHESTRIX_DCHECK_MSG(generation->pins > 0, "unpin of a generation that has no pins");
   --generation->pins;
   reclaim_locked();
 }
@@ -85,6 +91,40 @@ void ReclaimDomain::reclaim_locked() noexcept {
 std::uint64_t ReclaimDomain::retired_bytes() const noexcept {
   std::lock_guard lock(mu_);
   return retired_bytes_;
+}
+
+void ReclaimDomain::check_invariants(const AtRest& at_rest) const {
+  constexpr std::string_view kWhat = "ReclaimDomain";
+  std::lock_guard lock(mu_);
+  std::vector<const Segment*> retired;
+  std::unordered_set<const void*> seen;  // catches cycles in either kind of list
+  std::uint64_t bytes = 0;
+  std::size_t generations = 0;
+  for (const PinGeneration* g = oldest_;; g = g->newer) {
+    if (g == nullptr) invariant_violated(kWhat, "the generation chain ends before the current one");
+    if (!seen.insert(g).second) invariant_violated(kWhat, "the generation chain has a cycle");
+    ++generations;
+    for (const Segment* s = g->retired; s != nullptr; s = s->retired_next) {
+      if (!seen.insert(s).second) {
+        invariant_violated(kWhat, "a segment is twice on the retire lists (generation ",
+                           generations, ")");
+      }
+      retired.push_back(s);
+      bytes += s->block_bytes;
+    }
+    if (g == current_) break;
+  }
+  if (current_->newer != nullptr || current_->retired != nullptr) {
+    invariant_violated(kWhat, "the current generation has a newer one or retired segments");
+  }
+  if (oldest_ != current_ && oldest_->pins == 0) {
+    invariant_violated(kWhat, "the oldest generation has no pins but was not reclaimed");
+  }
+  if (bytes != retired_bytes_) {
+    invariant_violated(kWhat, "retired_bytes is ", retired_bytes_, " but the retire lists hold ",
+                       bytes);
+  }
+  at_rest(retired, generations);
 }
 
 }  // namespace orchestrix::detail

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory_resource>
 #include <mutex>
+#include <vector>
 
 #include "log/segment.hpp"
 
@@ -29,7 +30,7 @@ class ReclaimDomain {
  public:
   // free_segment(seg) returns a retired segment to the resource.
   ReclaimDomain(std::pmr::memory_resource* memory, std::function<void(Segment*)> free_segment);
-  ~ReclaimDomain();  // REQUIRES: no pins left; frees whatever is still retired
+  ~ReclaimDomain();  // REQUIRES: no pins left (DCHECKed); frees whatever is still retired
   ReclaimDomain(const ReclaimDomain&) = delete;
   ReclaimDomain& operator=(const ReclaimDomain&) = delete;
 
@@ -49,6 +50,17 @@ class ReclaimDomain {
 
   // Bytes of segments retired but not yet freed.
   std::uint64_t retired_bytes() const noexcept;
+
+  // Debugging aid (StoreImpl::check_invariants()). Under the domain's lock: checks the
+  // generation chain (oldest_ reaches current_ through `newer`; current_ is last and has
+  // nothing retired; oldest_ is pinned unless it is current_) and that retired_bytes() is the
+  // block bytes of the segments on the retire lists; then calls at_rest(retired segments,
+  // generation records held), still under the lock, so nothing is freed while it runs.
+  // Throws std::logic_error ("ReclaimDomain: invariant violated: ..."). Allocates from the
+  // global heap.
+  using AtRest =
+      std::function<void(const std::vector<const Segment*>& retired, std::size_t generations)>;
+  void check_invariants(const AtRest& at_rest) const;
 
  private:
   void reclaim_locked() noexcept;
