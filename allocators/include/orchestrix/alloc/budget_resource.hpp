@@ -26,6 +26,8 @@
 #include <memory_resource>
 #include <new>
 
+#include "orchestrix/alloc/forwarding_resource.hpp"
+
 namespace orchestrix::alloc {
 
 // Thrown by BudgetResource::allocate when the request does not fit under the limit.
@@ -50,13 +52,10 @@ class BudgetExceeded : public std::bad_alloc {
   char message_[160];
 };
 
-class BudgetResource : public std::pmr::memory_resource {
+class BudgetResource : public ForwardingResource {
  public:
   // REQUIRES: upstream != nullptr, and outlives *this.
   BudgetResource(std::pmr::memory_resource* upstream, std::size_t limit_bytes);
-
-  BudgetResource(const BudgetResource&) = delete;
-  BudgetResource& operator=(const BudgetResource&) = delete;
 
   std::size_t limit() const noexcept { return limit_.load(std::memory_order_relaxed); }
 
@@ -69,14 +68,10 @@ class BudgetResource : public std::pmr::memory_resource {
   // Bytes allocated through this resource and not yet deallocated.
   std::size_t bytes_live() const noexcept { return live_.load(std::memory_order_relaxed); }
 
-  std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
-
  private:
   void* do_allocate(std::size_t bytes, std::size_t alignment) override;
   void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override;
-  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override;
 
-  std::pmr::memory_resource* upstream_;
   std::atomic<std::size_t> limit_;
   std::atomic<std::size_t> live_{0};
 };
