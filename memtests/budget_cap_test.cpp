@@ -1,4 +1,4 @@
-// The hard memory cap (issue 5): a store on a BudgetResource refuses the append that would cross
+// The hard memory cap: a store on a BudgetResource refuses the append that would cross
 // the cap with BudgetExceeded, changes nothing, keeps serving reads, and accepts appends again
 // once compaction has given memory back.
 #include <doctest/doctest.h>
@@ -9,8 +9,8 @@
 #include "orchestrix/alloc/budget_resource.hpp"
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
+#include "orchestrix/churn_workload.hpp"
 #include "orchestrix/event_store.hpp"
-#include "support/churn_workload.hpp"
 #include "support/seed_workload.hpp"
 
 namespace orchestrix::memtest {

@@ -1,13 +1,13 @@
-// Compaction gives memory back (issue 5): dropping every seed event behind a head snapshot and
+// Compaction gives memory back: dropping every seed event behind a head snapshot and
 // compacting cuts the bytes held to <= 10%; the churn workload at steady state keeps
 // utilization (live bytes / bytes held) >= 0.90.
 #include <doctest/doctest.h>
 
 #include "compaction_checks.hpp"
+#include "orchestrix/churn_workload.hpp"
 #include "orchestrix/errors.hpp"
 #include "orchestrix_test/alloc_guard.hpp"
 #include "seed_budget_checks.hpp"
-#include "support/churn_workload.hpp"
 #include "support/seed_run.hpp"
 
 namespace orchestrix::memtest {

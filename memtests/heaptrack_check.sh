@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# heaptrack cross-check of the instrumented measurement (issue 5; docs/memory.md).
+# heaptrack cross-check of the instrumented measurement (docs/memory.md).
 #
 #   heaptrack_check.sh DRIVER [EVENTS=100000] [TOLERANCE_PERCENT=10]
 #

@@ -1,4 +1,4 @@
-// The `seed` memory budgets on the system, arena and pool resources (issue 5). mimalloc has its
+// The `seed` memory budgets on the system, arena and pool resources. mimalloc has its
 // own binary (mimalloc_budget_test.cpp). Each TEST_CASE runs in its own process under ctest.
 #include <doctest/doctest.h>
 
