@@ -1,8 +1,9 @@
-// Event store benchmarks, mirroring the original benchmark list (seed-benchmarks-README.md),
-// each scenario run on the Orchestrix EventStore (BM_Store*) and on a peer baseline in this
-// file (BM_Peer*: unordered_map<string, vector<Event>> with std::string fields, one mutex).
+// Event store benchmarks: each scenario is written once, as a function template over a
+// store-like side, and registered twice: on the Orchestrix EventStore (BM_Store*, StoreSide)
+// and on a peer baseline in this file (BM_Peer*, PeerSide: unordered_map<string,
+// vector<Event>> with std::string fields, one mutex).
 //
-// Scenarios (events are the `seed` workload's, workloads.md):
+// Scenarios (events are the `seed` workload's, orchestrix/seed_workload.hpp):
 //   SaveSingleEvent        append 1 event without an id (cycling over 1,000 streams; the id is
 //                          generated, so no append is an idempotent retry of the previous one)
 //   LoadSingleEvent        read a 1-event stream (of 1,000)
@@ -25,19 +26,22 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
 #include "orchestrix/errors.hpp"
 #include "orchestrix/event_store.hpp"
-#include "orchestrix/workload.hpp"
+#include "orchestrix/seed_workload.hpp"
 
 namespace orchestrix::bench {
 
@@ -123,6 +127,23 @@ class PeerStore {
   std::uint64_t next_position_ = 0;
 };
 
+// Peer snapshots: a map of stream -> (version, state) strings under a mutex of its own.
+class PeerSnapshots {
+ public:
+  void save(std::string_view stream, std::uint64_t version, const std::string& state) {
+    std::lock_guard lock(mu_);
+    map_[std::string(stream)] = {version, state};
+  }
+  std::pair<std::uint64_t, std::string> load(std::string_view stream) const {
+    std::lock_guard lock(mu_);
+    return map_.find(std::string(stream))->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, std::pair<std::uint64_t, std::string>> map_;
+};
+
 }  // namespace orchestrix::bench
 
 namespace {
@@ -130,10 +151,11 @@ namespace {
 using orchestrix::EventData;
 using orchestrix::EventStore;
 using orchestrix::EventView;
-using orchestrix::Position;
 using orchestrix::SeedWorkload;
 using orchestrix::WorkloadBatch;
 using orchestrix::bench::g_peer_bytes;
+using orchestrix::bench::PeerEvent;
+using orchestrix::bench::PeerSnapshots;
 using orchestrix::bench::PeerStore;
 
 // A batch of n seed events, owned.
@@ -156,11 +178,11 @@ std::string stream_name(std::uint64_t i) {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-// A store over an instrumented resource, so bytes per event is exact.
-struct StoreFixture {
-  orchestrix::alloc::InstrumentedResource memory{orchestrix::alloc::system_resource()};
-  EventStore store{{.memory = &memory}};
-};
+std::vector<std::string> stream_names(int count) {
+  std::vector<std::string> names;
+  for (int i = 0; i < count; ++i) names.push_back(stream_name(static_cast<std::uint64_t>(i)));
+  return names;
+}
 
 void consume(const EventView& e) {
   benchmark::DoNotOptimize(e.id());
@@ -169,312 +191,246 @@ void consume(const EventView& e) {
   benchmark::DoNotOptimize(e.time());
 }
 
-void consume(const orchestrix::bench::PeerEvent& e) {
+void consume(const PeerEvent& e) {
   benchmark::DoNotOptimize(e.id.data());
   benchmark::DoNotOptimize(e.data.data());
 }
 
-void report_store(benchmark::State& state, const EventStore& store, std::uint64_t events) {
-  state.SetItemsProcessed(static_cast<std::int64_t>(events));
-  state.counters["bytes_per_event"] = store.memory_stats().bytes_per_event();
-}
+// ---- the two sides ------------------------------------------------------------------------
+// A side: append(stream, events); read(stream, from) consuming every event; save_snapshot /
+// load_snapshot of a stream's state, after prepare_snapshots(stream, events); bytes_per_event()
+// held now.
 
-void report_peer(benchmark::State& state, const PeerStore& peer, std::uint64_t events) {
+// The Orchestrix store over an instrumented resource, so bytes per event is exact.
+struct StoreSide {
+  orchestrix::alloc::InstrumentedResource memory{orchestrix::alloc::system_resource()};
+  EventStore store{{.memory = &memory}};
+
+  void append(std::string_view stream, std::span<const EventData> events) {
+    store.append(stream, events);
+  }
+  void read(std::string_view stream, std::uint64_t from = 0) const {
+    for (const EventView& e : store.read(stream, from)) consume(e);
+  }
+  // A snapshot needs its stream's versions: append them.
+  void prepare_snapshots(std::string_view stream, std::span<const EventData> events) {
+    store.append(stream, events);
+  }
+  void save_snapshot(std::string_view stream, std::uint64_t version, const std::string& state) {
+    store.save_snapshot(stream, {version, "Aggregate", std::as_bytes(std::span(state))});
+  }
+  void load_snapshot(std::string_view stream) const {
+    auto s = store.load_snapshot(stream);
+    benchmark::DoNotOptimize(s->state().data());
+  }
+  double bytes_per_event() const { return store.memory_stats().bytes_per_event(); }
+};
+
+// The peer. Its counting allocator is global: the bytes are those of every live peer, and each
+// scenario keeps one peer alive when it reports.
+struct PeerSide {
+  PeerStore peer;
+  PeerSnapshots snapshots;
+
+  void append(std::string_view stream, std::span<const EventData> events) {
+    peer.append(stream, events);
+  }
+  void read(std::string_view stream, std::uint64_t from = 0) const {
+    for (const auto& e : peer.load(stream, from)) consume(e);
+  }
+  // The peer's snapshot map does not look at events: nothing to prepare.
+  void prepare_snapshots(std::string_view, std::span<const EventData>) {}
+  void save_snapshot(std::string_view stream, std::uint64_t version, const std::string& state) {
+    snapshots.save(stream, version, state);
+  }
+  void load_snapshot(std::string_view stream) const {
+    auto copy = snapshots.load(stream);
+    benchmark::DoNotOptimize(copy.second.data());
+  }
+  double bytes_per_event() const {
+    return peer.events() == 0
+               ? 0.0
+               : static_cast<double>(g_peer_bytes.load()) / static_cast<double>(peer.events());
+  }
+};
+
+template <class Side>
+void report(benchmark::State& state, const Side& side, std::uint64_t events) {
   state.SetItemsProcessed(static_cast<std::int64_t>(events));
-  state.counters["bytes_per_event"] =
-      peer.events() == 0
-          ? 0.0
-          : static_cast<double>(g_peer_bytes.load()) / static_cast<double>(peer.events());
+  state.counters["bytes_per_event"] = side.bytes_per_event();
 }
 
 // ---- single event -------------------------------------------------------------------------
 
-void BM_StoreSaveSingleEvent(benchmark::State& state) {
-  auto f = std::make_unique<StoreFixture>();
+template <class Side>
+void SaveSingleEvent(benchmark::State& state) {
+  auto side = std::make_unique<Side>();
   SeedBatch one(1);
   EventData event = one.events()[0];
   event.id.reset();
   const std::span<const EventData> events(&event, 1);
-  std::vector<std::string> names;
-  for (int i = 0; i < 1000; ++i) names.push_back(stream_name(static_cast<std::uint64_t>(i)));
+  const std::vector<std::string> names = stream_names(1000);
   std::uint64_t i = 0;
-  for (auto _ : state) f->store.append(names[i++ % 1000], events);
-  report_store(state, f->store, i);
+  for (auto _ : state) side->append(names[i++ % 1000], events);
+  report(state, *side, i);
 }
-BENCHMARK(BM_StoreSaveSingleEvent);
 
-void BM_PeerSaveSingleEvent(benchmark::State& state) {
-  auto peer = std::make_unique<PeerStore>();
+template <class Side>
+void LoadSingleEvent(benchmark::State& state) {
+  Side side;
   SeedBatch one(1);
-  EventData event = one.events()[0];
-  event.id.reset();
-  const std::span<const EventData> events(&event, 1);
-  std::vector<std::string> names;
-  for (int i = 0; i < 1000; ++i) names.push_back(stream_name(static_cast<std::uint64_t>(i)));
+  const std::vector<std::string> names = stream_names(1000);
+  for (const std::string& name : names) side.append(name, one.events());
   std::uint64_t i = 0;
-  for (auto _ : state) peer->append(names[i++ % 1000], events);
-  report_peer(state, *peer, i);
+  for (auto _ : state) side.read(names[i++ % 1000]);
+  report(state, side, i);
 }
-BENCHMARK(BM_PeerSaveSingleEvent);
-
-void BM_StoreLoadSingleEvent(benchmark::State& state) {
-  StoreFixture f;
-  SeedBatch one(1);
-  std::vector<std::string> names;
-  for (int i = 0; i < 1000; ++i) {
-    names.push_back(stream_name(static_cast<std::uint64_t>(i)));
-    f.store.append(names.back(), one.events());
-  }
-  std::uint64_t i = 0;
-  for (auto _ : state) {
-    for (const EventView& e : f.store.read(names[i++ % 1000])) consume(e);
-  }
-  report_store(state, f.store, i);
-}
-BENCHMARK(BM_StoreLoadSingleEvent);
-
-void BM_PeerLoadSingleEvent(benchmark::State& state) {
-  PeerStore peer;
-  SeedBatch one(1);
-  std::vector<std::string> names;
-  for (int i = 0; i < 1000; ++i) {
-    names.push_back(stream_name(static_cast<std::uint64_t>(i)));
-    peer.append(names.back(), one.events());
-  }
-  std::uint64_t i = 0;
-  for (auto _ : state) {
-    for (const auto& e : peer.load(names[i++ % 1000])) consume(e);
-  }
-  report_peer(state, peer, i);
-}
-BENCHMARK(BM_PeerLoadSingleEvent);
 
 // ---- batches ------------------------------------------------------------------------------
 
-constexpr std::uint64_t kMaxHeldEvents = 500'000;  // recreate the store past this
+constexpr std::uint64_t kMaxHeldEvents = 500'000;  // recreate the side past this
 
-void BM_StoreSaveBatch(benchmark::State& state) {
+template <class Side>
+void SaveBatch(benchmark::State& state) {
   const auto n = static_cast<std::uint32_t>(state.range(0));
   SeedBatch batch(n);
-  auto f = std::make_unique<StoreFixture>();
+  auto side = std::make_unique<Side>();
   std::uint64_t stream = 0;
   std::uint64_t total = 0;
   for (auto _ : state) {
     if ((stream + 1) * n > kMaxHeldEvents) {
       state.PauseTiming();
-      f = std::make_unique<StoreFixture>();
+      side = std::make_unique<Side>();
       stream = 0;
       state.ResumeTiming();
     }
-    f->store.append(stream_name(stream++), batch.events());
+    side->append(stream_name(stream++), batch.events());
     total += n;
   }
-  report_store(state, f->store, total);
+  report(state, *side, total);
 }
-BENCHMARK(BM_StoreSaveBatch)->Arg(100)->Arg(1000)->Arg(10000);
 
-void BM_PeerSaveBatch(benchmark::State& state) {
+template <class Side>
+void LoadBatch(benchmark::State& state) {
   const auto n = static_cast<std::uint32_t>(state.range(0));
   SeedBatch batch(n);
-  auto peer = std::make_unique<PeerStore>();
-  std::uint64_t stream = 0;
+  Side side;
+  side.append("agg", batch.events());
   std::uint64_t total = 0;
   for (auto _ : state) {
-    if ((stream + 1) * n > kMaxHeldEvents) {
-      state.PauseTiming();
-      peer = std::make_unique<PeerStore>();
-      stream = 0;
-      state.ResumeTiming();
-    }
-    peer->append(stream_name(stream++), batch.events());
+    side.read("agg");
     total += n;
   }
-  report_peer(state, *peer, total);
+  report(state, side, total);
 }
-BENCHMARK(BM_PeerSaveBatch)->Arg(100)->Arg(1000)->Arg(10000);
 
-void BM_StoreLoadBatch(benchmark::State& state) {
-  const auto n = static_cast<std::uint32_t>(state.range(0));
-  SeedBatch batch(n);
-  StoreFixture f;
-  f.store.append("agg", batch.events());
-  std::uint64_t total = 0;
-  for (auto _ : state) {
-    for (const EventView& e : f.store.read("agg")) consume(e);
-    total += n;
-  }
-  report_store(state, f.store, total);
-}
-BENCHMARK(BM_StoreLoadBatch)->Arg(100)->Arg(1000)->Arg(10000);
-
-void BM_PeerLoadBatch(benchmark::State& state) {
-  const auto n = static_cast<std::uint32_t>(state.range(0));
-  SeedBatch batch(n);
-  PeerStore peer;
-  peer.append("agg", batch.events());
-  std::uint64_t total = 0;
-  for (auto _ : state) {
-    for (const auto& e : peer.load("agg")) consume(e);
-    total += n;
-  }
-  report_peer(state, peer, total);
-}
-BENCHMARK(BM_PeerLoadBatch)->Arg(100)->Arg(1000)->Arg(10000);
-
-void BM_StorePartialLoad(benchmark::State& state) {
+template <class Side>
+void PartialLoad(benchmark::State& state) {
   SeedBatch batch(10'000);
-  StoreFixture f;
-  f.store.append("agg", batch.events());
+  Side side;
+  side.append("agg", batch.events());
   std::uint64_t total = 0;
   for (auto _ : state) {
-    for (const EventView& e : f.store.read("agg", 9'000)) consume(e);
+    side.read("agg", 9'000);
     total += 1'000;
   }
-  report_store(state, f.store, total);
+  report(state, side, total);
 }
-BENCHMARK(BM_StorePartialLoad);
-
-void BM_PeerPartialLoad(benchmark::State& state) {
-  SeedBatch batch(10'000);
-  PeerStore peer;
-  peer.append("agg", batch.events());
-  std::uint64_t total = 0;
-  for (auto _ : state) {
-    for (const auto& e : peer.load("agg", 9'000)) consume(e);
-    total += 1'000;
-  }
-  report_peer(state, peer, total);
-}
-BENCHMARK(BM_PeerPartialLoad);
 
 // ---- snapshots ----------------------------------------------------------------------------
 
-void BM_StoreSnapshotSave(benchmark::State& state) {
+template <class Side>
+void SnapshotSave(benchmark::State& state) {
   SeedBatch batch(100);
-  StoreFixture f;
-  f.store.append("agg", batch.events());
+  Side side;
+  side.prepare_snapshots("agg", batch.events());
   const std::string blob(200, 's');
-  const auto state_bytes = std::as_bytes(std::span<const char>(blob));
-  for (auto _ : state) f.store.save_snapshot("agg", {100, "Aggregate", state_bytes});
+  for (auto _ : state) side.save_snapshot("agg", 100, blob);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
-BENCHMARK(BM_StoreSnapshotSave);
 
-void BM_StoreSnapshotLoad(benchmark::State& state) {
+template <class Side>
+void SnapshotLoad(benchmark::State& state) {
   SeedBatch batch(100);
-  StoreFixture f;
-  f.store.append("agg", batch.events());
-  const std::string blob(200, 's');
-  f.store.save_snapshot("agg", {100, "Aggregate", std::as_bytes(std::span<const char>(blob))});
-  for (auto _ : state) {
-    auto s = f.store.load_snapshot("agg");
-    benchmark::DoNotOptimize(s->state().data());
-  }
+  Side side;
+  side.prepare_snapshots("agg", batch.events());
+  side.save_snapshot("agg", 100, std::string(200, 's'));
+  for (auto _ : state) side.load_snapshot("agg");
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
-BENCHMARK(BM_StoreSnapshotLoad);
-
-// Peer snapshots: a map of stream -> (version, type, state) strings under the same mutex.
-struct PeerSnapshots {
-  std::mutex mu;
-  std::unordered_map<std::string, std::pair<std::uint64_t, std::string>> map;
-};
-
-void BM_PeerSnapshotSave(benchmark::State& state) {
-  PeerSnapshots snaps;
-  const std::string blob(200, 's');
-  for (auto _ : state) {
-    std::lock_guard lock(snaps.mu);
-    snaps.map["agg"] = {100, blob};
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
-}
-BENCHMARK(BM_PeerSnapshotSave);
-
-void BM_PeerSnapshotLoad(benchmark::State& state) {
-  PeerSnapshots snaps;
-  snaps.map["agg"] = {100, std::string(200, 's')};
-  for (auto _ : state) {
-    std::lock_guard lock(snaps.mu);
-    auto copy = snaps.map.find("agg")->second;
-    benchmark::DoNotOptimize(copy.second.data());
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
-}
-BENCHMARK(BM_PeerSnapshotLoad);
 
 // ---- many aggregates ----------------------------------------------------------------------
 
-void BM_StoreMultipleAggregates(benchmark::State& state) {
+template <class Side>
+void MultipleAggregates(benchmark::State& state) {
   SeedBatch batch(10);
-  std::vector<std::string> names;
-  for (int i = 0; i < 100; ++i) names.push_back(stream_name(static_cast<std::uint64_t>(i)));
+  const std::vector<std::string> names = stream_names(100);
   std::uint64_t total = 0;
   double bpe = 0;
   for (auto _ : state) {
-    StoreFixture f;
-    for (const auto& n : names) f.store.append(n, batch.events());
-    for (const auto& n : names) {
-      for (const EventView& e : f.store.read(n)) consume(e);
-    }
+    Side side;
+    for (const auto& n : names) side.append(n, batch.events());
+    for (const auto& n : names) side.read(n);
     total += 1000;
-    bpe = f.store.memory_stats().bytes_per_event();
+    bpe = side.bytes_per_event();
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(total));
   state.counters["bytes_per_event"] = bpe;
 }
-BENCHMARK(BM_StoreMultipleAggregates);
-
-void BM_PeerMultipleAggregates(benchmark::State& state) {
-  SeedBatch batch(10);
-  std::vector<std::string> names;
-  for (int i = 0; i < 100; ++i) names.push_back(stream_name(static_cast<std::uint64_t>(i)));
-  std::uint64_t total = 0;
-  double bpe = 0;
-  for (auto _ : state) {
-    const std::int64_t before = g_peer_bytes.load();
-    PeerStore peer;
-    for (const auto& n : names) peer.append(n, batch.events());
-    for (const auto& n : names) {
-      for (const auto& e : peer.load(n)) consume(e);
-    }
-    total += 1000;
-    bpe = static_cast<double>(g_peer_bytes.load() - before) / 1000.0;
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(total));
-  state.counters["bytes_per_event"] = bpe;
-}
-BENCHMARK(BM_PeerMultipleAggregates);
 
 // ---- concurrency --------------------------------------------------------------------------
 
-std::unique_ptr<StoreFixture> g_shared_store;
-std::unique_ptr<PeerStore> g_shared_peer;
+// One side shared by all threads: thread 0 makes it before the threads start their loops.
+template <class Side>
+std::unique_ptr<Side> g_shared;
 
-void BM_StoreConcurrentAppend(benchmark::State& state) {
-  if (state.thread_index() == 0) g_shared_store = std::make_unique<StoreFixture>();
+template <class Side>
+void ConcurrentAppend(benchmark::State& state) {
+  if (state.thread_index() == 0) g_shared<Side> = std::make_unique<Side>();
   SeedBatch batch(100, 42 + static_cast<std::uint64_t>(state.thread_index()));
   const std::uint64_t base = static_cast<std::uint64_t>(state.thread_index()) << 32;
   std::uint64_t i = 0;
-  for (auto _ : state) g_shared_store->store.append(stream_name(base + i++), batch.events());
+  for (auto _ : state) g_shared<Side>->append(stream_name(base + i++), batch.events());
   state.SetItemsProcessed(static_cast<std::int64_t>(i * 100));
   if (state.thread_index() == 0) {
-    state.counters["bytes_per_event"] = g_shared_store->store.memory_stats().bytes_per_event();
+    state.counters["bytes_per_event"] = g_shared<Side>->bytes_per_event();
   }
 }
-BENCHMARK(BM_StoreConcurrentAppend)->Threads(1)->Threads(2)->UseRealTime();
 
-void BM_PeerConcurrentAppend(benchmark::State& state) {
-  if (state.thread_index() == 0) g_shared_peer = std::make_unique<PeerStore>();
-  SeedBatch batch(100, 42 + static_cast<std::uint64_t>(state.thread_index()));
-  const std::uint64_t base = static_cast<std::uint64_t>(state.thread_index()) << 32;
-  std::uint64_t i = 0;
-  for (auto _ : state) g_shared_peer->append(stream_name(base + i++), batch.events());
-  state.SetItemsProcessed(static_cast<std::int64_t>(i * 100));
+// ---- registration -------------------------------------------------------------------------
+
+using Scenario = void (*)(benchmark::State&);
+using Settings = std::function<void(benchmark::internal::Benchmark*)>;
+
+void add(const std::string& name, Scenario scenario, const Settings& settings) {
+  benchmark::internal::Benchmark* b = benchmark::RegisterBenchmark(name.c_str(), scenario);
+  if (settings) settings(b);
 }
-BENCHMARK(BM_PeerConcurrentAppend)->Threads(1)->Threads(2)->UseRealTime();
 
-// ---- compaction ---------------------------------------------------------------------------
+// BM_Store<name> then BM_Peer<name>, with the same settings.
+void both(const std::string& name, Scenario store, Scenario peer, const Settings& settings = {}) {
+  add("BM_Store" + name, store, settings);
+  add("BM_Peer" + name, peer, settings);
+}
+
+const bool kRegistered = [] {
+  const Settings batch_sizes = [](auto* b) { b->Arg(100)->Arg(1000)->Arg(10000); };
+  both("SaveSingleEvent", SaveSingleEvent<StoreSide>, SaveSingleEvent<PeerSide>);
+  both("LoadSingleEvent", LoadSingleEvent<StoreSide>, LoadSingleEvent<PeerSide>);
+  both("SaveBatch", SaveBatch<StoreSide>, SaveBatch<PeerSide>, batch_sizes);
+  both("LoadBatch", LoadBatch<StoreSide>, LoadBatch<PeerSide>, batch_sizes);
+  both("PartialLoad", PartialLoad<StoreSide>, PartialLoad<PeerSide>);
+  add("BM_StoreSnapshotSave", SnapshotSave<StoreSide>, {});
+  add("BM_StoreSnapshotLoad", SnapshotLoad<StoreSide>, {});
+  add("BM_PeerSnapshotSave", SnapshotSave<PeerSide>, {});
+  add("BM_PeerSnapshotLoad", SnapshotLoad<PeerSide>, {});
+  both("MultipleAggregates", MultipleAggregates<StoreSide>, MultipleAggregates<PeerSide>);
+  both("ConcurrentAppend", ConcurrentAppend<StoreSide>, ConcurrentAppend<PeerSide>,
+       [](auto* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
+  return true;
+}();
+
+// ---- compaction (the store only) -----------------------------------------------------------
 
 void BM_StoreCompact(benchmark::State& state) {
   std::uint64_t moved = 0;

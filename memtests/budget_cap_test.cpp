@@ -9,8 +9,8 @@
 #include "orchestrix/alloc/budget_resource.hpp"
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
+#include "orchestrix/churn_workload.hpp"
 #include "orchestrix/event_store.hpp"
-#include "support/churn_workload.hpp"
 #include "support/seed_workload.hpp"
 
 namespace orchestrix::memtest {

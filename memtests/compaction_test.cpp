@@ -4,10 +4,10 @@
 #include <doctest/doctest.h>
 
 #include "compaction_checks.hpp"
+#include "orchestrix/churn_workload.hpp"
 #include "orchestrix/errors.hpp"
 #include "orchestrix_test/alloc_guard.hpp"
 #include "seed_budget_checks.hpp"
-#include "support/churn_workload.hpp"
 #include "support/seed_run.hpp"
 
 namespace orchestrix::memtest {

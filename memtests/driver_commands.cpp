@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "driver_fork.hpp"
-#include "support/churn_workload.hpp"
+#include "orchestrix/churn_workload.hpp"
 #include "support/seed_run.hpp"
 
 namespace orchestrix::memtest {

@@ -6,7 +6,7 @@
 //     version 50 (half of every stream dead: compaction must copy the live halves) and at 100
 //     (everything dead: nothing to copy). Each scenario runs `repeat` times, each in a fresh
 //     forked child; the medians are printed.
-//   print_churn: the churn workload (support/churn_workload.hpp) with the settings the memtest
+//   print_churn: the churn workload (orchestrix/churn_workload.hpp) with the settings the memtest
 //     uses, printing its steady-state utilization.
 // Both print a small Markdown table and return a process exit code.
 #pragma once

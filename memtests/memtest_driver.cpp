@@ -13,12 +13,13 @@
 //   memtest_driver --compaction [--events N] [--repeat R]
 //                                                what compact() frees and costs (driver_commands)
 //   memtest_driver --churn                       churn steady-state utilization (driver_commands)
+#include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "driver_commands.hpp"
@@ -105,43 +106,49 @@ int print_table(const std::vector<std::uint64_t>& event_counts) {
   const auto per_event = [](std::uint64_t bytes, std::uint64_t events) {
     return events == 0 ? 0.0 : static_cast<double>(bytes) / static_cast<double>(events);
   };
-  std::printf("Bytes per event, seed workload (seed 42, WallClock::kNo), segment 256 KiB\n\n");
-  std::printf("| %-34s |", "category (B/event)");
-  for (const Column& c : columns) std::printf(" %12s |", c.title.c_str());
-  std::printf("\n|%s|", std::string(36, '-').c_str());
-  for (std::size_t i = 0; i < columns.size(); ++i)
-    std::printf("%s:|", std::string(13, '-').c_str());
-  std::printf("\n");
-  const auto row = [&](const char* name, auto&& value_of) {
-    std::printf("| %-34s |", name);
-    for (const Column& c : columns)
-      std::printf(" %12.2f |", per_event(value_of(c.figures), c.figures.events));
+  // A Markdown table: a header row naming the columns, then one row per figure, each cell
+  // scale(value, events) printed with two decimals.
+  const auto header = [&](const char* first) {
+    std::printf("| %-34s |", first);
+    for (const Column& c : columns) std::printf(" %12s |", c.title.c_str());
+    std::printf("\n|%s|", std::string(36, '-').c_str());
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      std::printf("%s:|", std::string(13, '-').c_str());
     std::printf("\n");
   };
+  const auto row = [&](const char* name, auto&& value_of, auto&& scale) {
+    std::printf("| %-34s |", name);
+    for (const Column& c : columns)
+      std::printf(" %12.2f |", scale(value_of(c.figures), c.figures.events));
+    std::printf("\n");
+  };
+  const auto mb = [](std::uint64_t bytes, std::uint64_t) {
+    return static_cast<double>(bytes) / 1e6;
+  };
+  const auto requested_peak = [](const RunFigures& f) { return f.requested_peak; };
+  const auto held_peak = [](const RunFigures& f) { return f.held_peak; };
+  const auto rss_delta = [](const RunFigures& f) { return f.rss_delta; };
+
+  std::printf("Bytes per event, seed workload (seed 42, WallClock::kNo), segment 256 KiB\n\n");
+  header("category (B/event)");
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string name(names[i]);
-    row(name.c_str(), [i](const RunFigures& f) { return f.fields[i]; });
+    row(
+        name.c_str(), [i](const RunFigures& f) { return f.fields[i]; }, per_event);
   }
-  row("**total (memory_stats)**", [](const RunFigures& f) { return f.total; });
-  row("instrumented live (requested)", [](const RunFigures& f) { return f.requested_live; });
-  row("instrumented peak (requested)", [](const RunFigures& f) { return f.requested_peak; });
-  row("held from upstream, peak", [](const RunFigures& f) { return f.held_peak; });
-  row("VmHWM delta (whole process)", [](const RunFigures& f) { return f.rss_delta; });
-  std::printf("\nMB (10^6 bytes):\n\n| %-34s |", "figure");
-  for (const Column& c : columns) std::printf(" %12s |", c.title.c_str());
-  std::printf("\n|%s|", std::string(36, '-').c_str());
-  for (std::size_t i = 0; i < columns.size(); ++i)
-    std::printf("%s:|", std::string(13, '-').c_str());
-  std::printf("\n");
-  const auto mb_row = [&](const char* name, auto&& value_of) {
-    std::printf("| %-34s |", name);
-    for (const Column& c : columns)
-      std::printf(" %12.2f |", static_cast<double>(value_of(c.figures)) / 1e6);
-    std::printf("\n");
-  };
-  mb_row("instrumented peak (requested)", [](const RunFigures& f) { return f.requested_peak; });
-  mb_row("held from upstream, peak", [](const RunFigures& f) { return f.held_peak; });
-  mb_row("VmHWM delta (whole process)", [](const RunFigures& f) { return f.rss_delta; });
+  row(
+      "**total (memory_stats)**", [](const RunFigures& f) { return f.total; }, per_event);
+  row(
+      "instrumented live (requested)", [](const RunFigures& f) { return f.requested_live; },
+      per_event);
+  row("instrumented peak (requested)", requested_peak, per_event);
+  row("held from upstream, peak", held_peak, per_event);
+  row("VmHWM delta (whole process)", rss_delta, per_event);
+  std::printf("\nMB (10^6 bytes):\n\n");
+  header("figure");
+  row("instrumented peak (requested)", requested_peak, mb);
+  row("held from upstream, peak", held_peak, mb);
+  row("VmHWM delta (whole process)", rss_delta, mb);
   for (const Column& c : columns) {
     if (c.figures.hwm_reset == 0) {
       std::printf("\nWARNING: %s: /proc/self/clear_refs not writable; VmHWM row is a VmRSS delta\n",
@@ -166,14 +173,59 @@ int run_one(std::string_view allocator, std::uint64_t events) {
   return 0;
 }
 
-int usage() {
-  std::fputs(
-      "usage: memtest_driver --table [--events N[,N...]]\n"
-      "       memtest_driver --allocator NAME --events N\n"
-      "       memtest_driver --compaction [--allocator NAME] [--events N] [--repeat R]\n"
-      "       memtest_driver --churn [--allocator NAME]\n",
-      stderr);
-  return 2;
+// The command line. An exit code instead when there is nothing to run: 0 after --help, 2 for
+// a usage error (the message is printed).
+struct Args {
+  bool table = false;
+  bool compaction = false;
+  bool churn = false;
+  int repeat = 5;
+  std::string allocator;
+  std::vector<std::uint64_t> events;
+  int exit_code = -1;
+};
+
+// The parser lives only here: its own heap blocks are freed before any measured run forks.
+Args parse_args(int argc, char** argv) {
+  Args args;
+  CLI::App app{"memtest_driver: prints what the memory tests measure (docs/memory.md)"};
+  app.footer(
+      "Modes:\n"
+      "  memtest_driver --table [--events N[,N...]]\n"
+      "  memtest_driver --allocator NAME --events N\n"
+      "  memtest_driver --compaction [--allocator NAME] [--events N] [--repeat R]\n"
+      "  memtest_driver --churn [--allocator NAME]");
+  app.add_flag("--table", args.table, "Bytes per event by category, every allocator here");
+  app.add_flag("--compaction", args.compaction, "What compact() frees and costs");
+  app.add_flag("--churn", args.churn, "Churn steady-state utilization");
+  app.add_option("--allocator", args.allocator, "Allocator name (system, arena, pool, mimalloc)");
+  app.add_option("--events", args.events, "Seed event counts, comma-separated or repeated")
+      ->delimiter(',')
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            std::uint64_t n = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+            if (ec != std::errc{} || end != text.data() + text.size() ||
+                n % kSeedBatchEvents != 0) {
+              return "not a multiple of " + std::to_string(kSeedBatchEvents) + ": " + text;
+            }
+            return {};
+          },
+          "MULTIPLE OF 100"));
+  app.add_option("--repeat", args.repeat, "Runs per compaction scenario (medians printed)")
+      ->check(CLI::PositiveNumber);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    args.exit_code = app.exit(e) == 0 ? 0 : 2;  // prints the help or the error
+    return args;
+  }
+  const bool one_run = !args.table && !args.compaction && !args.churn;
+  if (one_run && (args.allocator.empty() || args.events.size() != 1)) {
+    std::fputs(app.help().c_str(), stderr);
+    args.exit_code = 2;
+  }
+  return args;
 }
 
 }  // namespace
@@ -184,43 +236,17 @@ int main(int argc, char** argv) {
 #if defined(ORCHESTRIX_MEMTEST_DRIVER_MIMALLOC)
   orchestrix::alloc::register_mimalloc_resource();
 #endif
-  bool table = false;
-  bool compaction = false;
-  bool churn = false;
-  int repeat = 5;
-  std::string allocator;
-  std::vector<std::uint64_t> events;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--table") {
-      table = true;
-    } else if (arg == "--compaction") {
-      compaction = true;
-    } else if (arg == "--churn") {
-      churn = true;
-    } else if (arg == "--repeat" && i + 1 < argc) {
-      repeat = std::atoi(argv[++i]);
-      if (repeat < 1) return usage();
-    } else if (arg == "--allocator" && i + 1 < argc) {
-      allocator = argv[++i];
-    } else if (arg == "--events" && i + 1 < argc) {
-      for (char* p = argv[++i]; *p != '\0';) {
-        char* end = nullptr;
-        events.push_back(std::strtoull(p, &end, 10));
-        if (end == p || events.back() % kSeedBatchEvents != 0) return usage();
-        p = *end == ',' ? end + 1 : end;
-      }
-    } else {
-      return usage();
-    }
+  const Args args = parse_args(argc, argv);
+  if (args.exit_code >= 0) return args.exit_code;
+  const std::string_view allocator = args.allocator.empty() ? "system" : args.allocator;
+  if (args.table) {
+    return print_table(args.events.empty() ? std::vector<std::uint64_t>{100'000, 1'000'000}
+                                           : args.events);
   }
-  if (table)
-    return print_table(events.empty() ? std::vector<std::uint64_t>{100'000, 1'000'000} : events);
-  if (compaction) {
-    return print_compaction_cost(allocator.empty() ? "system" : allocator,
-                                 events.empty() ? 1'000'000 : events.front(), repeat);
+  if (args.compaction) {
+    return print_compaction_cost(allocator, args.events.empty() ? 1'000'000 : args.events.front(),
+                                 args.repeat);
   }
-  if (churn) return print_churn(allocator.empty() ? "system" : allocator);
-  if (allocator.empty() || events.size() != 1) return usage();
-  return run_one(allocator, events.front());
+  if (args.churn) return print_churn(allocator);
+  return run_one(allocator, args.events.front());
 }

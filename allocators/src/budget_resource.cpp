@@ -1,7 +1,6 @@
 #include "orchestrix/alloc/budget_resource.hpp"
 
 #include <cstdio>
-#include <stdexcept>
 
 #include "orchestrix/detail/check.hpp"
 #include "orchestrix/detail/invariant.hpp"
@@ -16,11 +15,7 @@ BudgetExceeded::BudgetExceeded(std::size_t requested, std::size_t limit, std::si
 }
 
 BudgetResource::BudgetResource(std::pmr::memory_resource* upstream, std::size_t limit_bytes)
-    : upstream_(upstream), limit_(limit_bytes), ceiling_(limit_bytes) {
-  if (upstream_ == nullptr) {
-    throw std::invalid_argument("BudgetResource: upstream must not be null");
-  }
-}
+    : ForwardingResource(upstream, "BudgetResource"), limit_(limit_bytes), ceiling_(limit_bytes) {}
 
 void* BudgetResource::do_allocate(std::size_t bytes, std::size_t alignment) {
   std::size_t live = live_.load(std::memory_order_relaxed);
@@ -30,7 +25,7 @@ void* BudgetResource::do_allocate(std::size_t bytes, std::size_t alignment) {
     if (live_.compare_exchange_weak(live, live + bytes, std::memory_order_relaxed)) break;
   }
   try {
-    return upstream_->allocate(bytes, alignment);
+    return upstream()->allocate(bytes, alignment);
   } catch (...) {
     live_.fetch_sub(bytes, std::memory_order_relaxed);
     throw;
@@ -38,7 +33,7 @@ void* BudgetResource::do_allocate(std::size_t bytes, std::size_t alignment) {
 }
 
 void BudgetResource::do_deallocate(void* p, std::size_t bytes, std::size_t alignment) {
-  upstream_->deallocate(p, bytes, alignment);
+  upstream()->deallocate(p, bytes, alignment);
   [[maybe_unused]] const std::size_t before = live_.fetch_sub(bytes, std::memory_order_relaxed);
   ORCHESTRIX_DCHECK_MSG(before >= bytes, "deallocate of more bytes than are live");
 }
@@ -50,10 +45,6 @@ void BudgetResource::check_invariants() const {
     orchestrix::detail::invariant_violated("BudgetResource", live, " bytes live exceed the limit ",
                                            limit(), " (ceiling ", ceiling, ")");
   }
-}
-
-bool BudgetResource::do_is_equal(const std::pmr::memory_resource& other) const noexcept {
-  return this == &other;
 }
 
 }  // namespace orchestrix::alloc

@@ -1,16 +1,10 @@
 #include "orchestrix/alloc/failing_resource.hpp"
 
-#include <stdexcept>
-
 namespace orchestrix::alloc {
 
 FailingResource::FailingResource(std::pmr::memory_resource* upstream, std::uint64_t fail_at,
                                  FailMode mode)
-    : upstream_(upstream), fail_at_(fail_at), mode_(mode) {
-  if (upstream_ == nullptr) {
-    throw std::invalid_argument("FailingResource: upstream must not be null");
-  }
-}
+    : ForwardingResource(upstream, "FailingResource"), fail_at_(fail_at), mode_(mode) {}
 
 void FailingResource::set_fail_at(std::uint64_t fail_at, FailMode mode) noexcept {
   fail_at_.store(fail_at, std::memory_order_relaxed);
@@ -27,15 +21,7 @@ void* FailingResource::do_allocate(std::size_t bytes, std::size_t alignment) {
     failures_.fetch_add(1, std::memory_order_relaxed);
     throw InjectedAllocationFailure(call);
   }
-  return upstream_->allocate(bytes, alignment);
-}
-
-void FailingResource::do_deallocate(void* p, std::size_t bytes, std::size_t alignment) {
-  upstream_->deallocate(p, bytes, alignment);
-}
-
-bool FailingResource::do_is_equal(const std::pmr::memory_resource& other) const noexcept {
-  return this == &other;
+  return upstream()->allocate(bytes, alignment);
 }
 
 }  // namespace orchestrix::alloc

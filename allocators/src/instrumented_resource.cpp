@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <stdexcept>
 
 #include "orchestrix/detail/invariant.hpp"
 #include "thread_slots.hpp"
@@ -45,13 +44,9 @@ InstrumentedResource::InstrumentedResource(std::pmr::memory_resource* upstream)
     : InstrumentedResource(upstream, Options{}) {}
 
 InstrumentedResource::InstrumentedResource(std::pmr::memory_resource* upstream, Options options)
-    : upstream_(upstream),
+    : ForwardingResource(upstream, "InstrumentedResource"),
       granularity_(static_cast<std::int64_t>(options.peak_granularity_bytes)),
-      shards_(std::make_unique<Shard[]>(kShardCount)) {
-  if (upstream_ == nullptr) {
-    throw std::invalid_argument("InstrumentedResource: upstream must not be null");
-  }
-}
+      shards_(std::make_unique<Shard[]>(kShardCount)) {}
 
 InstrumentedResource::~InstrumentedResource() = default;
 
@@ -65,7 +60,7 @@ void* InstrumentedResource::do_allocate(std::size_t bytes, std::size_t alignment
   Shard& shard = shards_[slot];
   void* p;
   try {
-    p = upstream_->allocate(bytes, alignment);
+    p = upstream()->allocate(bytes, alignment);
   } catch (...) {
     add<std::uint64_t>(shared, shard.failed_allocations, 1);
     throw;
@@ -88,7 +83,7 @@ void* InstrumentedResource::do_allocate(std::size_t bytes, std::size_t alignment
 }
 
 void InstrumentedResource::do_deallocate(void* p, std::size_t bytes, std::size_t alignment) {
-  upstream_->deallocate(p, bytes, alignment);
+  upstream()->deallocate(p, bytes, alignment);
   const std::size_t slot = detail::current_thread_slot();
   const bool shared = slot == kSharedThreadSlot;
   Shard& shard = shards_[slot];
@@ -106,10 +101,6 @@ void InstrumentedResource::do_deallocate(void* p, std::size_t bytes, std::size_t
       shard.unpublished.store(pending, std::memory_order_relaxed);
     }
   }
-}
-
-bool InstrumentedResource::do_is_equal(const std::pmr::memory_resource& other) const noexcept {
-  return this == &other;
 }
 
 // Adds a shard's pending net change to the shared total and raises the peak to the new total.

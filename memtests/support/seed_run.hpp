@@ -25,8 +25,8 @@
 #include <string_view>
 
 #include "allocator_stack.hpp"
+#include "orchestrix/alloc/process_memory.hpp"
 #include "orchestrix/event_store.hpp"
-#include "proc_memory.hpp"
 #include "seed_workload.hpp"
 
 namespace orchestrix::memtest {
@@ -76,7 +76,7 @@ class SeedRun {
   static StoreOptions with_memory(StoreOptions options, AllocatorStack& stack);
 
   AllocatorStack& stack_;
-  PeakRssMeter meter_;  // first: the baseline excludes the generator and the store
+  alloc::PeakRssMeter meter_;  // first: the baseline excludes the generator and the store
   SeedWorkload workload_;
   EventStore store_;
   std::uint64_t aggregates_ = 0;

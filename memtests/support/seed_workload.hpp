@@ -1,5 +1,5 @@
 // memtests/support/seed_workload.hpp — loading and reading back the `seed` reference workload
-// (orchestrix/workload.hpp generates it; docs/memory.md, "Reference workloads", describes it).
+// (orchestrix/seed_workload.hpp generates and describes it).
 //
 // The memory tests use the generator deterministically: fixed seed (kDefaultSeed) and
 // WallClock::kNo (times start at 2026-01-01T00:00:00Z, 250 ns apart), so every run stores
@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "orchestrix/workload.hpp"
+#include "orchestrix/seed_workload.hpp"
 
 namespace orchestrix {
 class EventStore;

@@ -8,6 +8,7 @@
 
 #include "conformance.hpp"
 #include "orchestrix/alloc/mimalloc_resource.hpp"
+#include "orchestrix/alloc/process_memory.hpp"
 #include "orchestrix/alloc/registry.hpp"
 
 namespace oa = orchestrix::alloc;
@@ -66,4 +67,8 @@ TEST_CASE("register_mimalloc_resource makes mimalloc a registry name") {
   CHECK(dynamic_cast<oa::MimallocResource*>(r.get()) != nullptr);
   void* p = r->allocate(10);
   r->deallocate(p, 10);
+}
+
+TEST_CASE("linking orchestrix::mimalloc maps libmimalloc into the process") {
+  CHECK(oa::mapped_malloc() == "mimalloc");
 }

@@ -1,12 +1,12 @@
 #include "run.hpp"
 
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <stdexcept>
 
 #include "orchestrix/alloc/budget_resource.hpp"
 #include "orchestrix/alloc/instrumented_resource.hpp"
+#include "orchestrix/alloc/process_memory.hpp"
 #include "orchestrix/alloc/registry.hpp"
 #include "orchestrix/event_store.hpp"
 #include "orchestrix/workload.hpp"
@@ -20,27 +20,13 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Which malloc serves this process: the replacement library actually mapped into it (as
-// LD_PRELOAD brings one in), else glibc. Read from /proc/self/maps, not from the environment, so
-// a preload that failed to load is not reported as working.
-std::string mapped_malloc_name() {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    for (const char* name : {"libmimalloc", "libjemalloc", "libtcmalloc"}) {
-      if (line.find(name) != std::string::npos) return std::string(name + 3);
-    }
-  }
-  return "glibc";
-}
-
 // Loads every batch of `workload` into a fresh store on `counted`, reads everything back and fills
 // the measured part of `r`.
 template <class Workload>
 void measure(Workload& workload, alloc::InstrumentedResource& counted, RunResult& r) {
-  const std::optional<ProcMemory> before = [&] {
-    r.hwm_was_reset = reset_peak_rss();
-    return read_proc_memory();
+  const std::optional<alloc::ProcessMemory> before = [&] {
+    r.hwm_was_reset = alloc::reset_peak_rss();
+    return alloc::read_process_memory();
   }();
   // A hard cap may refuse the store's own bookkeeping already: construction is inside the try.
   std::optional<EventStore> store;
@@ -75,7 +61,7 @@ void measure(Workload& workload, alloc::InstrumentedResource& counted, RunResult
   }
   r.store = store->memory_stats();
   r.instrumented = counted.stats();
-  const std::optional<ProcMemory> after = read_proc_memory();
+  const std::optional<alloc::ProcessMemory> after = alloc::read_process_memory();
   if (before && after) {
     const std::uint64_t base_rss = r.hwm_was_reset ? before->hwm_bytes : 0;
     r.hwm_delta_bytes = after->hwm_bytes > base_rss ? after->hwm_bytes - base_rss : 0;
@@ -90,7 +76,9 @@ RunResult run_workload(const RunConfig& config) {
   }
   RunResult r;
   r.config = config;
-  r.malloc_name = mapped_malloc_name();
+  // Read from /proc/self/maps, not from the environment: a preload that failed to load is not
+  // reported as working.
+  r.malloc_name = alloc::mapped_malloc();
 
   std::unique_ptr<std::pmr::memory_resource> base = alloc::make_resource(config.resource);
   std::optional<alloc::BudgetResource> cap;

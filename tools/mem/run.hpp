@@ -10,7 +10,6 @@
 
 #include "orchestrix/alloc/memory_stats.hpp"
 #include "orchestrix/store_memory_stats.hpp"
-#include "proc_status.hpp"
 
 namespace orchestrix::tools {
 

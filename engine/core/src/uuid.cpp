@@ -3,6 +3,7 @@
 #include <chrono>
 #include <random>
 
+#include "orchestrix/detail/splitmix64.hpp"
 #include "orchestrix/errors.hpp"
 
 namespace orchestrix {
@@ -17,12 +18,7 @@ struct ThreadRandom {
     state = (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^
             static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   }
-  std::uint64_t next() noexcept {  // splitmix64
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() noexcept { return detail::splitmix64(state); }
 };
 
 ThreadRandom& thread_random() {
@@ -46,14 +42,22 @@ int hex_value(char c) noexcept {
 
 }  // namespace
 
-Uuid Uuid::v4() noexcept {
+Uuid Uuid::v4_from_bits(std::uint64_t hi, std::uint64_t lo) noexcept {
   std::array<std::uint8_t, 16> b{};
-  auto& r = thread_random();
-  put64(b, 0, r.next());
-  put64(b, 8, r.next());
+  for (std::size_t i = 0; i < 8; ++i) {
+    b[i] = static_cast<std::uint8_t>(hi >> (8 * i));
+    b[8 + i] = static_cast<std::uint8_t>(lo >> (8 * i));
+  }
   b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);
   b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);
   return Uuid{b};
+}
+
+Uuid Uuid::v4() noexcept {
+  auto& r = thread_random();
+  const std::uint64_t hi = r.next();
+  const std::uint64_t lo = r.next();
+  return v4_from_bits(hi, lo);
 }
 
 Uuid Uuid::v7() noexcept {

@@ -26,6 +26,8 @@
 #include <memory_resource>
 #include <new>
 
+#include "orchestrix/alloc/forwarding_resource.hpp"
+
 namespace orchestrix::alloc {
 
 // Thrown by BudgetResource::allocate when the request does not fit under the limit.
@@ -50,14 +52,11 @@ class BudgetExceeded : public std::bad_alloc {
   char message_[160];
 };
 
-class BudgetResource : public std::pmr::memory_resource {
+class BudgetResource : public ForwardingResource {
  public:
   // REQUIRES: upstream != nullptr (throws std::invalid_argument otherwise), and outlives *this
   // (not checkable).
   BudgetResource(std::pmr::memory_resource* upstream, std::size_t limit_bytes);
-
-  BudgetResource(const BudgetResource&) = delete;
-  BudgetResource& operator=(const BudgetResource&) = delete;
 
   std::size_t limit() const noexcept { return limit_.load(std::memory_order_relaxed); }
 
@@ -72,8 +71,6 @@ class BudgetResource : public std::pmr::memory_resource {
   // Bytes allocated through this resource and not yet deallocated.
   std::size_t bytes_live() const noexcept { return live_.load(std::memory_order_relaxed); }
 
-  std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
-
   // Debugging aid: checks that bytes_live() <= limit(), or, after set_limit() lowered the limit
   // below the bytes then live, that bytes_live() has not grown past what was live then. Throws
   // std::logic_error naming the numbers. REQUIRES: set_limit() was not called concurrently with
@@ -83,9 +80,7 @@ class BudgetResource : public std::pmr::memory_resource {
  private:
   void* do_allocate(std::size_t bytes, std::size_t alignment) override;
   void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override;
-  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override;
 
-  std::pmr::memory_resource* upstream_;
   std::atomic<std::size_t> limit_;
   std::atomic<std::size_t> live_{0};
   // max(limit, bytes live when the limit was last set): bytes_live() never exceeds it.

@@ -29,6 +29,8 @@
 #include <memory_resource>
 #include <new>
 
+#include "orchestrix/alloc/forwarding_resource.hpp"
+
 namespace orchestrix::alloc {
 
 // What FailingResource throws. A std::bad_alloc, so code under test sees an ordinary
@@ -51,15 +53,12 @@ enum class FailMode {
   kFromNthOn,  // call N and every call after it fail (an allocator that stays exhausted)
 };
 
-class FailingResource : public std::pmr::memory_resource {
+class FailingResource : public ForwardingResource {
  public:
   // REQUIRES: upstream != nullptr (throws std::invalid_argument otherwise), and outlives *this
   // (not checkable). fail_at: 1-based call number, 0 = never.
   explicit FailingResource(std::pmr::memory_resource* upstream, std::uint64_t fail_at = 0,
                            FailMode mode = FailMode::kOnce);
-
-  FailingResource(const FailingResource&) = delete;
-  FailingResource& operator=(const FailingResource&) = delete;
 
   // Arms (or, with 0, disarms) the failure and restarts the call numbering: the next allocate
   // call is number 1. Also resets injected_failures() to 0.
@@ -76,14 +75,8 @@ class FailingResource : public std::pmr::memory_resource {
     return failures_.load(std::memory_order_relaxed);
   }
 
-  std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
-
  private:
   void* do_allocate(std::size_t bytes, std::size_t alignment) override;
-  void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override;
-  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override;
-
-  std::pmr::memory_resource* upstream_;
   std::atomic<std::uint64_t> fail_at_;
   std::atomic<FailMode> mode_;
   std::atomic<std::uint64_t> calls_{0};

@@ -40,11 +40,12 @@
 #include <memory>
 #include <memory_resource>
 
+#include "orchestrix/alloc/forwarding_resource.hpp"
 #include "orchestrix/alloc/memory_stats.hpp"
 
 namespace orchestrix::alloc {
 
-class InstrumentedResource : public std::pmr::memory_resource {
+class InstrumentedResource : public ForwardingResource {
  public:
   struct Options {
     // Peak tracking granularity in bytes (see "Exactness" above). 0 = exact peak.
@@ -58,9 +59,6 @@ class InstrumentedResource : public std::pmr::memory_resource {
   InstrumentedResource(std::pmr::memory_resource* upstream, Options options);
   ~InstrumentedResource() override;
 
-  InstrumentedResource(const InstrumentedResource&) = delete;
-  InstrumentedResource& operator=(const InstrumentedResource&) = delete;
-
   // A snapshot of every counter (summing all shards: ~33 cache lines read).
   MemoryStats stats() const;
 
@@ -69,8 +67,6 @@ class InstrumentedResource : public std::pmr::memory_resource {
 
   // Restarts peak tracking: the peak becomes the current (exact) bytes_live.
   void reset_peak();
-
-  std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
 
   // Debugging aid: checks the counters against each other — bytes and blocks freed do not
   // exceed those allocated, the size-class histogram sums to the allocation count, the shared
@@ -87,12 +83,10 @@ class InstrumentedResource : public std::pmr::memory_resource {
 
   void* do_allocate(std::size_t bytes, std::size_t alignment) override;
   void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override;
-  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override;
 
   void publish(std::int64_t delta) noexcept;
   std::int64_t exact_live() const noexcept;
 
-  std::pmr::memory_resource* upstream_;
   std::int64_t granularity_;
   std::unique_ptr<Shard[]> shards_;
   // Shared, written only when a shard publishes (at most once per G bytes of net change).

@@ -24,6 +24,10 @@ class Uuid {
 
   // A random (version 4) UUID.
   static Uuid v4() noexcept;
+  // A version 4 UUID made of caller-supplied random bits, for reproducible ids (the workload
+  // generators): `hi` fills bytes 0-7 and `lo` bytes 8-15, least significant byte first, then
+  // the 4 version bits and 2 variant bits are set, so 122 of the 128 bits are kept.
+  static Uuid v4_from_bits(std::uint64_t hi, std::uint64_t lo) noexcept;
   // A time-ordered (version 7) UUID: 48-bit Unix milliseconds, then random bits. UUIDs made by
   // one thread are strictly increasing (a counter fills the sub-millisecond bits).
   static Uuid v7() noexcept;

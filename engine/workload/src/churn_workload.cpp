@@ -1,4 +1,4 @@
-#include "churn_workload.hpp"
+#include "orchestrix/churn_workload.hpp"
 
 #include <array>
 #include <charconv>
@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "orchestrix/event_store.hpp"
-#include "orchestrix/workload.hpp"
+#include "orchestrix/seed_workload.hpp"
 
-namespace orchestrix::memtest {
+namespace orchestrix {
 namespace {
 
 std::string_view churn_stream(std::uint64_t k, std::array<char, 32>& out) noexcept {
@@ -23,7 +23,7 @@ std::string_view churn_stream(std::uint64_t k, std::array<char, 32>& out) noexce
 
 }  // namespace
 
-double utilization(const StoreMemoryStats& stats, std::uint64_t held) noexcept {
+double churn_utilization(const StoreMemoryStats& stats, std::uint64_t held) noexcept {
   if (held == 0) return 0.0;
   const std::uint64_t waste =
       stats.dead_record_bytes + stats.segment_slack_bytes + stats.retired_segment_bytes;
@@ -76,7 +76,7 @@ ChurnResult run_churn(EventStore& store, const alloc::InstrumentedResource& coun
       next_sample += options.sample_every_events;
       const StoreMemoryStats stats = store.memory_stats();
       const std::uint64_t held = counted.bytes_live();
-      const double u = utilization(stats, held);
+      const double u = churn_utilization(stats, held);
       utilization_sum += u;
       ++result.samples;
       result.min_utilization = std::min(result.min_utilization, u);
@@ -94,4 +94,4 @@ ChurnResult run_churn(EventStore& store, const alloc::InstrumentedResource& coun
   return result;
 }
 
-}  // namespace orchestrix::memtest
+}  // namespace orchestrix
