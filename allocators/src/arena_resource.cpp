@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <stdexcept>
+
+#include "orchestrix/errors.hpp"
 
 namespace orchestrix::alloc {
 namespace {
@@ -26,9 +27,9 @@ struct ArenaResource::Block {
 
 ArenaResource::ArenaResource(std::pmr::memory_resource* upstream, ArenaOptions options)
     : upstream_(upstream), options_(options) {
-  if (upstream_ == nullptr) throw std::invalid_argument("ArenaResource: upstream is null");
+  if (upstream_ == nullptr) throw InvalidArgument("ArenaResource: upstream is null");
   if (options_.block_bytes < kMinBlockBytes) {
-    throw std::invalid_argument("ArenaResource: block_bytes must be at least 4096");
+    throw InvalidArgument("ArenaResource: block_bytes must be at least 4096");
   }
 }
 

@@ -1,7 +1,8 @@
 #include "orchestrix/alloc/budget_resource.hpp"
 
 #include <cstdio>
-#include <stdexcept>
+
+#include "orchestrix/errors.hpp"
 
 namespace orchestrix::alloc {
 
@@ -15,7 +16,7 @@ BudgetExceeded::BudgetExceeded(std::size_t requested, std::size_t limit, std::si
 BudgetResource::BudgetResource(std::pmr::memory_resource* upstream, std::size_t limit_bytes)
     : upstream_(upstream), limit_(limit_bytes) {
   if (upstream_ == nullptr) {
-    throw std::invalid_argument("BudgetResource: upstream must not be null");
+    throw InvalidArgument("BudgetResource: upstream must not be null");
   }
 }
 

@@ -1,6 +1,6 @@
 #include "orchestrix/alloc/failing_resource.hpp"
 
-#include <stdexcept>
+#include "orchestrix/errors.hpp"
 
 namespace orchestrix::alloc {
 
@@ -8,7 +8,7 @@ FailingResource::FailingResource(std::pmr::memory_resource* upstream, std::uint6
                                  FailMode mode)
     : upstream_(upstream), fail_at_(fail_at), mode_(mode) {
   if (upstream_ == nullptr) {
-    throw std::invalid_argument("FailingResource: upstream must not be null");
+    throw InvalidArgument("FailingResource: upstream must not be null");
   }
 }
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <stdexcept>
 
+#include "orchestrix/errors.hpp"
 #include "thread_slots.hpp"
 
 namespace orchestrix::alloc {
@@ -48,7 +48,7 @@ InstrumentedResource::InstrumentedResource(std::pmr::memory_resource* upstream, 
       granularity_(static_cast<std::int64_t>(options.peak_granularity_bytes)),
       shards_(std::make_unique<Shard[]>(kShardCount)) {
   if (upstream_ == nullptr) {
-    throw std::invalid_argument("InstrumentedResource: upstream must not be null");
+    throw InvalidArgument("InstrumentedResource: upstream must not be null");
   }
 }
 

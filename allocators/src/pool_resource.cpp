@@ -5,8 +5,8 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <stdexcept>
 
+#include "orchestrix/errors.hpp"
 #include "pool_size_classes.hpp"
 
 namespace orchestrix::alloc {
@@ -32,12 +32,11 @@ const PoolSizeClasses* size_classes_for(std::size_t max_slot_bytes) {
 void validate(const PoolOptions& o) {
   if (o.max_slot_bytes < 8 || o.max_slot_bytes > PoolSizeClasses::kMaxSlotBytes ||
       o.max_slot_bytes % 8 != 0) {
-    throw std::invalid_argument(
-        "PoolResource: max_slot_bytes must be a multiple of 8 in [8, 32768]");
+    throw InvalidArgument("PoolResource: max_slot_bytes must be a multiple of 8 in [8, 32768]");
   }
   if (!std::has_single_bit(o.slab_bytes) || o.slab_bytes < 4096 ||
       o.slab_bytes < 8 * o.max_slot_bytes) {
-    throw std::invalid_argument(
+    throw InvalidArgument(
         "PoolResource: slab_bytes must be a power of two, >= 4096 and >= 8 * max_slot_bytes");
   }
 }
@@ -87,7 +86,7 @@ void push_front(Slab*& head, Slab* s) noexcept {
 
 PoolResource::PoolResource(std::pmr::memory_resource* upstream, PoolOptions options)
     : upstream_(upstream), options_(options) {
-  if (upstream_ == nullptr) throw std::invalid_argument("PoolResource: upstream is null");
+  if (upstream_ == nullptr) throw InvalidArgument("PoolResource: upstream is null");
   validate(options_);
   classes_ = size_classes_for(options_.max_slot_bytes);
 }

@@ -235,8 +235,8 @@ std::optional<AppendResult> StoreImpl::check_expected(const StreamState* st,
     c.stream = st;
     c.end = count;
     EventView v;
-    seek(c, from, /*locked=*/true);
-    next_in_stream(c, v, /*locked=*/true);
+    seek_locked(c, from);
+    next_in_stream_locked(c, v);
     r.first_position = v.position();
     return r;
   };
@@ -277,10 +277,10 @@ bool StoreImpl::ids_match(const StreamState& st, std::uint64_t from_version,
   c.store = this;
   c.stream = &st;
   c.end = from_version + events.size();
-  seek(c, from_version, /*locked=*/true);
+  seek_locked(c, from_version);
   EventView v;
   for (const EventData& e : events) {
-    next_in_stream(c, v, /*locked=*/true);
+    next_in_stream_locked(c, v);
     if (v.id() != *e.id) return false;
   }
   return true;

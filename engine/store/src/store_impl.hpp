@@ -73,12 +73,15 @@ class StoreImpl {
   std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
 
   // ---- cursor primitives used by the ranges (store_read.cpp) ----
-  // Positions `c` at `version` of c.stream (REQUIRES: version < c.end, retained). Takes the
-  // stream's shard lock shared (or assumes it held when `locked`).
-  void seek(RecordCursor& c, std::uint64_t version, bool locked) const;
-  // Decodes the next record of a stream cursor into `view`, seeking to the next run when needed.
-  // `locked`: the caller holds the stream's shard lock.
-  void next_in_stream(RecordCursor& c, EventView& view, bool locked = false) const;
+  // Positions `c` at `version` of c.stream (REQUIRES: version < c.end, retained). Throws
+  // ReadBelowRetained when retention dropped `version` meanwhile. seek() takes the stream's
+  // shard lock shared; seek_locked() REQUIRES the caller to hold it (shared or exclusive).
+  void seek(RecordCursor& c, std::uint64_t version) const;
+  void seek_locked(RecordCursor& c, std::uint64_t version) const;
+  // Decodes the next record of a stream cursor into `view`, seeking to the next run when needed
+  // (taking the shard lock for that seek; the _locked variant REQUIRES it held, as seek_locked).
+  void next_in_stream(RecordCursor& c, EventView& view) const;
+  void next_in_stream_locked(RecordCursor& c, EventView& view) const;
   // Positions a global cursor at the first retained event with position >= c.position and
   // < c.end, decoding it into `view`. Returns false when there is none.
   bool next_in_log(RecordCursor& c, EventView& view) const;

@@ -72,8 +72,8 @@ std::string to_json(const ArenaStats& stats);
 
 class ArenaResource : public std::pmr::memory_resource {
  public:
-  // REQUIRES: upstream != nullptr and outlives *this. Throws std::invalid_argument when
-  // options.block_bytes < 4096.
+  // REQUIRES: upstream outlives *this. Throws orchestrix::InvalidArgument when upstream is
+  // nullptr or options.block_bytes < 4096.
   explicit ArenaResource(std::pmr::memory_resource* upstream = system_resource(),
                          ArenaOptions options = {});
   explicit ArenaResource(ArenaOptions options) : ArenaResource(system_resource(), options) {}

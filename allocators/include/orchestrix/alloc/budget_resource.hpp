@@ -52,7 +52,7 @@ class BudgetExceeded : public std::bad_alloc {
 
 class BudgetResource : public std::pmr::memory_resource {
  public:
-  // REQUIRES: upstream != nullptr, and outlives *this.
+  // REQUIRES: upstream outlives *this. Throws orchestrix::InvalidArgument when it is nullptr.
   BudgetResource(std::pmr::memory_resource* upstream, std::size_t limit_bytes);
 
   BudgetResource(const BudgetResource&) = delete;

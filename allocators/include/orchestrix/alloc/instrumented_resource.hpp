@@ -51,7 +51,7 @@ class InstrumentedResource : public std::pmr::memory_resource {
     std::size_t peak_granularity_bytes = 16 * 1024;
   };
 
-  // REQUIRES: upstream != nullptr, and outlives *this.
+  // REQUIRES: upstream outlives *this. Throws orchestrix::InvalidArgument when it is nullptr.
   explicit InstrumentedResource(
       std::pmr::memory_resource* upstream = std::pmr::new_delete_resource());
   InstrumentedResource(std::pmr::memory_resource* upstream, Options options);

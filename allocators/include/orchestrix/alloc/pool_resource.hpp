@@ -89,8 +89,8 @@ class PoolSizeClasses;
 
 class PoolResource : public std::pmr::memory_resource {
  public:
-  // REQUIRES: upstream != nullptr and outlives *this. Throws std::invalid_argument for options
-  // outside the documented ranges.
+  // REQUIRES: upstream outlives *this. Throws orchestrix::InvalidArgument when upstream is
+  // nullptr or for options outside the documented ranges.
   explicit PoolResource(std::pmr::memory_resource* upstream = system_resource(),
                         PoolOptions options = {});
   explicit PoolResource(PoolOptions options) : PoolResource(system_resource(), options) {}

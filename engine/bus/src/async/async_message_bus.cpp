@@ -32,7 +32,7 @@ std::atomic<std::size_t> next_unkeyed_lane{0};
 // Tells buses apart in the per-thread lane cache below (an address could be reused).
 std::atomic<std::uint64_t> next_bus_id{1};
 
-// LaneChoice::by_publisher: the lanes this thread publishes into, for the last few buses.
+// LaneChoice::kByPublisher: the lanes this thread publishes into, for the last few buses.
 struct PublisherLane {
   std::uint64_t bus = 0;
   std::size_t lane = 0;
@@ -41,7 +41,7 @@ constexpr std::size_t kLaneCache = 4;
 thread_local PublisherLane t_publisher_lanes[kLaneCache];
 thread_local std::size_t t_publisher_evict = 0;
 
-// A dependency recorded in a cell (LaneChoice::by_publisher): 0 = none, else (lane + 1) << 48 |
+// A dependency recorded in a cell (LaneChoice::kByPublisher): 0 = none, else (lane + 1) << 48 |
 // position: the message at that lane and position must be delivered first.
 constexpr int kDepLaneShift = 48;
 constexpr std::uint64_t kDepPosMask = (std::uint64_t{1} << kDepLaneShift) - 1;
@@ -61,7 +61,7 @@ constexpr std::uint64_t kDepPosMask = (std::uint64_t{1} << kDepLaneShift) - 1;
 struct alignas(64) Cell {
   std::atomic<std::uint64_t> seq{0};
   AsyncItem* item = nullptr;
-  std::uint64_t dep = 0;  // LaneChoice::by_publisher: see kDepLaneShift
+  std::uint64_t dep = 0;  // LaneChoice::kByPublisher: see kDepLaneShift
 };
 static_assert(sizeof(Cell) == 64);  // the header's memory-cost comment quotes it
 
@@ -76,9 +76,9 @@ static_assert(sizeof(Lane) == 64);  // the header's memory-cost comment quotes i
 // (Vyukov's bounded queue: publishers claim a position with one compare-exchange on the lane's
 // tail, fill the cell and publish its `seq`; the worker takes positions in order) and the thread
 // that drains them. A publisher preempted in a lock-free lane never blocks another publisher.
-// Claim order in a lane is a total order consistent with happens-before. Under by_key a key
+// Claim order in a lane is a total order consistent with happens-before. Under kByKey a key
 // always maps to the same lane, so two publishes of one key on different threads keep their
-// order; under by_publisher the slot table carries that order across lanes (see take()).
+// order; under kByPublisher the slot table carries that order across lanes (see take()).
 // Publishers of different lanes write no common line but the slots.
 struct Worker {
   Worker(std::size_t lane_count, std::size_t lane_capacity, std::size_t key_slots,
@@ -99,7 +99,7 @@ struct Worker {
   std::pmr::vector<std::atomic<std::uint64_t>> heads;
   // Lane l's ring is cells[l * lane_capacity, (l + 1) * lane_capacity).
   std::pmr::vector<Cell> cells;
-  // LaneChoice::by_publisher (empty otherwise): per key slot, the lane and position of the last
+  // LaneChoice::kByPublisher (empty otherwise): per key slot, the lane and position of the last
   // message published with a key of that slot (encoded as a dependency, 0 = none).
   std::pmr::vector<std::atomic<std::uint64_t>> slots;
   // Written by the worker only.
@@ -123,18 +123,18 @@ class AsyncCore {
             std::shared_ptr<BusCore> bus)
       : bus_(std::move(bus)),
         policy_(options.backpressure),
-        by_publisher_(options.lane_choice == LaneChoice::by_publisher),
+        by_publisher_(options.lane_choice == LaneChoice::kByPublisher),
         lanes_(options.lanes),
         lane_capacity_(options.lanes == 0 ? 0 : options.queue_capacity / options.lanes),
         key_slots_(by_publisher_ ? options.key_slots : 0),
         workers_(memory) {
     if (options.workers == 0 || options.lanes == 0 || lane_capacity_ == 0) {
-      throw std::invalid_argument(
+      throw InvalidArgument(
           "AsyncMessageBus needs at least one worker, one lane, and queue_capacity >= lanes");
     }
     if (by_publisher_ && (key_slots_ == 0 || lanes_ >= (std::size_t{1} << 15))) {
-      throw std::invalid_argument(
-          "AsyncMessageBus by_publisher needs at least one key slot and fewer than 32768 lanes");
+      throw InvalidArgument(
+          "AsyncMessageBus with kByPublisher needs a key slot and fewer than 32768 lanes");
     }
     workers_.reserve(options.workers);
     for (std::size_t i = 0; i < options.workers; ++i) {
@@ -173,7 +173,7 @@ class AsyncCore {
   Completion enqueue(const std::string_view* key, AsyncItemPtr item) {
     std::size_t w;
     std::size_t l;
-    std::atomic<std::uint64_t>* slot = nullptr;  // by_publisher, keyed messages only
+    std::atomic<std::uint64_t>* slot = nullptr;  // kByPublisher, keyed messages only
     std::string_view k;
     if (key != nullptr) {
       k = *key;
@@ -197,20 +197,20 @@ class AsyncCore {
       l = by_publisher_ ? publisher_lane() : own_lane % lanes_;
     }
     Worker& q = *workers_[w];
-    // by_publisher: the last lane is shared by the threads that came after the others were
+    // kByPublisher: the last lane is shared by the threads that came after the others were
     // taken. They claim and record the dependency under a lock, so that the lane's order is the
     // order of their slot writes (see take()). The lock is never held while waiting for room.
-    const bool locked = by_publisher_ && l == lanes_ - 1;
+    const bool shared_lane = by_publisher_ && l == lanes_ - 1;
     std::unique_lock<std::mutex> lock(shared_lane_mutex_, std::defer_lock);
     std::uint64_t pos = 0;
     for (;;) {
-      if (locked) lock.lock();
+      if (shared_lane) lock.lock();
       const Claim claim = try_claim(q, l, pos);
-      if (claim == Claim::claimed) break;
-      if (locked) lock.unlock();
-      if (claim == Claim::stopped) throw BusStopped();
+      if (claim == Claim::kClaimed) break;
+      if (shared_lane) lock.unlock();
+      if (claim == Claim::kStopped) throw BusStopped();
       // Full: the cell still holds (or is being filled with) the message one lap back.
-      if (policy_ == BackpressurePolicy::reject || t_worker_of == this) {
+      if (policy_ == BackpressurePolicy::kReject || t_worker_of == this) {
         q.rejected.fetch_add(1, std::memory_order_relaxed);
         throw QueueFull(w, lane_capacity_);
       }
@@ -222,7 +222,7 @@ class AsyncCore {
     cell.dep = slot == nullptr ? 0
                                : slot->exchange((std::uint64_t{l + 1} << kDepLaneShift) | pos,
                                                 std::memory_order_seq_cst);
-    if (locked) lock.unlock();
+    if (shared_lane) lock.unlock();
     cell.item = item.release();
     Completion completion(cell.item);
     cell.seq.store(2 * pos + 1, std::memory_order_release);
@@ -230,7 +230,7 @@ class AsyncCore {
     return completion;
   }
 
-  // The lane this thread publishes into under LaneChoice::by_publisher: the i-th thread to
+  // The lane this thread publishes into under LaneChoice::kByPublisher: the i-th thread to
   // publish gets lane i while i < lanes - 1; later threads share the last lane.
   std::size_t publisher_lane() const noexcept {
     for (const PublisherLane& entry : t_publisher_lanes) {
@@ -244,7 +244,7 @@ class AsyncCore {
 
   void shutdown() {
     if (t_worker_of == this) {
-      throw std::logic_error("AsyncMessageBus::shutdown called from one of its own handlers");
+      throw UsageError("AsyncMessageBus::shutdown called from one of its own handlers");
     }
     stop_and_join();
   }
@@ -348,7 +348,7 @@ class AsyncCore {
   }
 
   // Takes the filled message at position `head` of lane `l` (the lane's next) and delivers it;
-  // first, under LaneChoice::by_publisher, the message it depends on (the previous one of its
+  // first, under LaneChoice::kByPublisher, the message it depends on (the previous one of its
   // key slot) if that one sits undelivered in another lane.
   //
   // Why this cannot deadlock: a message's dependency was recorded by a slot write (a seq_cst
@@ -464,7 +464,7 @@ class AsyncCore {
     }
   }
 
-  enum class Claim : std::uint8_t { claimed, full, stopped };
+  enum class Claim : std::uint8_t { kClaimed, kFull, kStopped };
 
   // Claims the position at lane `l`'s tail (into `pos`) unless the lane is full or closed; on a
   // lost race `pos` is reloaded and we look again.
@@ -472,17 +472,17 @@ class AsyncCore {
     Lane& lane = q.lanes[l];
     pos = lane.tail.load(std::memory_order_relaxed);
     for (;;) {
-      if ((pos & kClosed) != 0) return Claim::stopped;
+      if ((pos & kClosed) != 0) return Claim::kStopped;
       const std::uint64_t seq = cell_at(q, l, pos).seq.load(std::memory_order_acquire);
       if (seq == 2 * pos) {
         // Free: claim it. The claim is a seq_cst read-modify-write, which orders it before our
         // look at `sleeping` against the worker's announcement (see run()).
         if (lane.tail.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
                                             std::memory_order_relaxed)) {
-          return Claim::claimed;
+          return Claim::kClaimed;
         }
       } else if (seq < 2 * pos) {
-        return Claim::full;
+        return Claim::kFull;
       } else {
         pos = lane.tail.load(std::memory_order_relaxed);  // another publisher claimed `pos`
       }

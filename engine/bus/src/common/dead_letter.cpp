@@ -93,7 +93,7 @@ void DeadLetterQueue::push(DeadLetter letter) {
     std::lock_guard lock(mutex_);
     ++total_;
     if (capacity_ == 0 ||
-        (letters_.size() >= capacity_ && policy_ == DeadLetterPolicy::drop_newest)) {
+        (letters_.size() >= capacity_ && policy_ == DeadLetterPolicy::kDropNewest)) {
       ++dropped_;
       return std::move(letter);  // destroyed outside the lock
     }
