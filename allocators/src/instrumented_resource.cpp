@@ -62,7 +62,7 @@ void* InstrumentedResource::do_allocate(std::size_t bytes, std::size_t alignment
   const std::size_t slot = detail::current_thread_slot();
   const bool shared = slot == kSharedThreadSlot;
   Shard& shard = shards_[slot];
-  void* p;
+  void* p = nullptr;
   try {
     p = upstream_->allocate(bytes, alignment);
   } catch (...) {

@@ -153,7 +153,7 @@ void* PoolResource::allocate_unlocked(std::size_t bytes, std::size_t alignment) 
   SlabList& list = lists_[c];
   Slab* slab = list.partial != nullptr ? list.partial : new_slab(c);
   const std::size_t slot = classes_->slot_bytes(c);
-  void* p;
+  void* p = nullptr;
   if (slab->free_list != nullptr) {
     p = slab->free_list;
     std::memcpy(&slab->free_list, p, sizeof(void*));
@@ -183,8 +183,10 @@ void PoolResource::deallocate_unlocked(void* p, std::size_t bytes, std::size_t a
     stats_.large_allocations -= 1;
     return;
   }
-  auto* slab = reinterpret_cast<Slab*>(reinterpret_cast<std::uintptr_t>(p) &
-                                       ~static_cast<std::uintptr_t>(options_.slab_bytes - 1));
+  // The slab is slab_bytes-aligned: step back from p by its offset in the slab.
+  const std::size_t offset =
+      reinterpret_cast<std::uintptr_t>(p) & static_cast<std::uintptr_t>(options_.slab_bytes - 1);
+  auto* slab = reinterpret_cast<Slab*>(static_cast<char*>(p) - offset);
   // The free-list link lives in the freed slot itself (every slot is at least 8 bytes).
   std::memcpy(p, &slab->free_list, sizeof(void*));
   slab->free_list = p;

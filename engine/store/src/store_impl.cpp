@@ -52,8 +52,8 @@ StoreImpl::StoreImpl(const StoreOptions& options, std::pmr::memory_resource* ups
       snapshot_memory_(upstream),
       store_memory_(upstream),
       interns_(&intern_memory_),
+      shard_count_(options_.shards),
       reclaim_(&store_memory_, [this](Segment* s) { free_segment(s); }) {
-  shard_count_ = options_.shards;
   void* p = store_memory_.allocate(sizeof(Shard) * shard_count_, alignof(Shard));
   shards_ = static_cast<Shard*>(p);
   for (std::size_t i = 0; i < shard_count_; ++i) new (shards_ + i) Shard(&table_memory_);

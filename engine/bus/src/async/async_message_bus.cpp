@@ -171,8 +171,8 @@ class AsyncCore {
   }
 
   Completion enqueue(const std::string_view* key, AsyncItemPtr item) {
-    std::size_t w;
-    std::size_t l;
+    std::size_t w = 0;
+    std::size_t l = 0;
     std::atomic<std::uint64_t>* slot = nullptr;  // kByPublisher, keyed messages only
     std::string_view k;
     if (key != nullptr) {
@@ -510,11 +510,12 @@ class AsyncCore {
 
 }  // namespace detail
 
-AsyncMessageBus::AsyncMessageBus(AsyncBusOptions options)
+AsyncMessageBus::AsyncMessageBus(const AsyncBusOptions& options)
     : memory_(options.memory != nullptr ? options.memory : std::pmr::get_default_resource()),
       bus_(BusOptions{options.dead_letters}),
       core_(std::make_unique<detail::AsyncCore>(options, memory_, bus_.core())) {}
 
+// NOLINTNEXTLINE(bugprone-exception-escape): see the declaration.
 AsyncMessageBus::~AsyncMessageBus() { core_->shutdown(); }
 
 Completion AsyncMessageBus::enqueue(const std::string_view* key, detail::AsyncItemPtr item) {

@@ -210,6 +210,8 @@ class AsyncItem {
 };
 
 template <MessageBody T>
+// Its destructor is private: an item is destroyed only by destroy(), which also frees its memory.
+// NOLINTNEXTLINE(cppcoreguidelines-virtual-class-destructor): see above.
 class TypedAsyncItem final : public AsyncItem {
  public:
   TypedAsyncItem(std::pmr::memory_resource* memory, Envelope<T>&& m)
@@ -316,8 +318,10 @@ class AsyncMessageBus {
   // Starts the workers. Throws std::system_error if a thread cannot start (none is left
   // running), orchestrix::InvalidArgument if workers or lanes is 0, queue_capacity < lanes, or
   // (LaneChoice::kByPublisher) key_slots is 0 or lanes >= 32768.
-  explicit AsyncMessageBus(AsyncBusOptions options = {});
-  // Runs shutdown().
+  explicit AsyncMessageBus(const AsyncBusOptions& options = {});
+  // Runs shutdown(); so destroying the bus from one of its own handlers ends the program
+  // (std::terminate on the UsageError), as a contract violation should.
+  // NOLINTNEXTLINE(bugprone-exception-escape): see above.
   ~AsyncMessageBus();
   AsyncMessageBus(const AsyncMessageBus&) = delete;
   AsyncMessageBus& operator=(const AsyncMessageBus&) = delete;
