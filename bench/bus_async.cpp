@@ -29,7 +29,7 @@
 //   BM_AsyncBusByPublisher[OwnKeys|OwnManyKeys]PinnedPublishConcurrent and their
 //                                    BM_AsyncControl2wByPublisher... controls: the pinned pairs of
 //                                    the same-keys, own-keys and own-many-keys workloads on buses
-//                                    with LaneChoice::by_publisher (a lane per publishing thread)
+//                                    with LaneChoice::kByPublisher (a lane per publishing thread)
 //   BM_AsyncBusOwnKeys1Lane[Pinned]PublishConcurrent the same workload on a shared bus of one
 //                                    lane per worker (what the lanes change), judged against the
 //                                    2-worker control of one lane (pinned or not)
@@ -51,7 +51,7 @@ namespace {
 using namespace orchestrix::bus;
 
 struct AsyncEvent {
-  static constexpr MessageKind message_kind = MessageKind::event;
+  static constexpr MessageKind message_kind = MessageKind::kEvent;
   static constexpr std::string_view message_type = "bench.AsyncEvent";
   int value = 0;
 };
@@ -132,7 +132,7 @@ class PinnedScope {
 };
 
 AsyncBusOptions bus_options(std::size_t workers, bool pinned, std::size_t lanes = 1,
-                            LaneChoice choice = LaneChoice::by_key) {
+                            LaneChoice choice = LaneChoice::kByKey) {
   AsyncBusOptions options{.workers = workers, .lanes = lanes, .lane_choice = choice};
   if (pinned) options.on_worker_start = pin_to_cpu;
   return options;
@@ -147,7 +147,7 @@ struct SharedBus {
 SharedBus shared;
 
 void create_shared_bus(std::size_t workers, bool pinned, std::size_t lanes = 1,
-                       LaneChoice choice = LaneChoice::by_key) {
+                       LaneChoice choice = LaneChoice::kByKey) {
   shared.bus = new AsyncMessageBus(bus_options(workers, pinned, lanes, choice));
   shared.sub = new Subscription(subscribe_noop(*shared.bus));
 }
@@ -177,7 +177,7 @@ BENCHMARK(BM_AsyncBusPublishConcurrent)
 // `own_keys`: 0 publishes the 16 keys every thread publishes, n > 0 n keys of the thread's own
 // (the workloads of the shared buses below).
 void async_control(benchmark::State& state, std::size_t workers, bool pinned, std::size_t lanes = 1,
-                   int own_keys = 0, LaneChoice choice = LaneChoice::by_key) {
+                   int own_keys = 0, LaneChoice choice = LaneChoice::kByKey) {
   const PinnedScope pin(state, pinned);
   AsyncMessageBus bus(bus_options(workers, pinned, lanes, choice));  // private to this thread
   auto s = subscribe_noop(bus);
@@ -267,7 +267,7 @@ void own_keys_pinned_setup(const benchmark::State&) { create_shared_bus(2, true,
 void own_keys_1lane_setup(const benchmark::State&) { create_shared_bus(2, false, 1); }
 void own_keys_1lane_pinned_setup(const benchmark::State&) { create_shared_bus(2, true, 1); }
 
-// `lane_counter`: report `shared_keys` (meaningful for by_key lanes only: under by_publisher
+// `lane_counter`: report `shared_keys` (meaningful for kByKey lanes only: under kByPublisher
 // the lane is the thread's, whatever the key).
 void own_keys_shared_bus(benchmark::State& state, bool pinned, int keys = 16,
                          bool lane_counter = true) {
@@ -351,14 +351,14 @@ BENCHMARK(BM_AsyncControl2wOwnManyKeysPinnedPublishConcurrent)
     ->Threads(2)
     ->UseRealTime();
 
-// LaneChoice::by_publisher: a lane per publishing thread (kPublisherLanes per worker: each of
+// LaneChoice::kByPublisher: a lane per publishing thread (kPublisherLanes per worker: each of
 // the two publishers gets its own), one key's order kept by the slot table (4096 slots per
 // worker). The pinned pairs of the three workloads above: the same 16 keys on both threads,
 // 16 own keys per thread, 100 own keys per thread.
 constexpr std::size_t kPublisherLanes = 4;
 
 void publisher_lanes_setup(const benchmark::State&) {
-  create_shared_bus(2, true, kPublisherLanes, LaneChoice::by_publisher);
+  create_shared_bus(2, true, kPublisherLanes, LaneChoice::kByPublisher);
 }
 
 void BM_AsyncBusByPublisherPinnedPublishConcurrent(benchmark::State& state) {
@@ -372,7 +372,7 @@ BENCHMARK(BM_AsyncBusByPublisherPinnedPublishConcurrent)
     ->UseRealTime();
 
 void BM_AsyncControl2wByPublisherPinnedPublishConcurrent(benchmark::State& state) {
-  async_control(state, 2, true, kPublisherLanes, 0, LaneChoice::by_publisher);
+  async_control(state, 2, true, kPublisherLanes, 0, LaneChoice::kByPublisher);
 }
 BENCHMARK(BM_AsyncControl2wByPublisherPinnedPublishConcurrent)
     ->Threads(1)
@@ -390,7 +390,7 @@ BENCHMARK(BM_AsyncBusByPublisherOwnKeysPinnedPublishConcurrent)
     ->UseRealTime();
 
 void BM_AsyncControl2wByPublisherOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
-  async_control(state, 2, true, kPublisherLanes, 16, LaneChoice::by_publisher);
+  async_control(state, 2, true, kPublisherLanes, 16, LaneChoice::kByPublisher);
 }
 BENCHMARK(BM_AsyncControl2wByPublisherOwnKeysPinnedPublishConcurrent)
     ->Threads(1)
@@ -408,7 +408,7 @@ BENCHMARK(BM_AsyncBusByPublisherOwnManyKeysPinnedPublishConcurrent)
     ->UseRealTime();
 
 void BM_AsyncControl2wByPublisherOwnManyKeysPinnedPublishConcurrent(benchmark::State& state) {
-  async_control(state, 2, true, kPublisherLanes, 100, LaneChoice::by_publisher);
+  async_control(state, 2, true, kPublisherLanes, 100, LaneChoice::kByPublisher);
 }
 BENCHMARK(BM_AsyncControl2wByPublisherOwnManyKeysPinnedPublishConcurrent)
     ->Threads(1)

@@ -34,13 +34,13 @@ namespace {
 using namespace orchestrix::bus;
 
 struct SmallEvent {
-  static constexpr MessageKind message_kind = MessageKind::event;
+  static constexpr MessageKind message_kind = MessageKind::kEvent;
   static constexpr std::string_view message_type = "bench.SmallEvent";
   int value = 0;
 };
 
 struct PayloadEvent {
-  static constexpr MessageKind message_kind = MessageKind::event;
+  static constexpr MessageKind message_kind = MessageKind::kEvent;
   static constexpr std::string_view message_type = "bench.PayloadEvent";
   std::string data;
 };

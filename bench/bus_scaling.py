@@ -15,7 +15,7 @@ aggregates of its own): shared bus and 2-worker control with 64 lanes per worker
 pinned, and a shared bus of one lane per worker, unpinned and pinned. "own-many-keys": the pinned
 64-lane pair with 100 aggregates of its own per thread, next to the 16-key pair. "by-publisher":
 the pinned pairs of the three workloads on buses with a lane per publishing thread, next to the
-by_key pairs of 100 own keys and of shared keys. Each configuration runs ROUNDS times,
+kByKey pairs of 100 own keys and of shared keys. Each configuration runs ROUNDS times,
 every run in its own process, in a freshly shuffled order each round, so that all of them see
 the same machine conditions. Prints every run, the medians, each configuration's speed-up (2 threads / 1 thread)
 and the shared bus's speed-up as a fraction of each control's (the criterion: >= 0.9).
@@ -64,7 +64,7 @@ own_many_keys = [
     ("AsyncBusOwnKeysPinnedPublishConcurrent", ["AsyncControl2wOwnKeysPinnedPublishConcurrent"]),
 ]
 by_publisher = [
-    # LaneChoice::by_publisher, pinned, on the three workloads; next to them the by_key
+    # LaneChoice::kByPublisher, pinned, on the three workloads; next to them the kByKey
     # (64-lane) pair of 100 own keys per thread and the same-keys pinned pair
     ("AsyncBusByPublisherPinnedPublishConcurrent",
      ["AsyncControl2wByPublisherPinnedPublishConcurrent"]),

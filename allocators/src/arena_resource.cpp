@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <stdexcept>
+
+#include "orchestrix/errors.hpp"
 
 #include "orchestrix/detail/check.hpp"
 #include "orchestrix/detail/invariant.hpp"
@@ -29,9 +30,9 @@ struct ArenaResource::Block {
 
 ArenaResource::ArenaResource(std::pmr::memory_resource* upstream, ArenaOptions options)
     : upstream_(upstream), options_(options) {
-  if (upstream_ == nullptr) throw std::invalid_argument("ArenaResource: upstream is null");
+  if (upstream_ == nullptr) throw InvalidArgument("ArenaResource: upstream is null");
   if (options_.block_bytes < kMinBlockBytes) {
-    throw std::invalid_argument("ArenaResource: block_bytes must be at least 4096");
+    throw InvalidArgument("ArenaResource: block_bytes must be at least 4096");
   }
 }
 
@@ -91,8 +92,14 @@ void* ArenaResource::allocate_unlocked(std::size_t bytes, std::size_t alignment)
   if (bytes > oversize_threshold || alignment > oversize_threshold - bytes) {
     return allocate_oversized(bytes, alignment);
   }
-  auto start = align_up(reinterpret_cast<std::uintptr_t>(cursor_), alignment);
-  if (cursor_ == nullptr || start + bytes > reinterpret_cast<std::uintptr_t>(limit_)) {
+  // The cursor moves by pointer arithmetic (an address is only read to find the padding), so
+  // the pointers handed out keep the block's provenance.
+  const auto padding = [alignment](const char* p) noexcept {
+    const auto address = reinterpret_cast<std::uintptr_t>(p);
+    return static_cast<std::size_t>(align_up(address, alignment) - address);
+  };
+  std::size_t pad = padding(cursor_);
+  if (cursor_ == nullptr || pad + bytes > static_cast<std::size_t>(limit_ - cursor_)) {
     void* raw = upstream_->allocate(options_.block_bytes, kBlockAlignment);
     auto* block = static_cast<Block*>(raw);
     *block = Block{blocks_, options_.block_bytes, kBlockAlignment, 0};
@@ -101,12 +108,13 @@ void* ArenaResource::allocate_unlocked(std::size_t bytes, std::size_t alignment)
     limit_ = static_cast<char*>(raw) + options_.block_bytes;
     stats_.reserved_bytes += options_.block_bytes;
     stats_.blocks += 1;
-    start = align_up(reinterpret_cast<std::uintptr_t>(cursor_), alignment);
+    pad = padding(cursor_);
   }
-  cursor_ = reinterpret_cast<char*>(start + bytes);
+  char* start = cursor_ + pad;
+  cursor_ = start + bytes;
   ORCHESTRIX_DCHECK_MSG(cursor_ <= limit_, "the bump pointer left the current block");
   stats_.used_bytes += bytes;
-  return reinterpret_cast<void*>(start);
+  return start;
 }
 
 // An oversized block: [Block header, padded to the alignment][payload]. The upstream is asked

@@ -4,11 +4,12 @@
 
 #include "orchestrix/detail/check.hpp"
 #include "orchestrix/detail/invariant.hpp"
+#include "orchestrix/errors.hpp"
 
 namespace orchestrix::alloc {
 
 BudgetExceeded::BudgetExceeded(std::size_t requested, std::size_t limit, std::size_t live) noexcept
-    : requested_(requested), limit_(limit), live_(live) {
+    : requested_(requested), limit_(limit), live_(live), message_{} {
   std::snprintf(message_, sizeof message_,
                 "memory budget exceeded: requested %zu bytes with %zu of %zu bytes live", requested,
                 live, limit);

@@ -1,5 +1,7 @@
 #include "orchestrix/alloc/failing_resource.hpp"
 
+#include "orchestrix/errors.hpp"
+
 namespace orchestrix::alloc {
 
 FailingResource::FailingResource(std::pmr::memory_resource* upstream, std::uint64_t fail_at,

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "orchestrix/detail/invariant.hpp"
+#include "orchestrix/errors.hpp"
 #include "thread_slots.hpp"
 
 namespace orchestrix::alloc {
@@ -58,7 +59,7 @@ void* InstrumentedResource::do_allocate(std::size_t bytes, std::size_t alignment
   const std::size_t slot = detail::current_thread_slot();
   const bool shared = slot == kSharedThreadSlot;
   Shard& shard = shards_[slot];
-  void* p;
+  void* p = nullptr;
   try {
     p = upstream()->allocate(bytes, alignment);
   } catch (...) {

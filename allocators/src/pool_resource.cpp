@@ -5,10 +5,10 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <stdexcept>
 
 #include "orchestrix/detail/check.hpp"
 #include "orchestrix/detail/invariant.hpp"
+#include "orchestrix/errors.hpp"
 #include "pool_size_classes.hpp"
 
 namespace orchestrix::alloc {
@@ -34,12 +34,11 @@ const PoolSizeClasses* size_classes_for(std::size_t max_slot_bytes) {
 void validate(const PoolOptions& o) {
   if (o.max_slot_bytes < 8 || o.max_slot_bytes > PoolSizeClasses::kMaxSlotBytes ||
       o.max_slot_bytes % 8 != 0) {
-    throw std::invalid_argument(
-        "PoolResource: max_slot_bytes must be a multiple of 8 in [8, 32768]");
+    throw InvalidArgument("PoolResource: max_slot_bytes must be a multiple of 8 in [8, 32768]");
   }
   if (!std::has_single_bit(o.slab_bytes) || o.slab_bytes < 4096 ||
       o.slab_bytes < 8 * o.max_slot_bytes) {
-    throw std::invalid_argument(
+    throw InvalidArgument(
         "PoolResource: slab_bytes must be a power of two, >= 4096 and >= 8 * max_slot_bytes");
   }
 }
@@ -89,7 +88,7 @@ void push_front(Slab*& head, Slab* s) noexcept {
 
 PoolResource::PoolResource(std::pmr::memory_resource* upstream, PoolOptions options)
     : upstream_(upstream), options_(options) {
-  if (upstream_ == nullptr) throw std::invalid_argument("PoolResource: upstream is null");
+  if (upstream_ == nullptr) throw InvalidArgument("PoolResource: upstream is null");
   validate(options_);
   classes_ = size_classes_for(options_.max_slot_bytes);
 }
@@ -156,7 +155,7 @@ void* PoolResource::allocate_unlocked(std::size_t bytes, std::size_t alignment) 
   SlabList& list = lists_[c];
   Slab* slab = list.partial != nullptr ? list.partial : new_slab(c);
   const std::size_t slot = classes_->slot_bytes(c);
-  void* p;
+  void* p = nullptr;
   if (slab->free_list != nullptr) {
     p = slab->free_list;
     std::memcpy(&slab->free_list, p, sizeof(void*));
@@ -186,8 +185,10 @@ void PoolResource::deallocate_unlocked(void* p, std::size_t bytes, std::size_t a
     stats_.large_allocations -= 1;
     return;
   }
-  auto* slab = reinterpret_cast<Slab*>(reinterpret_cast<std::uintptr_t>(p) &
-                                       ~static_cast<std::uintptr_t>(options_.slab_bytes - 1));
+  // The slab is slab_bytes-aligned: step back from p by its offset in the slab.
+  const std::size_t offset =
+      reinterpret_cast<std::uintptr_t>(p) & static_cast<std::uintptr_t>(options_.slab_bytes - 1);
+  auto* slab = reinterpret_cast<Slab*>(static_cast<char*>(p) - offset);
   ORCHESTRIX_DCHECK_MSG(slab->class_index == c,
                         "deallocate with a size or alignment other than the allocation's");
   ORCHESTRIX_DCHECK_MSG(slab->used > 0, "deallocate of a slot in a slab with no slot in use");

@@ -6,6 +6,7 @@
 #include "orchestrix/alloc/arena_resource.hpp"
 #include "orchestrix/alloc/pool_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
+#include "orchestrix/errors.hpp"
 
 namespace orchestrix::alloc {
 namespace {
@@ -80,7 +81,7 @@ void register_resource(std::string_view name, ResourceFactory factory) {
       return;
     }
   }
-  if (r.count == kMaxNames) throw std::length_error("register_resource: registry is full");
+  if (r.count == kMaxNames) throw UsageError("register_resource: registry is full (16 names)");
   r.names[r.count] = name;
   r.factories[r.count] = factory;
   ++r.count;

@@ -5,6 +5,7 @@
 #include "orchestrix/alloc/arena_resource.hpp"
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
+#include "orchestrix/errors.hpp"
 
 namespace oa = orchestrix::alloc;
 
@@ -85,6 +86,7 @@ TEST_CASE("Destroying an arena gives its blocks back to the upstream") {
 }
 
 TEST_CASE("An arena rejects blocks under 4096 bytes and a null upstream") {
-  CHECK_THROWS_AS(oa::ArenaResource(oa::ArenaOptions{.block_bytes = 1000}), std::invalid_argument);
-  CHECK_THROWS_AS(oa::ArenaResource(nullptr), std::invalid_argument);
+  CHECK_THROWS_AS(oa::ArenaResource(oa::ArenaOptions{.block_bytes = 1000}),
+                  orchestrix::InvalidArgument);
+  CHECK_THROWS_AS(oa::ArenaResource(nullptr), orchestrix::InvalidArgument);
 }

@@ -20,6 +20,7 @@
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/pool_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
+#include "orchestrix/errors.hpp"
 
 namespace alloc_test {
 
@@ -30,7 +31,7 @@ template <typename R>
 void walk(const R& resource) {
   try {
     resource.check_invariants();
-  } catch (const std::logic_error& e) {
+  } catch (const orchestrix::InvariantViolation& e) {
     FAIL(e.what());
   }
 }

@@ -9,6 +9,7 @@
 #include "orchestrix/alloc/failing_resource.hpp"
 #include "orchestrix/alloc/forwarding_resource.hpp"
 #include "orchestrix/alloc/instrumented_resource.hpp"
+#include "orchestrix/errors.hpp"
 
 namespace oa = orchestrix::alloc;
 
@@ -38,7 +39,7 @@ template <class Decorator>
 std::string null_upstream_message(auto... args) {
   try {
     Decorator d(nullptr, args...);
-  } catch (const std::invalid_argument& e) {
+  } catch (const orchestrix::InvalidArgument& e) {
     return e.what();
   }
   return "no exception";

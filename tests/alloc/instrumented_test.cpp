@@ -6,6 +6,7 @@
 #include "orchestrix/alloc/failing_resource.hpp"
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
+#include "orchestrix/errors.hpp"
 
 namespace oa = orchestrix::alloc;
 
@@ -104,5 +105,5 @@ TEST_CASE("An upstream failure is counted as failed and leaves every other count
 }
 
 TEST_CASE("The instrumented resource rejects a null upstream") {
-  CHECK_THROWS_AS(oa::InstrumentedResource(nullptr), std::invalid_argument);
+  CHECK_THROWS_AS(oa::InstrumentedResource(nullptr), orchestrix::InvalidArgument);
 }

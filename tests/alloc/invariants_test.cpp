@@ -13,6 +13,7 @@
 
 #include "fixtures.hpp"
 #include "orchestrix/detail/check.hpp"
+#include "orchestrix/errors.hpp"
 #include "orchestrix_test/run_in_child.hpp"
 
 namespace oa = orchestrix::alloc;
@@ -54,7 +55,7 @@ template <typename R>
 std::string walk_message(const R& r) {
   try {
     r.check_invariants();
-  } catch (const std::logic_error& e) {
+  } catch (const orchestrix::InvariantViolation& e) {
     return e.what();
   }
   return "";

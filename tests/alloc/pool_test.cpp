@@ -6,6 +6,7 @@
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/pool_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
+#include "orchestrix/errors.hpp"
 
 namespace oa = orchestrix::alloc;
 
@@ -105,10 +106,13 @@ TEST_CASE("Pool free slots plus slots in use make up every held slab") {
 }
 
 TEST_CASE("A pool rejects options outside the documented ranges") {
-  CHECK_THROWS_AS(oa::PoolResource(oa::PoolOptions{.slab_bytes = 5000}), std::invalid_argument);
-  CHECK_THROWS_AS(oa::PoolResource(oa::PoolOptions{.slab_bytes = 2048}), std::invalid_argument);
-  CHECK_THROWS_AS(oa::PoolResource(oa::PoolOptions{.max_slot_bytes = 100}), std::invalid_argument);
+  CHECK_THROWS_AS(oa::PoolResource(oa::PoolOptions{.slab_bytes = 5000}),
+                  orchestrix::InvalidArgument);
+  CHECK_THROWS_AS(oa::PoolResource(oa::PoolOptions{.slab_bytes = 2048}),
+                  orchestrix::InvalidArgument);
+  CHECK_THROWS_AS(oa::PoolResource(oa::PoolOptions{.max_slot_bytes = 100}),
+                  orchestrix::InvalidArgument);
   CHECK_THROWS_AS(oa::PoolResource(oa::PoolOptions{.slab_bytes = 4096, .max_slot_bytes = 4096}),
-                  std::invalid_argument);
-  CHECK_THROWS_AS(oa::PoolResource(nullptr), std::invalid_argument);
+                  orchestrix::InvalidArgument);
+  CHECK_THROWS_AS(oa::PoolResource(nullptr), orchestrix::InvalidArgument);
 }

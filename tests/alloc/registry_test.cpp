@@ -10,6 +10,7 @@
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/pool_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
+#include "orchestrix/errors.hpp"
 
 namespace oa = orchestrix::alloc;
 
@@ -64,7 +65,7 @@ TEST_CASE("Asking for mimalloc where it is not linked explains how to get it") {
   try {
     (void)oa::make_resource("mimalloc");
     FAIL("no exception");
-  } catch (const std::invalid_argument& e) {
+  } catch (const orchestrix::InvalidArgument& e) {
     CHECK(std::string(e.what()).find("orchestrix::mimalloc") != std::string::npos);
   }
 }

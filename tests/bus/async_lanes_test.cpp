@@ -36,8 +36,8 @@ std::pair<std::string, std::string> keys_in_two_lanes(const AsyncMessageBus& bus
 }  // namespace
 
 TEST_CASE("lane options are checked and reported") {
-  CHECK_THROWS_AS(AsyncMessageBus({.lanes = 0}), std::invalid_argument);
-  CHECK_THROWS_AS(AsyncMessageBus({.queue_capacity = 3, .lanes = 4}), std::invalid_argument);
+  CHECK_THROWS_AS(AsyncMessageBus({.lanes = 0}), orchestrix::InvalidArgument);
+  CHECK_THROWS_AS(AsyncMessageBus({.queue_capacity = 3, .lanes = 4}), orchestrix::InvalidArgument);
   AsyncMessageBus bus({.workers = 3, .queue_capacity = 16, .lanes = 4});
   CHECK(bus.lane_count() == 4);
   std::vector<int> used(4, 0);
@@ -54,7 +54,7 @@ TEST_CASE("each lane holds queue_capacity / lanes messages and fills on its own"
   // One worker, two lanes of 2 (capacity 5 rounds down). While the worker holds message 0, a
   // lane takes two more and then throws QueueFull, whatever the other lane holds.
   AsyncMessageBus bus(
-      {.workers = 1, .queue_capacity = 5, .lanes = 2, .backpressure = BackpressurePolicy::reject});
+      {.workers = 1, .queue_capacity = 5, .lanes = 2, .backpressure = BackpressurePolicy::kReject});
   const auto [a, b] = keys_in_two_lanes(bus);
   Gate gate;
   std::mutex mutex;
@@ -109,7 +109,7 @@ TEST_CASE("unkeyed messages from two threads go to different lanes") {
   // One worker, two lanes of one slot, reject policy, the worker held: each thread's unkeyed
   // publish takes a lane of its own, so both are accepted; a second one from either is not.
   AsyncMessageBus bus(
-      {.workers = 1, .queue_capacity = 2, .lanes = 2, .backpressure = BackpressurePolicy::reject});
+      {.workers = 1, .queue_capacity = 2, .lanes = 2, .backpressure = BackpressurePolicy::kReject});
   Gate gate;
   std::atomic<int> handled{0};
   auto s = bus.subscribe<Ping>([&](const Ping& p) {

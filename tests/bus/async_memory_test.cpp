@@ -89,11 +89,11 @@ TEST_CASE("an async bus's lanes come from its memory resource, at the size the h
     }
     CHECK(memory.bytes_live() == 0);
   }
-  {  // by_publisher adds each worker's slot table: 8 bytes per slot
+  {  // kByPublisher adds each worker's slot table: 8 bytes per slot
     AsyncMessageBus bus({.workers = 2,
                          .queue_capacity = 64,
                          .lanes = 4,
-                         .lane_choice = LaneChoice::by_publisher,
+                         .lane_choice = LaneChoice::kByPublisher,
                          .key_slots = 100,
                          .memory = &memory});
     CHECK(memory.bytes_live() == 2 * (320 + 64 * 64 + 72 * 4 + 8 * 100) + 2 * 16);

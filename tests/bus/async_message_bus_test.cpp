@@ -86,7 +86,7 @@ TEST_CASE("a completion is not ready while its message is held and ready once de
 
 TEST_CASE("with the reject policy a full queue throws QueueFull and accepts nothing") {
   AsyncMessageBus bus(
-      {.workers = 1, .queue_capacity = 2, .backpressure = BackpressurePolicy::reject});
+      {.workers = 1, .queue_capacity = 2, .backpressure = BackpressurePolicy::kReject});
   Gate gate;
   std::atomic<int> handled{0};
   auto s = bus.subscribe<Ping>([&](const Ping&) {
@@ -223,8 +223,8 @@ TEST_CASE("keys that share a worker keep their own relative order") {
 }
 
 TEST_CASE("an async bus rejects zero workers or zero queue capacity") {
-  CHECK_THROWS_AS(AsyncMessageBus({.workers = 0}), std::invalid_argument);
-  CHECK_THROWS_AS(AsyncMessageBus({.queue_capacity = 0}), std::invalid_argument);
+  CHECK_THROWS_AS(AsyncMessageBus({.workers = 0}), orchestrix::InvalidArgument);
+  CHECK_THROWS_AS(AsyncMessageBus({.queue_capacity = 0}), orchestrix::InvalidArgument);
 }
 
 TEST_CASE("shutdown called from one of the bus's own handlers throws instead of deadlocking") {
@@ -233,7 +233,7 @@ TEST_CASE("shutdown called from one of the bus's own handlers throws instead of 
   auto s = bus.subscribe<Ping>([&](const Ping&) {
     try {
       bus.shutdown();
-    } catch (const std::logic_error&) {
+    } catch (const orchestrix::UsageError&) {
       threw.store(true);
     }
   });
@@ -245,7 +245,7 @@ TEST_CASE("shutdown called from one of the bus's own handlers throws instead of 
 namespace {
 // A body that counts its live instances, to prove every queued message is destroyed once.
 struct Counted {
-  static constexpr MessageKind message_kind = MessageKind::event;
+  static constexpr MessageKind message_kind = MessageKind::kEvent;
   static constexpr std::string_view message_type = "test.Counted";
   static inline std::atomic<int> live{0};
   int value = 0;
@@ -286,7 +286,7 @@ TEST_CASE("every queued message is destroyed once, whether or not its Completion
 
 TEST_CASE("a queue of capacity one holds one waiting message under the reject policy") {
   AsyncMessageBus bus(
-      {.workers = 1, .queue_capacity = 1, .backpressure = BackpressurePolicy::reject});
+      {.workers = 1, .queue_capacity = 1, .backpressure = BackpressurePolicy::kReject});
   Gate gate;
   auto s = bus.subscribe<Ping>([&](const Ping&) { gate.pass(); });
   for (int round = 0; round < 3; ++round) {  // several laps round the one-cell ring

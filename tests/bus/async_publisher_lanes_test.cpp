@@ -1,4 +1,4 @@
-// LaneChoice::by_publisher: a lane per publishing thread, one key's order kept by the slot table.
+// LaneChoice::kByPublisher: a lane per publishing thread, one key's order kept by the slot table.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -25,7 +25,7 @@ AsyncBusOptions by_publisher(std::size_t workers, std::size_t lanes, std::size_t
   return {.workers = workers,
           .queue_capacity = capacity,
           .lanes = lanes,
-          .lane_choice = LaneChoice::by_publisher,
+          .lane_choice = LaneChoice::kByPublisher,
           .key_slots = key_slots};
 }
 
@@ -41,8 +41,8 @@ bool all_ready(std::vector<Completion>& completions, std::chrono::seconds limit)
 
 }  // namespace
 
-TEST_CASE("by_publisher options are checked and each thread gets a lane of its own") {
-  CHECK_THROWS_AS(AsyncMessageBus(by_publisher(1, 4, 64, 0)), std::invalid_argument);
+TEST_CASE("kByPublisher options are checked and each thread gets a lane of its own") {
+  CHECK_THROWS_AS(AsyncMessageBus(by_publisher(1, 4, 64, 0)), orchestrix::InvalidArgument);
   AsyncMessageBus bus(by_publisher(2, 4, 64, 16));
   const std::size_t mine = bus.lane_for("any");
   CHECK(bus.lane_for("other") == mine);  // the thread's lane, whatever the key
@@ -55,7 +55,7 @@ TEST_CASE("by_publisher options are checked and each thread gets a lane of its o
   CHECK(lanes == std::vector<std::size_t>{1, 2, 3, 3});
 }
 
-TEST_CASE("by_publisher: one key handed between two threads is handled in that order") {
+TEST_CASE("kByPublisher: one key handed between two threads is handled in that order") {
   // The worker is held while all 4,000 messages are published, then drains lane by lane: only
   // the recorded dependencies can interleave the two threads' lanes in publish order.
   for (std::size_t key_slots : {1U, 4096U}) {
@@ -64,7 +64,7 @@ TEST_CASE("by_publisher: one key handed between two threads is handled in that o
   }
 }
 
-TEST_CASE("by_publisher: threads beyond the lanes share the last lane and keep key order") {
+TEST_CASE("kByPublisher: threads beyond the lanes share the last lane and keep key order") {
   // 6 threads on 3 lanes (this thread is not a publisher: threads 0 and 1 own lanes 0 and 1,
   // four share lane 2), keys shared by all threads, a tiny slot table (false dependencies
   // between keys): every message is delivered, and each key's messages from each thread in that
@@ -102,7 +102,7 @@ TEST_CASE("by_publisher: threads beyond the lanes share the last lane and keep k
   }
 }
 
-TEST_CASE("by_publisher: a handler publishing into its own full lane gets QueueFull") {
+TEST_CASE("kByPublisher: a handler publishing into its own full lane gets QueueFull") {
   AsyncMessageBus bus(by_publisher(1, 2, 2, 16));  // lanes of one slot
   std::atomic<int> rejected{0};
   std::atomic<int> follow_ups{0};
@@ -122,7 +122,7 @@ TEST_CASE("by_publisher: a handler publishing into its own full lane gets QueueF
   CHECK(follow_ups.load() == 1);
 }
 
-TEST_CASE("by_publisher: publishers racing a shutdown lose nothing") {
+TEST_CASE("kByPublisher: publishers racing a shutdown lose nothing") {
   AsyncMessageBus bus(by_publisher(2, 2, 4, 8));  // two lanes of 2: one own, one shared
   check_publishers_racing_shutdown(bus, 3, 3);
 }

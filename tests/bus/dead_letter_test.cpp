@@ -44,8 +44,8 @@ TEST_CASE("a full dead-letter queue drops the oldest letter by default and count
   CHECK(queued_depths(q) == std::vector<int>{1, 2});
 }
 
-TEST_CASE("with drop_newest a full dead-letter queue keeps the oldest letters") {
-  Fixture f(DeadLetterOptions{.capacity = 2, .when_full = DeadLetterPolicy::drop_newest});
+TEST_CASE("with kDropNewest a full dead-letter queue keeps the oldest letters") {
+  Fixture f(DeadLetterOptions{.capacity = 2, .when_full = DeadLetterPolicy::kDropNewest});
   for (int i = 0; i < 3; ++i) f.bus.publish(make_message(Ping{i}));
   CHECK(queued_depths(f.bus.dead_letters()) == std::vector<int>{0, 1});
   CHECK(f.bus.dead_letters().dropped() == 1);
@@ -111,7 +111,7 @@ TEST_CASE("redriving to all handlers publishes the message again to every curren
   f.failing = false;
   auto letter = f.bus.dead_letters().pop();
   REQUIRE(letter.has_value());
-  const PublishResult r = f.bus.redrive(std::move(*letter), RedriveTarget::all_handlers);
+  const PublishResult r = f.bus.redrive(std::move(*letter), RedriveTarget::kAllHandlers);
   CHECK(r.handled == 2);
   CHECK(f.ok_calls == 2);
   CHECK(f.flaky_calls == 2);
@@ -139,7 +139,7 @@ TEST_CASE(
   REQUIRE(f.bus.dead_letters().size() == 1);
   f.ok.unsubscribe();
   ok_fails = true;
-  const RedriveResult r = f.bus.redrive_dead_letters(RedriveTarget::all_handlers);
+  const RedriveResult r = f.bus.redrive_dead_letters(RedriveTarget::kAllHandlers);
   CHECK(r.failed_again == 1);
   REQUIRE(f.bus.dead_letters().size() == 2);
   f.bus.dead_letters().for_each([](const DeadLetter& l) { CHECK(l.attempts() == 2); });

@@ -26,8 +26,8 @@ TEST_CASE("make_message fills the CloudEvents metadata from the body type and th
   const Symbol source = Symbol::intern("/orders");
   auto m = make_message(PlaceOrder{"o-1", 3}, {.subject = "order-1", .source = source});
   CHECK(m.metadata.type.text() == "test.PlaceOrder");
-  CHECK(m.metadata.kind == MessageKind::command);
-  CHECK(m.kind == MessageKind::command);
+  CHECK(m.metadata.kind == MessageKind::kCommand);
+  CHECK(m.kind == MessageKind::kCommand);
   CHECK(m.metadata.subject == "order-1");
   CHECK(m.metadata.source == source);
   CHECK(m.metadata.id.version() == 7);
@@ -37,7 +37,7 @@ TEST_CASE("make_message fills the CloudEvents metadata from the body type and th
   CHECK(m.body.quantity == 3);
 
   auto e = make_message(OrderPlaced{5});
-  CHECK(e.metadata.kind == MessageKind::event);
+  CHECK(e.metadata.kind == MessageKind::kEvent);
   CHECK(e.metadata.id != m.metadata.id);
 }
 

@@ -20,7 +20,7 @@ bool try_push(Rings& rings, std::size_t l, std::uint64_t value, Claim* outcome =
   std::uint64_t pos = 0;
   const Claim claim = rings.try_claim(l, pos);
   if (outcome != nullptr) *outcome = claim;
-  if (claim != Claim::claimed) return false;
+  if (claim != Claim::kClaimed) return false;
   rings.at(l, pos) = value;
   rings.publish(l, pos);
   return true;
@@ -51,9 +51,9 @@ TEST_CASE("a ring lane is FIFO and holds at most its capacity") {
 
   for (std::uint64_t v = 10; v < 14; ++v) CHECK(try_push(rings, 0, v));
   CHECK_FALSE(rings.empty_and_open(0));
-  Claim claim = Claim::claimed;
+  Claim claim = Claim::kClaimed;
   CHECK_FALSE(try_push(rings, 0, 99, &claim));
-  CHECK(claim == Claim::full);
+  CHECK(claim == Claim::kFull);
   CHECK(Rings::position(rings.tail(0, std::memory_order_relaxed)) == 4);  // the failure took none
   CHECK_FALSE(rings.room_at(0, 4, std::memory_order_seq_cst));
 
@@ -61,7 +61,7 @@ TEST_CASE("a ring lane is FIFO and holds at most its capacity") {
   CHECK(rings.room_at(0, 4, std::memory_order_seq_cst));
   CHECK(try_push(rings, 0, 14));
   CHECK_FALSE(try_push(rings, 0, 99, &claim));
-  CHECK(claim == Claim::full);
+  CHECK(claim == Claim::kFull);
 
   for (std::uint64_t v = 11; v < 15; ++v) CHECK(pop(rings, 0) == v);
   CHECK_FALSE(rings.ready(0));
@@ -72,7 +72,7 @@ TEST_CASE("a ring lane is FIFO and holds at most its capacity") {
 TEST_CASE("a claimed position holds back the consumer until it is published") {
   Rings rings(1, 4, std::pmr::new_delete_resource());
   std::uint64_t first = 0;
-  REQUIRE(rings.try_claim(0, first) == Claim::claimed);
+  REQUIRE(rings.try_claim(0, first) == Claim::kClaimed);
   CHECK(try_push(rings, 0, 2));  // a later producer publishes first
   CHECK_FALSE(rings.ready(0));   // the head is claimed, not filled
   CHECK_FALSE(rings.empty_and_open(0));
@@ -132,16 +132,16 @@ TEST_CASE("closing ring lanes stops claims and keeps what was claimed before") {
   Rings rings(2, 4, std::pmr::new_delete_resource());
   CHECK(try_push(rings, 0, 1));
   std::uint64_t pending = 0;
-  REQUIRE(rings.try_claim(0, pending) == Claim::claimed);  // claimed, not yet published
+  REQUIRE(rings.try_claim(0, pending) == Claim::kClaimed);  // claimed, not yet published
   CHECK_FALSE(rings.closed_and_drained(1));                // not closed yet
 
   rings.close();
   for (std::size_t l : {0U, 1U}) {
     CHECK(Rings::closed(rings.tail(l, std::memory_order_relaxed)));
     CHECK_FALSE(rings.empty_and_open(l));
-    Claim claim = Claim::claimed;
+    Claim claim = Claim::kClaimed;
     CHECK_FALSE(try_push(rings, l, 7, &claim));  // room, but closed
-    CHECK(claim == Claim::stopped);
+    CHECK(claim == Claim::kStopped);
   }
   CHECK(Rings::position(rings.tail(0, std::memory_order_relaxed)) == 2);
   CHECK(rings.closed_and_drained(1));  // nothing was claimed in lane 1
@@ -240,10 +240,10 @@ TEST_CASE("ring producers racing a close: every position claimed before it is co
       const std::size_t lane = p % kLanes;  // two producers per lane
       std::uint64_t seq = 0;
       for (;;) {
-        Claim claim = Claim::claimed;
+        Claim claim = Claim::kClaimed;
         if (try_push(rings, lane, item(p, seq), &claim)) {
           ++seq;
-        } else if (claim == Claim::stopped) {
+        } else if (claim == Claim::kStopped) {
           break;
         } else {
           std::this_thread::yield();

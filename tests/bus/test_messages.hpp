@@ -14,20 +14,20 @@ namespace bus_test {
 using orchestrix::bus::MessageKind;
 
 struct PlaceOrder {
-  static constexpr MessageKind message_kind = MessageKind::command;
+  static constexpr MessageKind message_kind = MessageKind::kCommand;
   static constexpr std::string_view message_type = "test.PlaceOrder";
   std::string order_id;
   int quantity = 0;
 };
 
 struct OrderPlaced {
-  static constexpr MessageKind message_kind = MessageKind::event;
+  static constexpr MessageKind message_kind = MessageKind::kEvent;
   static constexpr std::string_view message_type = "test.OrderPlaced";
   int value = 0;
 };
 
 struct Ping {
-  static constexpr MessageKind message_kind = MessageKind::event;
+  static constexpr MessageKind message_kind = MessageKind::kEvent;
   static constexpr std::string_view message_type = "test.Ping";
   int depth = 0;
 };

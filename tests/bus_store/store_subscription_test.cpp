@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cstddef>
 #include <map>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "orchestrix/errors.hpp"
 #include "orchestrix/event_store.hpp"
 
 using namespace orchestrix;
@@ -133,14 +135,14 @@ TEST_CASE("when every handler fails a store subscription stops on that event by 
 }
 
 TEST_CASE(
-    "with the dead_letter policy a failing event becomes a dead letter and delivery goes on") {
+    "with the kDeadLetter policy a failing event becomes a dead letter and delivery goes on") {
   EventStore store;
   for (int i = 0; i < 10; ++i) append(store, "agg-1", "x");
   MessageBus bus;
   auto s = bus.subscribe<StoredEvent>([](const Envelope<StoredEvent>& m) {
     if (m.body.position.value == 5) throw std::runtime_error("projection failed");
   });
-  StoreSubscription feed(store, bus, {.on_all_failed = AllFailedPolicy::dead_letter});
+  StoreSubscription feed(store, bus, {.on_all_failed = AllFailedPolicy::kDeadLetter});
   REQUIRE(feed.wait_until_delivered(Position{9}));
   feed.stop();
   REQUIRE(bus.dead_letters().size() == 1);
@@ -160,6 +162,26 @@ TEST_CASE("a stopped store subscription delivers nothing more") {
   append(store, "agg-1", "y");
   CHECK(rec.positions.size() == 1);
   CHECK_FALSE(feed.wait_until_delivered(Position{1}));
+}
+
+TEST_CASE("stop called from a handler on the subscription's own thread throws UsageError") {
+  EventStore store;
+  MessageBus bus;
+  std::atomic<StoreSubscription*> self{nullptr};
+  std::atomic<bool> threw{false};
+  auto s = bus.subscribe<StoredEvent>([&](const StoredEvent&) {
+    try {
+      self.load()->stop();
+    } catch (const UsageError&) {
+      threw.store(true);
+    }
+  });
+  StoreSubscription feed(store, bus);
+  self.store(&feed);
+  append(store, "agg-1", "x");  // appended after `self` is set: the handler finds it
+  REQUIRE(feed.wait_until_delivered(Position{0}));
+  CHECK(threw.load());
+  feed.stop();
 }
 
 TEST_CASE(

@@ -7,7 +7,7 @@
 
 namespace {
 struct OrderPlaced {
-  static constexpr orchestrix::bus::MessageKind message_kind = orchestrix::bus::MessageKind::event;
+  static constexpr orchestrix::bus::MessageKind message_kind = orchestrix::bus::MessageKind::kEvent;
   static constexpr std::string_view message_type = "orders.OrderPlaced";
   int quantity = 0;
 };

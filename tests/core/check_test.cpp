@@ -10,6 +10,7 @@
 #include <string>
 
 #include "orchestrix/detail/invariant.hpp"
+#include "orchestrix/errors.hpp"
 #include "orchestrix_test/run_in_child.hpp"
 
 namespace {
@@ -72,12 +73,13 @@ TEST_CASE("with debug checks off ORCHESTRIX_DCHECK does not evaluate its conditi
 
 #endif
 
-TEST_CASE("invariant_violated throws a logic_error naming the structure, strings and numbers") {
+TEST_CASE(
+    "invariant_violated throws InvariantViolation naming the structure, strings and numbers") {
   try {
     orchestrix::detail::invariant_violated("Thing", "block #", 3, " holds ", std::uint64_t{4096},
                                            " bytes, ", -2, " expected");
     FAIL("invariant_violated returned");
-  } catch (const std::logic_error& e) {
+  } catch (const orchestrix::InvariantViolation& e) {
     CHECK(std::string(e.what()) ==
           "Thing: invariant violated: block #3 holds 4096 bytes, -2 expected");
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "orchestrix/errors.hpp"
 #include "orchestrix/event_store.hpp"
 #include "store_access.hpp"
 
@@ -20,7 +21,7 @@ namespace orchestrix::test {
 inline void check_store(const EventStore& store) {
   try {
     orchestrix::detail::StoreAccess::check_invariants(store);
-  } catch (const std::logic_error& e) {
+  } catch (const orchestrix::InvariantViolation& e) {
     FAIL(e.what());
   }
 }
@@ -35,7 +36,7 @@ class BackgroundChecker {
           do {
             try {
               orchestrix::detail::StoreAccess::check_invariants(store);
-            } catch (const std::logic_error& e) {
+            } catch (const orchestrix::InvariantViolation& e) {
               std::lock_guard lock(mu_);
               if (failure_.empty()) failure_ = e.what();
             }

@@ -11,6 +11,7 @@
 
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
+#include "orchestrix/errors.hpp"
 #include "orchestrix/event_store.hpp"
 #include "store_access.hpp"
 #include "store_check.hpp"
@@ -53,7 +54,7 @@ struct Shaped {
 std::string walk(const EventStore& store) {
   try {
     StoreAccess::check_invariants(store);
-  } catch (const std::logic_error& e) {
+  } catch (const orchestrix::InvariantViolation& e) {
     return e.what();
   }
   return "";

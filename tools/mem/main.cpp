@@ -56,9 +56,8 @@ int run_budget(const RunConfig& cfg, double limit_mb, const std::string& verdict
   return v.fits ? 0 : 1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// Sets up the options, parses argv and runs the sub-command.
+int run_cli(int argc, char** argv) {
   CLI::App app{"orchestrix-mem: memory budget runs and allocator swap experiments"};
   app.require_subcommand(1);
 
@@ -137,4 +136,19 @@ int main(int argc, char** argv) {
     std::cerr << "orchestrix-mem: " << e.what() << '\n';
     return 2;
   }
+}
+
+}  // namespace
+
+// What escapes run_cli() (an allocation failure while the options are set up, say) is reported
+// as a failed run, exit code 2, like every other error.
+int main(int argc, char** argv) {
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "orchestrix-mem: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "orchestrix-mem: unknown error\n");
+  }
+  return 2;
 }

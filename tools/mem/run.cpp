@@ -8,6 +8,7 @@
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/process_memory.hpp"
 #include "orchestrix/alloc/registry.hpp"
+#include "orchestrix/errors.hpp"
 #include "orchestrix/event_store.hpp"
 #include "orchestrix/workload.hpp"
 
@@ -72,7 +73,7 @@ void measure(Workload& workload, alloc::InstrumentedResource& counted, RunResult
 
 RunResult run_workload(const RunConfig& config) {
   if (config.workload != "seed" && config.workload != "mixed") {
-    throw std::invalid_argument("unknown workload '" + config.workload + "' (known: seed, mixed)");
+    throw InvalidArgument("unknown workload '" + config.workload + "' (known: seed, mixed)");
   }
   RunResult r;
   r.config = config;

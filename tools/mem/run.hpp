@@ -41,7 +41,8 @@ struct RunResult {
   double read_seconds = 0;
 };
 
-// Runs the workload. Throws std::invalid_argument for an unknown workload or resource name.
+// Runs the workload. Throws orchestrix::InvalidArgument for an unknown workload or resource
+// name (alloc::UnknownResource for the latter).
 RunResult run_workload(const RunConfig& config);
 
 nlohmann::json to_json(const RunResult& result);

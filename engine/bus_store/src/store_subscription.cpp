@@ -5,11 +5,11 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <stdexcept>
 #include <thread>
 #include <unordered_map>
 
 #include "common/bus_core.hpp"
+#include "orchestrix/errors.hpp"
 #include "orchestrix/event_store.hpp"
 
 namespace orchestrix::bus::detail {
@@ -35,7 +35,7 @@ class StoreSubscriptionState {
 
   void stop() {
     if (t_delivering == this) {
-      throw std::logic_error("StoreSubscription::stop called from its own delivery thread");
+      throw UsageError("StoreSubscription::stop called from its own delivery thread");
     }
     join();
   }
@@ -130,12 +130,12 @@ class StoreSubscriptionState {
             .subject = std::string(e.stream()),
             .correlation_id = e.correlation_id(),
             .causation_id = e.causation_id(),
-            .kind = MessageKind::event,
+            .kind = MessageKind::kEvent,
         },
         StoredEvent{std::string(e.stream()), e.version(), e.position(),
                     std::vector<std::byte>(bytes.begin(), bytes.end())}};
     const MessageOps& ops = message_ops<StoredEvent>;
-    if (options_.on_all_failed == AllFailedPolicy::stop) {
+    if (options_.on_all_failed == AllFailedPolicy::kStop) {
       bus_->publish(&message, ops);  // HandlerError ends run() with `next` still on this event
       return;
     }

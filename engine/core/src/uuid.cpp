@@ -26,9 +26,9 @@ ThreadRandom& thread_random() {
   return r;
 }
 
-void put64(std::array<std::uint8_t, 16>& b, int at, std::uint64_t v) noexcept {
-  for (int i = 7; i >= 0; --i) {
-    b[static_cast<std::size_t>(at + i)] = static_cast<std::uint8_t>(v);
+void put64(std::array<std::uint8_t, 16>& b, std::size_t at, std::uint64_t v) noexcept {
+  for (std::size_t i = 8; i-- > 0;) {
+    b[at + i] = static_cast<std::uint8_t>(v);
     v >>= 8;
   }
 }

@@ -2,7 +2,8 @@
 // include path). EventStore and StoreImpl name StoreAccess a friend; nothing else uses it, and
 // the public API gains nothing but that friend declaration.
 //
-//   orchestrix::detail::StoreAccess::check_invariants(store);  // throws std::logic_error
+//   orchestrix::detail::StoreAccess::check_invariants(store);  // throws
+//   orchestrix::InvariantViolation
 //
 // Thread safety: check_invariants() is safe at any time (see StoreImpl::check_invariants());
 // the other members hand out internals for tests that deliberately corrupt and then restore
@@ -22,7 +23,8 @@ struct StoreAccess {
   static const StoreImpl& impl(const EventStore& store) noexcept { return *store.impl_; }
   static StoreImpl& impl(EventStore& store) noexcept { return *store.impl_; }
 
-  // Walks the store's structure; throws std::logic_error at the first broken invariant.
+  // Walks the store's structure; throws orchestrix::InvariantViolation at the first broken
+  // invariant.
   static void check_invariants(const EventStore& store) { impl(store).check_invariants(); }
 
   // The state of `stream`, or nullptr when it does not exist.

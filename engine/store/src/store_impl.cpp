@@ -53,8 +53,8 @@ StoreImpl::StoreImpl(const StoreOptions& options, std::pmr::memory_resource* ups
       snapshot_memory_(upstream),
       store_memory_(upstream),
       interns_(&intern_memory_),
+      shard_count_(options_.shards),
       reclaim_(&store_memory_, [this](Segment* s) { free_segment(s); }) {
-  shard_count_ = options_.shards;
   void* p = store_memory_.allocate(sizeof(Shard) * shard_count_, alignof(Shard));
   shards_ = static_cast<Shard*>(p);
   for (std::size_t i = 0; i < shard_count_; ++i) new (shards_ + i) Shard(&table_memory_);
@@ -242,8 +242,8 @@ std::optional<AppendResult> StoreImpl::check_expected(const StreamState* st,
     c.stream = st;
     c.end = count;
     EventView v;
-    seek(c, from, /*locked=*/true);
-    next_in_stream(c, v, /*locked=*/true);
+    seek_locked(c, from);
+    next_in_stream_locked(c, v);
     r.first_position = v.position();
     return r;
   };
@@ -284,10 +284,10 @@ bool StoreImpl::ids_match(const StreamState& st, std::uint64_t from_version,
   c.store = this;
   c.stream = &st;
   c.end = from_version + events.size();
-  seek(c, from_version, /*locked=*/true);
+  seek_locked(c, from_version);
   EventView v;
   for (const EventData& e : events) {
-    next_in_stream(c, v, /*locked=*/true);
+    next_in_stream_locked(c, v);
     if (v.id() != *e.id) return false;
   }
   return true;

@@ -73,22 +73,24 @@ class StoreImpl {
   std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
 
   // Debugging aid for tests (reached through StoreAccess, store_access.hpp; never called by the
-  // store itself): walks the whole structure and throws std::logic_error ("EventStore:
-  // invariant violated: <what and where>") at the first broken invariant. What it checks is
-  // listed in store_invariants.cpp. Takes compact_mu_, every shard lock shared, log_mu_ and the
-  // reclaim mutex (in the lock order), so it is safe between operations and also while other
-  // threads append, read, snapshot and compact (they wait for it). Cost: O(bytes in the log +
+  // store itself): walks the whole structure and throws orchestrix::InvariantViolation
+  // ("EventStore: invariant violated: <what and where>") at the first broken invariant. What it
+  // checks is listed in store_invariants.cpp. Takes compact_mu_, every shard lock shared, log_mu_
+  // and the reclaim mutex (in the lock order), so it is safe between operations and also while
+  // other threads append, read, snapshot and compact (they wait for it). Cost: O(bytes in the log +
   // locators + streams); allocates its bookkeeping from the global heap, not the store's resource.
   void check_invariants() const;
 
   // ---- cursor primitives used by the ranges (store_read.cpp) ----
-  // Positions `c` at `version` of c.stream (REQUIRES: version < c.end, DCHECKed; a version below
-  // the retained range throws ReadBelowRetained). Takes the stream's shard lock shared (or
-  // assumes it held when `locked`).
-  void seek(RecordCursor& c, std::uint64_t version, bool locked) const;
-  // Decodes the next record of a stream cursor into `view`, seeking to the next run when needed.
-  // `locked`: the caller holds the stream's shard lock.
-  void next_in_stream(RecordCursor& c, EventView& view, bool locked = false) const;
+  // Positions `c` at `version` of c.stream (REQUIRES: version < c.end, DCHECKed; retained). Throws
+  // ReadBelowRetained when retention dropped `version` meanwhile. seek() takes the stream's
+  // shard lock shared; seek_locked() REQUIRES the caller to hold it (shared or exclusive).
+  void seek(RecordCursor& c, std::uint64_t version) const;
+  void seek_locked(RecordCursor& c, std::uint64_t version) const;
+  // Decodes the next record of a stream cursor into `view`, seeking to the next run when needed
+  // (taking the shard lock for that seek; the _locked variant REQUIRES it held, as seek_locked).
+  void next_in_stream(RecordCursor& c, EventView& view) const;
+  void next_in_stream_locked(RecordCursor& c, EventView& view) const;
   // Positions a global cursor at the first retained event with position >= c.position and
   // < c.end, decoding it into `view`. Returns false when there is none.
   bool next_in_log(RecordCursor& c, EventView& view) const;

@@ -26,7 +26,8 @@
 //             categories >= a lower bound (their node layout is the standard library's).
 //  Reclaim    ReclaimDomain::check_invariants(), and no retired segment is still in the log.
 //
-// A violation throws std::logic_error: "EventStore: invariant violated: <what> (<where>)".
+// A violation throws orchestrix::InvariantViolation: "EventStore: invariant violated: <what>
+// (<where>)".
 #include <algorithm>
 #include <cstring>
 #include <map>

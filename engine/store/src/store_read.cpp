@@ -10,10 +10,13 @@
 
 namespace orchestrix::detail {
 
-void StoreImpl::seek(RecordCursor& c, std::uint64_t version, bool locked) const {
+void StoreImpl::seek(RecordCursor& c, std::uint64_t version) const {
+  std::shared_lock lock(shards_[c.stream->shard].mu);
+  seek_locked(c, version);
+}
+
+void StoreImpl::seek_locked(RecordCursor& c, std::uint64_t version) const {
   ORCHESTRIX_DCHECK_MSG(version < c.end, "seek past the end of the cursor's range");
-  std::shared_lock<std::shared_mutex> lock;
-  if (!locked) lock = std::shared_lock(shards_[c.stream->shard].mu);
   const std::uint64_t retained = c.stream->first_retained.load(std::memory_order_relaxed);
   if (version < retained) {
     // Retention removed events this range had not reached yet: say so, never skip silently.
@@ -54,8 +57,13 @@ void StoreImpl::decode(const std::byte*& p, RecordCursor& c, EventView& view) co
   --c.run_left;
 }
 
-void StoreImpl::next_in_stream(RecordCursor& c, EventView& view, bool locked) const {
-  if (c.run_left == 0) seek(c, c.version, locked);
+void StoreImpl::next_in_stream(RecordCursor& c, EventView& view) const {
+  if (c.run_left == 0) seek(c, c.version);
+  decode(c.next, c, view);
+}
+
+void StoreImpl::next_in_stream_locked(RecordCursor& c, EventView& view) const {
+  if (c.run_left == 0) seek_locked(c, c.version);
   decode(c.next, c, view);
 }
 
@@ -143,7 +151,7 @@ EventRange::iterator EventRange::begin() const {
   it.cursor_.store = store_;
   it.cursor_.stream = stream_;
   it.cursor_.end = end_;
-  store_->seek(it.cursor_, first_, /*locked=*/false);
+  store_->seek(it.cursor_, first_);
   store_->next_in_stream(it.cursor_, it.view_);
   it.done_ = false;
   return it;

@@ -21,6 +21,7 @@ struct SnapshotAccess {
 
 Snapshot::Snapshot(const Snapshot& other) noexcept : blob_(other.blob_) { blob_->add_ref(); }
 
+// NOLINTNEXTLINE(bugprone-unhandled-self-assignment): a self-assignment has equal blobs: no-op.
 Snapshot& Snapshot::operator=(const Snapshot& other) noexcept {
   if (blob_ != other.blob_) {
     other.blob_->add_ref();

@@ -48,6 +48,7 @@ bool SeedWorkload::next(WorkloadBatch& batch) {
   stream_name_.assign(name, end);  // capacity reserved: no allocation
   for (std::size_t i = 0; i < n; ++i) {
     char* slot = payloads_.data() + i * kPayloadSlot;
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result): payload bytes, not a C string.
     std::memcpy(slot, "{\"value\":", 9);
     auto [p, ec2] = std::to_chars(slot + 9, slot + kPayloadSlot - 1, i);
     (void)ec2;

@@ -72,8 +72,8 @@ std::string to_json(const ArenaStats& stats);
 
 class ArenaResource : public std::pmr::memory_resource {
  public:
-  // REQUIRES: upstream != nullptr (throws std::invalid_argument otherwise) and outlives *this
-  // (not checkable). Throws std::invalid_argument when options.block_bytes < 4096.
+  // REQUIRES: upstream outlives *this. Throws orchestrix::InvalidArgument when upstream is
+  // nullptr or options.block_bytes < 4096.
   explicit ArenaResource(std::pmr::memory_resource* upstream = system_resource(),
                          ArenaOptions options = {});
   explicit ArenaResource(ArenaOptions options) : ArenaResource(system_resource(), options) {}
@@ -93,8 +93,8 @@ class ArenaResource : public std::pmr::memory_resource {
   // Debugging aid: walks the blocks and checks the arena's invariants — every regular block is
   // block_bytes long, the bump pointer lies within the newest regular block, the block counts
   // and reserved_bytes equal what the lists hold, used_bytes <= reserved_bytes minus the block
-  // headers. Throws std::logic_error naming the broken invariant and where. Takes the mutex
-  // when thread_safe (call it between operations). Cost: O(blocks); no allocation unless it
+  // headers. Throws orchestrix::InvariantViolation naming the broken invariant and where. Takes the
+  // mutex when thread_safe (call it between operations). Cost: O(blocks); no allocation unless it
   // throws. The arena never calls it itself.
   void check_invariants() const;
 

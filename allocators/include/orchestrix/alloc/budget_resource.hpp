@@ -54,8 +54,7 @@ class BudgetExceeded : public std::bad_alloc {
 
 class BudgetResource : public ForwardingResource {
  public:
-  // REQUIRES: upstream != nullptr (throws std::invalid_argument otherwise), and outlives *this
-  // (not checkable).
+  // REQUIRES: upstream outlives *this. Throws orchestrix::InvalidArgument when it is nullptr.
   BudgetResource(std::pmr::memory_resource* upstream, std::size_t limit_bytes);
 
   std::size_t limit() const noexcept { return limit_.load(std::memory_order_relaxed); }
@@ -73,8 +72,9 @@ class BudgetResource : public ForwardingResource {
 
   // Debugging aid: checks that bytes_live() <= limit(), or, after set_limit() lowered the limit
   // below the bytes then live, that bytes_live() has not grown past what was live then. Throws
-  // std::logic_error naming the numbers. REQUIRES: set_limit() was not called concurrently with
-  // allocations (a request admitted under the old limit may land after it; not checkable).
+  // orchestrix::InvariantViolation naming the numbers. REQUIRES: set_limit() was not called
+  // concurrently with allocations (a request admitted under the old limit may land after it; not
+  // checkable).
   void check_invariants() const;
 
  private:

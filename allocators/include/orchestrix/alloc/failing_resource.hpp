@@ -55,8 +55,8 @@ enum class FailMode {
 
 class FailingResource : public ForwardingResource {
  public:
-  // REQUIRES: upstream != nullptr (throws std::invalid_argument otherwise), and outlives *this
-  // (not checkable). fail_at: 1-based call number, 0 = never.
+  // REQUIRES: upstream outlives *this (orchestrix::InvalidArgument when it is nullptr).
+  // fail_at: 1-based call number, 0 = never.
   explicit FailingResource(std::pmr::memory_resource* upstream, std::uint64_t fail_at = 0,
                            FailMode mode = FailMode::kOnce);
 

@@ -28,7 +28,8 @@ class ForwardingResource : public std::pmr::memory_resource {
   std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
 
  protected:
-  // Throws std::invalid_argument "<decorator>: upstream must not be null" when upstream is null.
+  // Throws orchestrix::InvalidArgument "<decorator>: upstream must not be null" when upstream is
+  // null.
   ForwardingResource(std::pmr::memory_resource* upstream, const char* decorator);
   ~ForwardingResource() override = default;
 

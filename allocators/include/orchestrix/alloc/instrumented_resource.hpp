@@ -52,8 +52,7 @@ class InstrumentedResource : public ForwardingResource {
     std::size_t peak_granularity_bytes = 16 * 1024;
   };
 
-  // REQUIRES: upstream != nullptr (throws std::invalid_argument otherwise), and outlives *this
-  // (not checkable).
+  // REQUIRES: upstream outlives *this. Throws orchestrix::InvalidArgument when it is nullptr.
   explicit InstrumentedResource(
       std::pmr::memory_resource* upstream = std::pmr::new_delete_resource());
   InstrumentedResource(std::pmr::memory_resource* upstream, Options options);
@@ -72,9 +71,9 @@ class InstrumentedResource : public ForwardingResource {
   // exceed those allocated, the size-class histogram sums to the allocation count, the shared
   // total plus every shard's unpublished change equals bytes_live(), each shard's unpublished
   // change stays below the peak granularity G, and bytes_live() stays within the peak plus the
-  // documented slack (<= peak when G = 0). Throws std::logic_error naming the broken invariant.
-  // REQUIRES: no other call into this resource runs concurrently (the counters are exact only
-  // at quiescent points; not checkable). Cost: a read of every shard; no allocation unless it
+  // documented slack (<= peak when G = 0). Throws orchestrix::InvariantViolation naming the broken
+  // invariant. REQUIRES: no other call into this resource runs concurrently (the counters are exact
+  // only at quiescent points; not checkable). Cost: a read of every shard; no allocation unless it
   // throws.
   void check_invariants() const;
 

@@ -89,8 +89,8 @@ class PoolSizeClasses;
 
 class PoolResource : public std::pmr::memory_resource {
  public:
-  // REQUIRES: upstream != nullptr (throws std::invalid_argument otherwise) and outlives *this
-  // (not checkable). Throws std::invalid_argument for options outside the documented ranges.
+  // REQUIRES: upstream outlives *this. Throws orchestrix::InvalidArgument when upstream is
+  // nullptr or for options outside the documented ranges.
   explicit PoolResource(std::pmr::memory_resource* upstream = system_resource(),
                         PoolOptions options = {});
   explicit PoolResource(PoolOptions options) : PoolResource(system_resource(), options) {}
@@ -113,9 +113,9 @@ class PoolResource : public std::pmr::memory_resource {
   // pointer and every free-list entry point at slot boundaries inside it, its free-list length
   // equals the slots carved minus the slots in use, and the counters (slabs, empty_slabs,
   // free_slots, reserved_bytes, used_bytes) equal the sums over the slabs. Throws
-  // std::logic_error naming the broken invariant and where. Takes the mutex when thread_safe
-  // (call it between operations). Cost: O(slabs + free slots); no allocation unless it throws.
-  // The pool never calls it itself.
+  // orchestrix::InvariantViolation naming the broken invariant and where. Takes the mutex when
+  // thread_safe (call it between operations). Cost: O(slabs + free slots); no allocation unless it
+  // throws. The pool never calls it itself.
   void check_invariants() const;
 
   // The options given at construction (never changes).

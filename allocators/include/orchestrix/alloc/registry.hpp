@@ -18,18 +18,21 @@
 #include <memory>
 #include <memory_resource>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include "orchestrix/errors.hpp"
 
 namespace orchestrix::alloc {
 
 // Thrown by make_resource() for a name that is not registered; what() lists the valid names
-// (and says how to get "mimalloc" when that was the name asked for).
-class UnknownResource : public std::invalid_argument {
+// (and says how to get "mimalloc" when that was the name asked for). An
+// orchestrix::InvalidArgument, like every bad-argument error of the library.
+class UnknownResource : public InvalidArgument {
  public:
   UnknownResource(std::string name, const std::string& message)
-      : std::invalid_argument(message), name_(std::move(name)) {}
+      : InvalidArgument(message), name_(std::move(name)) {}
   const std::string& name() const noexcept { return name_; }
 
  private:
@@ -50,7 +53,8 @@ using ResourceFactory =
     std::unique_ptr<std::pmr::memory_resource> (*)(std::pmr::memory_resource* upstream);
 
 // Adds (or, for a registered name, replaces) a factory. `name` must have static storage
-// duration (a string literal). At most 16 names in all; more throws std::length_error.
+// duration (a string literal). At most 16 names in all; registering a 17th throws
+// orchestrix::UsageError (and registers nothing).
 void register_resource(std::string_view name, ResourceFactory factory);
 
 }  // namespace orchestrix::alloc

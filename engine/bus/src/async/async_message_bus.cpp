@@ -30,7 +30,7 @@ std::atomic<std::size_t> next_unkeyed_lane{0};
 // Tells buses apart in the per-thread lane cache below (an address could be reused).
 std::atomic<std::uint64_t> next_bus_id{1};
 
-// LaneChoice::by_publisher: the lanes this thread publishes into, for the last few buses.
+// LaneChoice::kByPublisher: the lanes this thread publishes into, for the last few buses.
 struct PublisherLane {
   std::uint64_t bus = 0;
   std::size_t lane = 0;
@@ -39,7 +39,7 @@ constexpr std::size_t kLaneCache = 4;
 thread_local PublisherLane t_publisher_lanes[kLaneCache];
 thread_local std::size_t t_publisher_evict = 0;
 
-// What a lane's cell carries: the message, and under LaneChoice::by_publisher the message of
+// What a lane's cell carries: the message, and under LaneChoice::kByPublisher the message of
 // the same key slot to deliver first (KeySlots::kNone otherwise).
 struct Entry {
   AsyncItem* item = nullptr;
@@ -51,9 +51,9 @@ using Rings = MpscRings<Entry>;
 // (mpsc_rings.hpp: publishers claim a position with one compare-exchange on the lane's tail,
 // fill the cell and publish it; the worker takes positions in order) and the thread that
 // drains them. A publisher preempted in a lock-free lane never blocks another publisher.
-// Claim order in a lane is a total order consistent with happens-before. Under by_key a key
+// Claim order in a lane is a total order consistent with happens-before. Under kByKey a key
 // always maps to the same lane, so two publishes of one key on different threads keep their
-// order; under by_publisher the slot table carries that order across lanes (see take()).
+// order; under kByPublisher the slot table carries that order across lanes (see take()).
 // Publishers of different lanes write no common line but the slots.
 struct Worker {
   Worker(std::size_t lane_count, std::size_t lane_capacity, std::size_t key_slots,
@@ -61,7 +61,7 @@ struct Worker {
       : rings(lane_count, lane_capacity, memory), slots(key_slots, memory) {}
   // Claimed by publishers, closed by shutdown, consumed by the worker (heads read by stats()).
   Rings rings;
-  // LaneChoice::by_publisher (empty otherwise): per key slot, the lane and position of the last
+  // LaneChoice::kByPublisher (empty otherwise): per key slot, the lane and position of the last
   // message published with a key of that slot.
   KeySlots slots;
   // Written by the worker only.
@@ -85,18 +85,18 @@ class AsyncCore {
             std::shared_ptr<BusCore> bus)
       : bus_(std::move(bus)),
         policy_(options.backpressure),
-        by_publisher_(options.lane_choice == LaneChoice::by_publisher),
+        by_publisher_(options.lane_choice == LaneChoice::kByPublisher),
         lanes_(options.lanes),
         lane_capacity_(options.lanes == 0 ? 0 : options.queue_capacity / options.lanes),
         key_slots_(by_publisher_ ? options.key_slots : 0),
         workers_(memory) {
     if (options.workers == 0 || options.lanes == 0 || lane_capacity_ == 0) {
-      throw std::invalid_argument(
+      throw InvalidArgument(
           "AsyncMessageBus needs at least one worker, one lane, and queue_capacity >= lanes");
     }
     if (by_publisher_ && (key_slots_ == 0 || lanes_ >= (std::size_t{1} << 15))) {
-      throw std::invalid_argument(
-          "AsyncMessageBus by_publisher needs at least one key slot and fewer than 32768 lanes");
+      throw InvalidArgument(
+          "AsyncMessageBus with kByPublisher needs a key slot and fewer than 32768 lanes");
     }
     workers_.reserve(options.workers);
     for (std::size_t i = 0; i < options.workers; ++i) {
@@ -135,7 +135,7 @@ class AsyncCore {
   Completion enqueue(const std::string_view* key, AsyncItemPtr item) {
     std::size_t w;
     std::size_t l;
-    KeySlots::Slot* slot = nullptr;  // by_publisher, keyed messages only
+    KeySlots::Slot* slot = nullptr;  // kByPublisher, keyed messages only
     std::string_view k;
     if (key != nullptr) {
       k = *key;
@@ -159,20 +159,20 @@ class AsyncCore {
       l = by_publisher_ ? publisher_lane() : own_lane % lanes_;
     }
     Worker& q = *workers_[w];
-    // by_publisher: the last lane is shared by the threads that came after the others were
+    // kByPublisher: the last lane is shared by the threads that came after the others were
     // taken. They claim and record the dependency under a lock, so that the lane's order is the
     // order of their slot writes (see take()). The lock is never held while waiting for room.
-    const bool locked = by_publisher_ && l == lanes_ - 1;
+    const bool shared_lane = by_publisher_ && l == lanes_ - 1;
     std::unique_lock<std::mutex> lock(shared_lane_mutex_, std::defer_lock);
     std::uint64_t pos = 0;
     for (;;) {
-      if (locked) lock.lock();
+      if (shared_lane) lock.lock();
       const Claim claim = q.rings.try_claim(l, pos);
-      if (claim == Claim::claimed) break;
-      if (locked) lock.unlock();
-      if (claim == Claim::stopped) throw BusStopped();
+      if (claim == Claim::kClaimed) break;
+      if (shared_lane) lock.unlock();
+      if (claim == Claim::kStopped) throw BusStopped();
       // Full: the cell still holds (or is being filled with) the message one lap back.
-      if (policy_ == BackpressurePolicy::reject || t_worker_of == this) {
+      if (policy_ == BackpressurePolicy::kReject || t_worker_of == this) {
         q.rejected.fetch_add(1, std::memory_order_relaxed);
         throw QueueFull(w, lane_capacity_);
       }
@@ -182,7 +182,7 @@ class AsyncCore {
     // Record where the previous message of this key slot went; the worker delivers that one
     // first. Done after the claim: a claim that fails (shutdown) must leave no record.
     entry.dep = slot == nullptr ? KeySlots::kNone : KeySlots::record(*slot, l, pos);
-    if (locked) lock.unlock();
+    if (shared_lane) lock.unlock();
     entry.item = item.release();
     Completion completion(entry.item);
     q.rings.publish(l, pos);
@@ -190,7 +190,7 @@ class AsyncCore {
     return completion;
   }
 
-  // The lane this thread publishes into under LaneChoice::by_publisher: the i-th thread to
+  // The lane this thread publishes into under LaneChoice::kByPublisher: the i-th thread to
   // publish gets lane i while i < lanes - 1; later threads share the last lane.
   std::size_t publisher_lane() const noexcept {
     for (const PublisherLane& entry : t_publisher_lanes) {
@@ -204,7 +204,7 @@ class AsyncCore {
 
   void shutdown() {
     if (t_worker_of == this) {
-      throw std::logic_error("AsyncMessageBus::shutdown called from one of its own handlers");
+      throw UsageError("AsyncMessageBus::shutdown called from one of its own handlers");
     }
     stop_and_join();
   }
@@ -308,7 +308,7 @@ class AsyncCore {
   }
 
   // Takes the filled message at position `head` of lane `l` (the lane's next) and delivers it;
-  // first, under LaneChoice::by_publisher, the message it depends on (the previous one of its
+  // first, under LaneChoice::kByPublisher, the message it depends on (the previous one of its
   // key slot) if that one sits undelivered in another lane.
   //
   // Why this cannot deadlock: a message's dependency was recorded by a slot write (a seq_cst
@@ -421,11 +421,12 @@ class AsyncCore {
 
 }  // namespace detail
 
-AsyncMessageBus::AsyncMessageBus(AsyncBusOptions options)
+AsyncMessageBus::AsyncMessageBus(const AsyncBusOptions& options)
     : memory_(options.memory != nullptr ? options.memory : std::pmr::get_default_resource()),
       bus_(BusOptions{options.dead_letters}),
       core_(std::make_unique<detail::AsyncCore>(options, memory_, bus_.core())) {}
 
+// NOLINTNEXTLINE(bugprone-exception-escape): see the declaration.
 AsyncMessageBus::~AsyncMessageBus() { core_->shutdown(); }
 
 Completion AsyncMessageBus::enqueue(const std::string_view* key, detail::AsyncItemPtr item) {

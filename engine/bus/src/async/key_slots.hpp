@@ -1,6 +1,6 @@
-// key_slots.hpp — LaneChoice::by_publisher's per-key order table of one worker.
+// key_slots.hpp — LaneChoice::kByPublisher's per-key order table of one worker.
 //
-// Under by_publisher one key's messages may go into different lanes (one per publishing
+// Under kByPublisher one key's messages may go into different lanes (one per publishing
 // thread), so lane order alone no longer keeps them in publish order. Each key hashes to one
 // slot of the table; a publish, right after claiming its position, records "lane, position" in
 // its slot and takes what was recorded there before: the dependency, stored with the message,
@@ -8,7 +8,7 @@
 // share a slot are kept in order together.
 //
 // A dependency is one word: kNone (0), or (lane + 1) << 48 | position. So lane + 1 must fit in
-// 16 bits (the bus allows fewer than 32768 lanes under by_publisher) and a position in 48.
+// 16 bits (the bus allows fewer than 32768 lanes under kByPublisher) and a position in 48.
 //
 // Threading: record() may be called from any thread at once; it is one seq_cst exchange, so
 // the records of one slot form a single total order (the worker's deadlock-freedom argument

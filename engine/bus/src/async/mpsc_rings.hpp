@@ -28,7 +28,7 @@
 // seq_cst (for a sleep/wake handshake), closed_and_drained() with acquire.
 //
 // Bound and blocking: a lane holds at most `capacity` positions claimed and not yet consumed;
-// try_claim() then reports Claim::full (the cell at the tail still holds, or is being filled
+// try_claim() then reports Claim::kFull (the cell at the tail still holds, or is being filled
 // with, the payload one lap back). Nothing in the rings blocks: try_claim() retries only when
 // another producer won the same position (lock-free), publish() and consume() are single
 // stores. A producer preempted between claim and publish holds back the consumer of that lane
@@ -36,7 +36,7 @@
 // consumer waits, and how a producer waits for room (room_at()), is the caller's choice.
 //
 // Closing: close() sets kClosed (bit 63) in every lane's tail. From then on every claim reports
-// Claim::stopped; positions claimed before are still published and consumed as usual, and the
+// Claim::kStopped; positions claimed before are still published and consumed as usual, and the
 // closed tail tells the consumer where each lane ends (closed_and_drained()).
 //
 // Memory: 64 bytes per cell (one cache line: the 8-byte seq and a payload of up to 56 bytes),
@@ -56,7 +56,7 @@
 namespace orchestrix::bus::detail {
 
 // What try_claim() did.
-enum class Claim : std::uint8_t { claimed, full, stopped };
+enum class Claim : std::uint8_t { kClaimed, kFull, kStopped };
 
 // REQUIRES of T: default constructible, trivially destructible, at most 56 bytes.
 template <class T>
@@ -106,17 +106,17 @@ class MpscRings {
     Tail& tail = tails_[l];
     pos = tail.word.load(std::memory_order_relaxed);
     for (;;) {
-      if ((pos & kClosed) != 0) return Claim::stopped;
+      if ((pos & kClosed) != 0) return Claim::kStopped;
       const std::uint64_t seq = cell(l, pos).seq.load(std::memory_order_acquire);
       if (seq == 2 * pos) {
         // Free: claim it. The claim is a seq_cst read-modify-write, which orders it before the
         // producer's later seq_cst operations (see the memory ordering above).
         if (tail.word.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
                                             std::memory_order_relaxed)) {
-          return Claim::claimed;
+          return Claim::kClaimed;
         }
       } else if (seq < 2 * pos) {
-        return Claim::full;
+        return Claim::kFull;
       } else {
         pos = tail.word.load(std::memory_order_relaxed);  // another producer claimed `pos`
       }

@@ -230,7 +230,7 @@ PublishResult BusCore::redrive(DeadLetter letter, RedriveTarget target) {
   const MessageOps& ops = DeadLetterAccess::ops(letter);
   std::vector<Failure> failures;
   const SubscriptionId only =
-      target == RedriveTarget::failed_handler ? letter.subscription() : SubscriptionId{0};
+      target == RedriveTarget::kFailedHandler ? letter.subscription() : SubscriptionId{0};
   PublishResult result = dispatch(message, ops, only, failures);
   if (!failures.empty()) record_dead_letters(message, ops, failures, letter.attempts() + 1);
   return result;
@@ -242,7 +242,7 @@ RedriveResult BusCore::redrive_all(RedriveTarget target) {
     const PublishResult r = redrive(std::move(letter), target);
     if (r.failed != 0) {
       ++totals.failed_again;
-    } else if (r.handled == 0 && target == RedriveTarget::failed_handler) {
+    } else if (r.handled == 0 && target == RedriveTarget::kFailedHandler) {
       ++totals.orphaned;
     } else {
       ++totals.succeeded;

@@ -32,8 +32,9 @@ struct HandlerList {
   // Appends `node` (keeps both vectors in step). Throws std::bad_alloc (list unchanged).
   void add(std::shared_ptr<HandlerNode> node) {
     raw.reserve(raw.size() + 1);
-    owners.push_back(node);
-    raw.push_back(node.get());
+    HandlerNode* const handler = node.get();
+    owners.push_back(std::move(node));
+    raw.push_back(handler);  // cannot throw: reserved
   }
   std::vector<std::shared_ptr<HandlerNode>> owners;  // subscription order; keeps nodes alive
   std::vector<HandlerNode*> raw;                     // the same nodes, 8-byte stride for publish

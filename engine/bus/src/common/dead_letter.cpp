@@ -1,5 +1,6 @@
 #include "orchestrix/bus/dead_letter.hpp"
 
+#include <optional>
 #include <utility>
 
 #include "common/bus_core.hpp"
@@ -89,13 +90,14 @@ std::uint64_t DeadLetterQueue::total() const {
 }
 
 void DeadLetterQueue::push(DeadLetter letter) {
-  DeadLetter evicted = [&]() -> DeadLetter {
+  // The letter dropped to make room (or the arriving one), destroyed outside the lock.
+  std::optional<DeadLetter> evicted = [&]() -> std::optional<DeadLetter> {
     std::lock_guard lock(mutex_);
     ++total_;
     if (capacity_ == 0 ||
-        (letters_.size() >= capacity_ && policy_ == DeadLetterPolicy::drop_newest)) {
+        (letters_.size() >= capacity_ && policy_ == DeadLetterPolicy::kDropNewest)) {
       ++dropped_;
-      return std::move(letter);  // destroyed outside the lock
+      return std::move(letter);
     }
     if (letters_.size() >= capacity_) {
       DeadLetter oldest = std::move(letters_.front());
@@ -110,7 +112,7 @@ void DeadLetterQueue::push(DeadLetter letter) {
       --total_;
       throw;
     }
-    return DeadLetter(std::move(letter));
+    return std::nullopt;
   }();
 }
 

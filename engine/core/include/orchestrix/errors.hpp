@@ -2,6 +2,9 @@
 //
 // Every error derives from orchestrix::Error (itself a std::runtime_error), so callers can catch
 // one base or the specific type. An operation that throws any of these changed nothing.
+// The store, the buses and the allocators share the two general ones: InvalidArgument for a bad
+// argument or option, UsageError for a call made where its contract forbids it. They throw no
+// std::invalid_argument / std::logic_error of their own.
 // orchestrix::alloc::BudgetExceeded (a std::bad_alloc, from <orchestrix/alloc/budget_resource.hpp>)
 // reaches callers unchanged when a store runs over its memory budget.
 #pragma once
@@ -20,8 +23,26 @@ class Error : public std::runtime_error {
 };
 
 // Bad input: empty or over-long stream id, empty event type, payload over the maximum record
-// size, malformed UUID text, a snapshot beyond the stream's head, ... what() says which.
+// size, malformed UUID text, a snapshot beyond the stream's head, an option out of range (store,
+// async bus, memory resources), a null upstream resource, ... what() says which.
 class InvalidArgument : public Error {
+ public:
+  using Error::Error;
+};
+
+// A call made where the API's contract forbids it, whatever its arguments: e.g.
+// AsyncMessageBus::shutdown() from one of the bus's own handlers, StoreSubscription::stop() from
+// its own delivery thread (both would otherwise wait for themselves), one register_resource()
+// too many. A program error, not a run-time condition to recover from.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A check_invariants() walk (the allocators' members, the store's internal walk used by the
+// tests) found a broken internal invariant: a bug in Orchestrix or memory corruption, never a
+// consequence of bad input. what() reads "<structure>: invariant violated: <what and where>".
+class InvariantViolation : public Error {
  public:
   using Error::Error;
 };

@@ -30,6 +30,7 @@ struct Position {
   std::uint64_t value = 0;
 
   friend constexpr bool operator==(Position, Position) noexcept = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>.
   friend constexpr auto operator<=>(Position, Position) noexcept = default;
 };
 

@@ -51,7 +51,7 @@ struct StoreMemoryStats {
   // Sum of every byte field.
   std::uint64_t total_bytes() const noexcept {
     std::uint64_t sum = 0;
-#define ORCHESTRIX_X_SUM(name, description) sum += name;
+#define ORCHESTRIX_X_SUM(name, description) sum += (name);
     ORCHESTRIX_STORE_MEMORY_FIELDS(ORCHESTRIX_X_SUM)
 #undef ORCHESTRIX_X_SUM
     return sum;

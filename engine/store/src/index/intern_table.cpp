@@ -18,7 +18,7 @@ InternTable::~InternTable() {
     }
   }
   for (std::string_view s : strings_) {
-    memory_->deallocate(const_cast<char*>(s.data()), s.size() == 0 ? 1 : s.size(), 1);
+    memory_->deallocate(const_cast<char*>(s.data()), s.empty() ? 1 : s.size(), 1);
   }
 }
 
@@ -39,13 +39,13 @@ std::optional<std::uint32_t> InternTable::find(const Shape& s) const {
 std::string_view InternTable::intern_string_locked(std::string_view s) {
   auto it = strings_.find(s);
   if (it != strings_.end()) return *it;
-  auto* copy = static_cast<char*>(memory_->allocate(s.size() == 0 ? 1 : s.size(), 1));
+  auto* copy = static_cast<char*>(memory_->allocate(s.empty() ? 1 : s.size(), 1));
   if (!s.empty()) std::memcpy(copy, s.data(), s.size());
   std::string_view stored(copy, s.size());
   try {
     strings_.insert(stored);
   } catch (...) {
-    memory_->deallocate(copy, s.size() == 0 ? 1 : s.size(), 1);
+    memory_->deallocate(copy, s.empty() ? 1 : s.size(), 1);
     throw;
   }
   return stored;

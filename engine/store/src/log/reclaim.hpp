@@ -56,8 +56,8 @@ class ReclaimDomain {
   // nothing retired; oldest_ is pinned unless it is current_) and that retired_bytes() is the
   // block bytes of the segments on the retire lists; then calls at_rest(retired segments,
   // generation records held), still under the lock, so nothing is freed while it runs.
-  // Throws std::logic_error ("ReclaimDomain: invariant violated: ..."). Allocates from the
-  // global heap.
+  // Throws orchestrix::InvariantViolation ("ReclaimDomain: invariant violated: ..."). Allocates
+  // from the global heap.
   using AtRest =
       std::function<void(const std::vector<const Segment*>& retired, std::size_t generations)>;
   void check_invariants(const AtRest& at_rest) const;

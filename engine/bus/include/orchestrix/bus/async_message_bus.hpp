@@ -10,13 +10,13 @@
 // thread, or on another thread that synchronized with it), the first is handled first. The key
 // is the envelope's subject (CloudEvents "subject", e.g. the aggregate id) unless publish() is
 // given one. Each key maps to one worker (worker_for()), which has AsyncBusOptions::lanes FIFO
-// queues; a message's lane comes from its key's hash (LaneChoice::by_key, the default) or from
-// its publishing thread (LaneChoice::by_publisher, where a per-key slot table carries the order
+// queues; a message's lane comes from its key's hash (LaneChoice::kByKey, the default) or from
+// its publishing thread (LaneChoice::kByPublisher, where a per-key slot table carries the order
 // across lanes; see LaneChoice). Messages with an empty key carry no ordering guarantee: they
 // are spread round-robin over the workers, each publishing thread using a lane of its own.
 // Messages with different keys may run concurrently on different workers; a worker visits its
 // lanes in turn, so keys in different lanes of one worker are not handled in any particular
-// order relative to each other (by_publisher: except where keys share a slot, which keeps
+// order relative to each other (kByPublisher: except where keys share a slot, which keeps
 // their messages in publish order together).
 //
 // Delivery: a worker delivers a message exactly like MessageBus::publish on its thread (handler
@@ -26,8 +26,8 @@
 //
 // Backpressure: each lane holds at most queue_capacity / lanes messages (rounded down) waiting
 // for the worker (the worker takes one message off a lane, then delivers it: at most one more is
-// in delivery per worker). When the target lane is full, BackpressurePolicy::block waits for
-// room, and ::reject throws QueueFull at once. A handler running on one of this bus's workers
+// in delivery per worker). When the target lane is full, BackpressurePolicy::kBlock waits for
+// room, and ::kReject throws QueueFull at once. A handler running on one of this bus's workers
 // never blocks on a full lane (its own worker could be the one that must make room): it gets
 // QueueFull under either policy.
 //
@@ -35,15 +35,15 @@
 // BusStopped, and so do publishers blocked on a full queue at that moment), lets the workers
 // finish every message already accepted, and joins them. Every accepted message's Completion
 // becomes ready. REQUIRES: not called from a handler running on this bus's workers (throws
-// std::logic_error instead of deadlocking).
+// orchestrix::UsageError instead of deadlocking).
 //
 // Threading: all members may be called from any thread at once (except as noted for shutdown).
-// No lock is taken on the publish or delivery path (except by_publisher's shared last lane, see
+// No lock is taken on the publish or delivery path (except kByPublisher's shared last lane, see
 // LaneChoice): each lane is a bounded lock-free ring (publishers claim a slot with one
 // compare-exchange on the lane's tail, then fill it). A publisher preempted between claim and
 // fill never blocks other publishers; the worker waits for that slot (yielding), since later
-// slots of the lane (and, by_publisher, messages recorded after it) are ordered after it.
-// Publishers to different lanes share no written memory but by_publisher's slot table: the
+// slots of the lane (and, kByPublisher, messages recorded after it) are ordered after it.
+// Publishers to different lanes share no written memory but kByPublisher's slot table: the
 // lane's tail is the one line that all publishers of a lane write, and each publish moves it to
 // the publisher's CPU. More lanes therefore let publishers of different keys on several threads
 // scale (docs/message-bus.md). A worker is woken (a futex syscall) only when it was asleep;
@@ -52,7 +52,7 @@
 //
 // Memory cost: per worker, 64 bytes per queue slot (lanes * (queue_capacity / lanes) of them),
 // 72 bytes per lane (its tail, on a line of its own, and the worker's position), under
-// by_publisher 8 bytes per key slot (key_slots of them), and a 320-byte control block (five cache
+// kByPublisher 8 bytes per key slot (key_slots of them), and a 320-byte control block (five cache
 // lines, so that publishers and the worker do not share written lines), plus a thread. Per publish,
 // ONE block holding the moved envelope and the Completion's 32-byte state; it is freed once the
 // message was delivered and its Completion consumed or destroyed (see Completion), usually on the
@@ -80,13 +80,13 @@
 
 namespace orchestrix::bus {
 
-enum class BackpressurePolicy : std::uint8_t { block, reject };
+enum class BackpressurePolicy : std::uint8_t { kBlock, kReject };
 
 // How a message picks its lane among the worker's AsyncBusOptions::lanes.
-//   by_key:       from its key's hash. One key's messages share a lane, whose FIFO order keeps
+//   kByKey:       from its key's hash. One key's messages share a lane, whose FIFO order keeps
 //                 them in publish order. Publishers write a common line only where their keys
 //                 share a lane.
-//   by_publisher: the lane of the publishing thread. The first lanes - 1 threads that publish
+//   kByPublisher: the lane of the publishing thread. The first lanes - 1 threads that publish
 //                 on the bus get a lane each, for the bus's lifetime (a lane is not handed on
 //                 when its thread exits); later threads share the last lane and publish into
 //                 it under a lock. One key's order across threads is kept by a table of
@@ -96,10 +96,10 @@ enum class BackpressurePolicy : std::uint8_t { block, reject };
 //                 only where their keys share a line of slots (8 per line) or they share a
 //                 lane. Costs one exchange on the slot per publish. Worker threads whose
 //                 handlers publish count as publishing threads. A thread remembers its lanes on
-//                 its last 4 by_publisher buses; one that rotates over more takes a new lane
+//                 its last 4 kByPublisher buses; one that rotates over more takes a new lane
 //                 (and soon the shared one) when it comes back. Backpressure bounds each
 //                 thread's messages waiting per worker (queue_capacity / lanes).
-enum class LaneChoice : std::uint8_t { by_key, by_publisher };
+enum class LaneChoice : std::uint8_t { kByKey, kByPublisher };
 
 struct AsyncBusOptions {
   std::size_t workers = 2;            // worker threads (at least 1)
@@ -109,10 +109,10 @@ struct AsyncBusOptions {
   // publishers of different keys on several threads scale, at the cost of a smaller bound per
   // lane and a scan of the lanes by the worker (see docs/message-bus.md).
   std::size_t lanes = 1;
-  LaneChoice lane_choice = LaneChoice::by_key;
-  // Slots per worker of the by_publisher order table (8 bytes each; unused by by_key).
+  LaneChoice lane_choice = LaneChoice::kByKey;
+  // Slots per worker of the kByPublisher order table (8 bytes each; unused by kByKey).
   std::size_t key_slots = 4096;
-  BackpressurePolicy backpressure = BackpressurePolicy::block;
+  BackpressurePolicy backpressure = BackpressurePolicy::kBlock;
   DeadLetterOptions dead_letters{};
   // Where the worker rings and every accepted message's block (the moved envelope plus 32 bytes
   // of completion state) live; nullptr = std::pmr::get_default_resource() as it is when the bus
@@ -210,6 +210,8 @@ class AsyncItem {
 };
 
 template <MessageBody T>
+// Its destructor is private: an item is destroyed only by destroy(), which also frees its memory.
+// NOLINTNEXTLINE(cppcoreguidelines-virtual-class-destructor): see above.
 class TypedAsyncItem final : public AsyncItem {
  public:
   TypedAsyncItem(std::pmr::memory_resource* memory, Envelope<T>&& m)
@@ -314,9 +316,12 @@ class Completion {
 class AsyncMessageBus {
  public:
   // Starts the workers. Throws std::system_error if a thread cannot start (none is left
-  // running), std::invalid_argument if workers or lanes is 0 or queue_capacity < lanes.
-  explicit AsyncMessageBus(AsyncBusOptions options = {});
-  // Runs shutdown().
+  // running), orchestrix::InvalidArgument if workers or lanes is 0, queue_capacity < lanes, or
+  // (LaneChoice::kByPublisher) key_slots is 0 or lanes >= 32768.
+  explicit AsyncMessageBus(const AsyncBusOptions& options = {});
+  // Runs shutdown(); so destroying the bus from one of its own handlers ends the program
+  // (std::terminate on the UsageError), as a contract violation should.
+  // NOLINTNEXTLINE(bugprone-exception-escape): see above.
   ~AsyncMessageBus();
   AsyncMessageBus(const AsyncMessageBus&) = delete;
   AsyncMessageBus& operator=(const AsyncMessageBus&) = delete;
@@ -341,7 +346,8 @@ class AsyncMessageBus {
     return enqueue(&key, detail::make_async_item(memory_, std::move(message)));
   }
 
-  // Stops accepting, drains every accepted message, joins the workers. Idempotent.
+  // Stops accepting, drains every accepted message, joins the workers. Idempotent. Throws
+  // orchestrix::UsageError (and does nothing) when called from a handler on this bus's workers.
   void shutdown();
 
   std::size_t worker_count() const noexcept;
@@ -349,7 +355,7 @@ class AsyncMessageBus {
   std::size_t worker_for(std::string_view key) const noexcept;
   std::size_t lane_count() const noexcept;
   // The lane of worker_for(key) that messages with this key go to (for tests and diagnostics).
-  // Under LaneChoice::by_publisher: the calling thread's lane whatever the key (assigned by this
+  // Under LaneChoice::kByPublisher: the calling thread's lane whatever the key (assigned by this
   // call if the thread has none on this bus yet, as its first publish would).
   std::size_t lane_for(std::string_view key) const noexcept;
   AsyncBusStats stats() const;

@@ -6,8 +6,8 @@
 // bus (MessageBus::redrive / redrive_dead_letters).
 //
 // Bound and full policy: the queue holds at most `capacity` letters. When a letter arrives at a
-// full queue, DeadLetterPolicy::drop_oldest (the default) discards the oldest letter to make room;
-// drop_newest discards the arriving letter. Either way dropped() counts it and publish() is not
+// full queue, DeadLetterPolicy::kDropOldest (the default) discards the oldest letter to make room;
+// kDropNewest discards the arriving letter. Either way dropped() counts it and publish() is not
 // affected: a full dead-letter queue never fails or blocks a publish. capacity 0 disables dead
 // letters (every letter is dropped and counted).
 //
@@ -48,11 +48,11 @@ namespace detail {
 struct DeadLetterAccess;
 }
 
-enum class DeadLetterPolicy : std::uint8_t { drop_oldest, drop_newest };
+enum class DeadLetterPolicy : std::uint8_t { kDropOldest, kDropNewest };
 
 struct DeadLetterOptions {
   std::size_t capacity = 1024;  // most letters held; 0 = keep none
-  DeadLetterPolicy when_full = DeadLetterPolicy::drop_oldest;
+  DeadLetterPolicy when_full = DeadLetterPolicy::kDropOldest;
   // Where letters and message copies live; nullptr = std::pmr::get_default_resource() as it is
   // when the queue is constructed. The resource must outlive the queue and every letter.
   std::pmr::memory_resource* memory = nullptr;

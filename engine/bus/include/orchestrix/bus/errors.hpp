@@ -50,7 +50,7 @@ class HandlerError : public Error {
   std::vector<HandlerFailure> failures_;
 };
 
-// Thrown by AsyncMessageBus::publish() under BackpressurePolicy::reject when the target lane is
+// Thrown by AsyncMessageBus::publish() under BackpressurePolicy::kReject when the target lane is
 // full, and under any policy when a handler running on one of the bus's own workers publishes
 // into a full lane (blocking there could deadlock the worker). The message was not accepted.
 // worker(): the target worker; capacity(): its lanes' capacity (queue_capacity / lanes).

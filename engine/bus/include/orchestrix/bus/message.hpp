@@ -4,7 +4,7 @@
 // once, whether it is a command or an event and what its CloudEvents "type" is:
 //
 //   struct PlaceOrder {
-//     static constexpr MessageKind message_kind = MessageKind::command;
+//     static constexpr MessageKind message_kind = MessageKind::kCommand;
 //     static constexpr std::string_view message_type = "orders.PlaceOrder";
 //     std::string order_id;
 //     int quantity = 0;
@@ -40,7 +40,7 @@ namespace orchestrix::bus {
 // Commands ask for something to happen (usually one handler); events say that it happened (any
 // number of handlers). The bus delivers both the same way; the kind is carried for handlers,
 // dead-letter inspection and routing decisions.
-enum class MessageKind : std::uint8_t { command, event };
+enum class MessageKind : std::uint8_t { kCommand, kEvent };
 
 // The compile-time description of a body type. The default reads two static members of T,
 // `message_kind` and `message_type`; specialise it for types you cannot change.
@@ -67,10 +67,12 @@ concept MessageBody =
   { message_traits<T>::type } -> std::convertible_to<std::string_view>;
 };
 
+// (The kind comparison is left unparenthesised: clang-format 14 reads `&& (` as an rvalue
+// reference and glues the two together.)
 template <class T>
-concept CommandBody = MessageBody<T> &&(message_traits<T>::kind == MessageKind::command);
+concept CommandBody = MessageBody<T> && message_traits<T>::kind == MessageKind::kCommand;
 template <class T>
-concept EventBody = MessageBody<T> &&(message_traits<T>::kind == MessageKind::event);
+concept EventBody = MessageBody<T> && message_traits<T>::kind == MessageKind::kEvent;
 
 // CloudEvents 1.0 context attributes plus the correlation/causation ids of the original
 // framework. Field names follow CloudEvents where C++ allows (datacontenttype -> content_type).
@@ -84,7 +86,7 @@ struct Metadata {
   std::string subject{};                 // "subject": e.g. the aggregate id; the async bus's key
   std::optional<Uuid> correlation_id{};  // the conversation this message belongs to
   std::optional<Uuid> causation_id{};    // the message that caused this one
-  MessageKind kind = MessageKind::event;
+  MessageKind kind = MessageKind::kEvent;
 };
 
 // The message handed to handlers: metadata plus the typed body. Plain aggregate; copyable and

@@ -40,6 +40,7 @@
 // subscribe/unsubscribe or by the bus's destructor.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -66,22 +67,22 @@ struct PublishResult {
 
 // Where redrive sends a dead letter.
 enum class RedriveTarget : std::uint8_t {
-  failed_handler,  // only the subscription that failed, if it is still subscribed
-  all_handlers,    // publish the message again to every current handler of its type
+  kFailedHandler,  // only the subscription that failed, if it is still subscribed
+  kAllHandlers,    // publish the message again to every current handler of its type
 };
 
 // What redrive_dead_letters() did with the letters it took out of the queue.
 struct RedriveResult {
   std::size_t succeeded = 0;     // letters whose redelivery raised no failure
   std::size_t failed_again = 0;  // letters that failed again (back in the queue, attempts + 1)
-  std::size_t orphaned = 0;      // failed_handler target no longer subscribed: letter discarded
+  std::size_t orphaned = 0;      // kFailedHandler target no longer subscribed: letter discarded
 };
 
 // A handler for body type T: callable with const Envelope<T>& or with const T&.
+// (Each alternative is parenthesised so that clang-format 14 reads the angle brackets as
+// template arguments.)
 template <class F, class T>
-concept HandlerFor = std::is_invocable_v < F&,
-        const Envelope<T>
-& > || std::is_invocable_v<F&, const T&>;
+concept HandlerFor = (std::invocable<F&, const Envelope<T>&>) || (std::invocable<F&, const T&>);
 
 class MessageBus {
  public:
@@ -121,13 +122,13 @@ class MessageBus {
   const DeadLetterQueue& dead_letters() const noexcept;
 
   // Delivers one dead letter again. On success the letter is consumed; if the redelivery fails,
-  // a letter with attempts + 1 is pushed to dead_letters() (for all_handlers: one per failed
+  // a letter with attempts + 1 is pushed to dead_letters() (for kAllHandlers: one per failed
   // handler, and a HandlerError is NOT thrown). Returns what the redelivery did; an orphaned
-  // failed_handler letter returns {0, 0} and is discarded.
-  PublishResult redrive(DeadLetter letter, RedriveTarget target = RedriveTarget::failed_handler);
+  // kFailedHandler letter returns {0, 0} and is discarded.
+  PublishResult redrive(DeadLetter letter, RedriveTarget target = RedriveTarget::kFailedHandler);
   // Takes every letter currently queued and redrives each one (letters that fail again are
   // queued again, so this terminates even if they keep failing).
-  RedriveResult redrive_dead_letters(RedriveTarget target = RedriveTarget::failed_handler);
+  RedriveResult redrive_dead_letters(RedriveTarget target = RedriveTarget::kFailedHandler);
 
   // The bus's shared state; used by AsyncMessageBus and store subscriptions. Not for users.
   const std::shared_ptr<detail::BusCore>& core() const noexcept { return core_; }

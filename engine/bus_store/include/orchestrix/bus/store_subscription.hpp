@@ -17,14 +17,14 @@
 // (compacted away) are skipped, as read_all skips them.
 //
 // When every handler of an event fails (HandlerError), the subscription follows
-// StoreSubscriptionOptions::on_all_failed: `stop` (default) stops at that event — position()
+// StoreSubscriptionOptions::on_all_failed: `kStop` (default) stops at that event — position()
 // stays on it and error() holds the HandlerError, so a new subscription from position() retries
-// it — while `dead_letter` records one dead letter per failure in the bus's queue and moves on.
+// it — while `kDeadLetter` records one dead letter per failure in the bus's queue and moves on.
 //
 // Stopping: stop() (and the destructor) ends the thread after the event being delivered; a
 // thread idle in wait_for_append notices within `poll_interval`. REQUIRES: not called from a
 // handler running on this subscription's thread (it would wait for itself; throws
-// std::logic_error). REQUIRES: the store and the bus outlive the subscription.
+// orchestrix::UsageError). REQUIRES: the store and the bus outlive the subscription.
 //
 // Memory: each delivered event is copied once into its envelope (stream id and payload into
 // std::string / std::vector on the global heap; interned type/source/content-type symbols are
@@ -56,7 +56,7 @@ namespace orchestrix::bus {
 // The body of a store event delivered through the bus. Metadata carries the CloudEvents
 // attributes; the body carries what only the store knows.
 struct StoredEvent {
-  static constexpr MessageKind message_kind = MessageKind::event;
+  static constexpr MessageKind message_kind = MessageKind::kEvent;
   static constexpr std::string_view message_type = "orchestrix.StoredEvent";
 
   std::string stream;           // the stream id (also the envelope's subject)
@@ -66,13 +66,13 @@ struct StoredEvent {
 };
 
 enum class AllFailedPolicy : std::uint8_t {
-  stop,         // stop at the event; error() holds the HandlerError
-  dead_letter,  // record the failures as dead letters and continue
+  kStop,        // stop at the event; error() holds the HandlerError
+  kDeadLetter,  // record the failures as dead letters and continue
 };
 
 struct StoreSubscriptionOptions {
   Position from{};  // first position to deliver
-  AllFailedPolicy on_all_failed = AllFailedPolicy::stop;
+  AllFailedPolicy on_all_failed = AllFailedPolicy::kStop;
   // Longest wait_for_append() call: the bound on how long stop() waits for an idle thread.
   std::chrono::milliseconds poll_interval{50};
 };
@@ -91,14 +91,15 @@ class StoreSubscription {
   StoreSubscription(const StoreSubscription&) = delete;
   StoreSubscription& operator=(const StoreSubscription&) = delete;
 
-  // Ends delivery and joins the thread. Idempotent.
+  // Ends delivery and joins the thread. Idempotent. Throws orchestrix::UsageError (and does
+  // nothing) when called from a handler running on this subscription's delivery thread.
   void stop();
 
   // The next position to deliver: every retained event below it has been delivered.
   Position position() const;
   // True once the subscription has delivered everything up to the head at least once.
   bool caught_up() const;
-  // Why the thread stopped on its own (HandlerError under AllFailedPolicy::stop, or an error
+  // Why the thread stopped on its own (HandlerError under AllFailedPolicy::kStop, or an error
   // reading the store); null while running or after a plain stop().
   std::exception_ptr error() const;
   // Blocks until position() > p (the event at p, if retained, has been delivered) and returns

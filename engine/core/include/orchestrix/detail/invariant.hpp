@@ -2,17 +2,18 @@
 //
 // Installed with the public headers because the libraries include it, but not part of the API.
 // The walks (the allocators' check_invariants() members, the store's internal walk) are
-// debugging aids for tests: a walk that finds a broken invariant throws std::logic_error whose
-// what() reads "<structure>: invariant violated: <what and where>", so a test can report it
-// and carry on, and so a walk works the same in every build (it does not depend on
-// ORCHESTRIX_DCHECKS).
+// debugging aids for tests: a walk that finds a broken invariant throws
+// orchestrix::InvariantViolation (errors.hpp) whose what() reads "<structure>: invariant violated:
+// <what and where>", so a test can report it and carry on, and so a walk works the same in every
+// build (it does not depend on ORCHESTRIX_DCHECKS).
 #pragma once
 
 #include <charconv>
 #include <concepts>
-#include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "orchestrix/errors.hpp"
 
 namespace orchestrix::detail {
 
@@ -26,14 +27,14 @@ requires(!std::same_as<T, bool>) void append_invariant_part(std::string& text, T
   text.append(buf, end);
 }
 
-// Throws std::logic_error("<structure>: invariant violated: " followed by the parts). Parts are
+// Throws InvariantViolation("<structure>: invariant violated: " followed by the parts). Parts are
 // strings or integers. Allocates (only on the failure path).
 template <typename... Parts>
 [[noreturn]] void invariant_violated(std::string_view structure, const Parts&... parts) {
   std::string text(structure);
   text.append(": invariant violated: ");
   (append_invariant_part(text, parts), ...);
-  throw std::logic_error(text);
+  throw InvariantViolation(text);
 }
 
 }  // namespace orchestrix::detail
