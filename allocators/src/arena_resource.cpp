@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "orchestrix/errors.hpp"
-
 #include "orchestrix/detail/check.hpp"
 #include "orchestrix/detail/invariant.hpp"
+#include "orchestrix/errors.hpp"
 
 namespace orchestrix::alloc {
 namespace {

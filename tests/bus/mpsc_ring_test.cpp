@@ -133,7 +133,7 @@ TEST_CASE("closing ring lanes stops claims and keeps what was claimed before") {
   CHECK(try_push(rings, 0, 1));
   std::uint64_t pending = 0;
   REQUIRE(rings.try_claim(0, pending) == Claim::kClaimed);  // claimed, not yet published
-  CHECK_FALSE(rings.closed_and_drained(1));                // not closed yet
+  CHECK_FALSE(rings.closed_and_drained(1));                 // not closed yet
 
   rings.close();
   for (std::size_t l : {0U, 1U}) {
