@@ -91,26 +91,24 @@ std::uint64_t DeadLetterQueue::total() const {
 void DeadLetterQueue::push(DeadLetter letter) {
   DeadLetter evicted = [&]() -> DeadLetter {
     std::lock_guard lock(mutex_);
-    ++total_;
     if (capacity_ == 0 ||
         (letters_.size() >= capacity_ && policy_ == DeadLetterPolicy::drop_newest)) {
+      ++total_;
       ++dropped_;
       return std::move(letter);  // destroyed outside the lock
     }
-    if (letters_.size() >= capacity_) {
+    // The only step that can fail: deque::push_back gives the strong guarantee (DeadLetter
+    // moves are noexcept), so a bad_alloc here leaves the letters and the counters untouched.
+    // Under drop_oldest the oldest letter is evicted only once the new one is in.
+    letters_.push_back(std::move(letter));
+    ++total_;
+    if (letters_.size() > capacity_) {
       DeadLetter oldest = std::move(letters_.front());
       letters_.pop_front();
-      letters_.push_back(std::move(letter));
       ++dropped_;
-      return oldest;
+      return oldest;  // destroyed outside the lock
     }
-    try {
-      letters_.push_back(std::move(letter));
-    } catch (...) {
-      --total_;
-      throw;
-    }
-    return DeadLetter(std::move(letter));
+    return std::move(letter);  // moved-from: holds nothing
   }();
 }
 
