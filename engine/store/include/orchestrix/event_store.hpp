@@ -129,6 +129,8 @@ class EventStore {
   // Blocks until head_position() > after (an event at position `after` has been committed), or
   // until `timeout` passes; returns head_position() either way. The catch-up-then-live loop of a
   // subscription: read_all(p) ... p = last position + 1; wait_for_append(p, t); read_all(p) ...
+  // A timeout that reaches past the steady clock's range (std::chrono::nanoseconds::max(), the
+  // usual "wait forever") waits with no deadline; a zero or negative one does not wait.
   // Cost when nobody waits: appends pay one atomic load to see that no thread waits.
   Position wait_for_append(Position after, std::chrono::nanoseconds timeout) const;
 
