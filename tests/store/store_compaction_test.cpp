@@ -189,6 +189,33 @@ TEST_CASE("a range whose remaining events are removed while it is read throws Re
       ReadBelowRetained);
 }
 
+TEST_CASE("advancing a live range onto events a snapshot just removed throws at once") {
+  for (const BelowRetained mode : {BelowRetained::kClamp, BelowRetained::kThrow}) {
+    CAPTURE(static_cast<int>(mode));
+    EventStore store({.retention = RetentionPolicy::drop_before_snapshot()});
+    Batch a(200);
+    store.append("s", a.span());
+    auto range = store.read("s", 0, mode);
+    auto it = range.begin();
+    for (int i = 0; i < 10; ++i) ++it;  // at version 10, inside the first 64-event run
+    REQUIRE(it->version() == 10);
+    // Removing only what the range has already passed changes nothing for the next step.
+    store.save_snapshot("s", {11, "Agg", {}});
+    ++it;
+    REQUIRE(it != range.end());
+    CHECK(it->version() == 11);
+    // The next event (12) is removed now, though it sits in the run the iterator is decoding.
+    store.save_snapshot("s", {13, "Agg", {}});
+    try {
+      ++it;
+      FAIL("advancing onto a removed event must throw, yielded version " << it->version());
+    } catch (const ReadBelowRetained& e) {
+      CHECK(e.requested() == 12);
+      CHECK(e.first_retained() == 13);
+    }
+  }
+}
+
 TEST_CASE("compaction runs automatically past the dead-ratio threshold") {
   alloc::InstrumentedResource inst(alloc::system_resource());
   EventStore store({.memory = &inst,

@@ -52,7 +52,16 @@ void StoreImpl::decode(const std::byte*& p, RecordCursor& c, EventView& view) co
 }
 
 void StoreImpl::next_in_stream(RecordCursor& c, EventView& view, bool locked) const {
-  if (c.run_left == 0) seek(c, c.version, locked);
+  if (c.run_left == 0) {
+    seek(c, c.version, locked);  // checks the retained range itself
+  } else if (const std::uint64_t retained =
+                 c.stream->first_retained.load(std::memory_order_relaxed);
+             c.version < retained) {
+    // A snapshot removed the rest of the run this cursor is decoding. The bytes are still
+    // there (the range's pin keeps them) but the events are no longer part of the stream.
+    // Relaxed is enough: an older value only means a read ordered before the snapshot.
+    throw ReadBelowRetained(c.stream->name, c.version, retained);
+  }
   decode(c.next, c, view);
 }
 
