@@ -310,7 +310,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
     const EventData& e = events[i];
     RecordInput r;
     r.shape = shape_of(i);
-    r.time_delta = run_start ? 0 : time_of(i) - time_of(i - 1);
+    r.time_delta = run_start ? 0 : time_delta(time_of(i), time_of(i - 1));
     r.id = id;
     r.correlation = e.correlation_id ? &*e.correlation_id : nullptr;
     r.causation = e.causation_id ? &*e.causation_id : nullptr;

@@ -32,7 +32,7 @@ void StoreImpl::seek(RecordCursor& c, std::uint64_t version, bool locked) const 
   RecordFields f;
   while (c.version < version) {
     p = decode_record(p, f);
-    c.time += f.time_delta;
+    c.time = add_time_delta(c.time, f.time_delta);
     ++c.version;
     ++c.position;
     --c.run_left;
@@ -43,7 +43,7 @@ void StoreImpl::seek(RecordCursor& c, std::uint64_t version, bool locked) const 
 void StoreImpl::decode(const std::byte*& p, RecordCursor& c, EventView& view) const {
   RecordFields f;
   p = decode_record(p, f);
-  c.time += f.time_delta;
+  c.time = add_time_delta(c.time, f.time_delta);
   EventViewBuilder::set(view, c.stream->name, c.version, c.position, interns_.shape(f.shape),
                         c.time, f);
   ++c.version;
@@ -96,7 +96,7 @@ bool StoreImpl::next_in_log(RecordCursor& c, EventView& view) const {
     if (c.position < c.begin_position || c.version < retained) {
       RecordFields f;
       c.next = decode_record(c.next, f);
-      c.time += f.time_delta;
+      c.time = add_time_delta(c.time, f.time_delta);
       ++c.version;
       ++c.position;
       --c.run_left;

@@ -85,11 +85,11 @@ LiveRun live_part(const std::byte* run, std::uint64_t retained) {
   RecordFields f;
   for (std::uint32_t i = 0; i < r.skip; ++i) {
     p = decode_record(p, f);
-    time += f.time_delta;
+    time = add_time_delta(time, f.time_delta);
   }
   r.first = p;
   r.after_first = decode_record(p, r.fields);
-  r.time = time + r.fields.time_delta;
+  r.time = add_time_delta(time, r.fields.time_delta);
   r.header = h;
   r.header.first_version = h.first_version + r.skip;
   r.header.first_position = h.first_position + r.skip;
