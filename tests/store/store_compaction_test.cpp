@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "orchestrix/alloc/budget_resource.hpp"
@@ -28,6 +30,25 @@ void append_seed(EventStore& store, std::uint64_t events, std::uint32_t per_stre
 }
 
 std::string agg(std::uint64_t i) { return orchestrix::test::numbered("agg-", i); }
+
+// Every figure of memory_stats(), in one comparable value.
+std::vector<std::uint64_t> figures(const StoreMemoryStats& m) {
+  std::vector<std::uint64_t> out;
+  m.for_each_field(
+      [&](std::string_view, std::string_view, std::uint64_t bytes) { out.push_back(bytes); });
+  for (const std::uint64_t v : {m.live_events, m.appended_events, m.segments, m.streams}) {
+    out.push_back(v);
+  }
+  return out;
+}
+
+// n events of `stream` with 1000-byte payloads: 64 of them fill most of a 64 KiB segment.
+void append_big(EventStore& store, std::string_view stream, std::size_t n) {
+  Batch b(n, stream);
+  for (auto& o : b.owned) o.data.resize(1000, 'x');
+  b.rebuild();
+  store.append(stream, b.span());
+}
 
 }  // namespace
 
@@ -308,4 +329,63 @@ TEST_CASE("a compaction that fails at any allocation leaves the store as it was"
     CHECK(read_everything(store) == before);
     CHECK(store.memory_stats().dead_record_bytes == 0);
   }
+}
+
+TEST_CASE("a compaction that fails after planning several groups leaves every segment as it was") {
+  // Log of four 64 KiB segments: [old x64] [old x36, keep x28] [keep x64] [keep x8, tail x30].
+  // Retention kills old 0..89 and tail 0..24, so compaction rewrites two groups, {0, 1} and the
+  // sparse tail, around the dense segment 2. A failure at any allocation, even the second
+  // group's, must leave the log, the open tail and every figure untouched.
+  alloc::InstrumentedResource inst(alloc::system_resource());
+  alloc::FailingResource failing(&inst);
+  bool succeeded = false;
+  for (std::uint64_t n = 1; !succeeded; ++n) {
+    CAPTURE(n);
+    REQUIRE(n < 100);
+    failing.set_fail_at(0);
+    EventStore store({.memory = &failing,
+                      .segment_bytes = 64 * 1024,
+                      .retention = RetentionPolicy::drop_before_snapshot()});
+    append_big(store, "old", 100);
+    append_big(store, "keep", 100);
+    append_big(store, "tail", 30);
+    store.save_snapshot("old", {90, "Agg", {}});
+    store.save_snapshot("tail", {25, "Agg", {}});
+    const StoreMemoryStats before = store.memory_stats();
+    REQUIRE(before.segments == 4);
+    const auto all = read_everything(store);
+    const auto old_events = read_stream(store, "old");
+    const auto keep_events = read_stream(store, "keep");
+    const auto tail_events = read_stream(store, "tail");
+    REQUIRE(all.size() == 10 + 100 + 5);
+
+    failing.set_fail_at(n);
+    CompactionResult r;
+    try {
+      r = store.compact();
+      succeeded = true;
+    } catch (const alloc::InjectedAllocationFailure&) {
+    }
+    failing.set_fail_at(0);
+
+    CHECK(read_everything(store) == all);
+    CHECK(read_stream(store, "old") == old_events);
+    CHECK(read_stream(store, "keep") == keep_events);
+    CHECK(read_stream(store, "tail") == tail_events);
+    const StoreMemoryStats after = store.memory_stats();
+    CHECK(after.total_bytes() == inst.bytes_live());
+    if (succeeded) {
+      CHECK(r.segments_written == 2);
+      CHECK(r.segments_retired == 3);
+      CHECK(after.segments == 3);
+      CHECK(after.dead_record_bytes == 0);
+      break;
+    }
+    CHECK(figures(after) == figures(before));
+    // The tail was not sealed: a small append still goes into it.
+    Batch one(1, "after");
+    store.append("after", one.span());
+    CHECK(store.memory_stats().segments == before.segments);
+  }
+  CHECK(succeeded);
 }

@@ -158,7 +158,9 @@ class EventStore {
   // CompactionResult). Versions, positions, stream_version(), expected-version checks and
   // read_all() order are unchanged; events below a retained range are gone for good.
   // Safe while other threads append and read; one compaction runs at a time (a second call
-  // waits). Throws std::bad_alloc (nothing changed) when a fresh segment cannot be allocated.
+  // waits). Throws std::bad_alloc when the resource refuses memory, and then nothing changed
+  // (same segments, same memory_stats(), the tail still open to appends): everything it needs
+  // (its plan, every fresh segment and reclaim record) is allocated before its first change.
   // Cost: O(bytes moved) plus a shard lock per moved run.
   CompactionResult compact(CompactionOptions options = {});
 

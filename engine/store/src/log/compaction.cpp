@@ -146,16 +146,22 @@ CompactionResult StoreImpl::compact(CompactionOptions options) {
 CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
   CompactionResult result;
 
-  // 1. Pick groups of adjacent sealed segments that are sparse enough; estimate their live
-  //    bytes (first_retained only grows, so the copy below never needs more than this).
+  // A run of adjacent sparse segments rewritten into one fresh segment, with everything its
+  // rewrite needs from the resource.
   struct Group {
     Segment* first = nullptr;
     Segment* last = nullptr;
     std::size_t live = 0;
+    Segment* fresh = nullptr;             // sized to `live`; none when nothing is live
+    PinGeneration* generation = nullptr;  // the reclaim record its old segments retire into
   };
   std::pmr::vector<Group> groups(&store_memory_);
+
   {
     std::lock_guard log_lock(log_mu_);
+    // 1. Pick groups of adjacent sealed segments that are sparse enough; estimate their live
+    //    bytes (first_retained only grows, so the copy below never needs more than this).
+    bool seal_tail = false;
     Group g;
     for (Segment* s = head_.load(std::memory_order_relaxed); s != nullptr;
          s = s->next.load(std::memory_order_relaxed)) {
@@ -168,10 +174,11 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
           !pending && (used == 0 || static_cast<double>(dead) >=
                                         options.min_dead_ratio * static_cast<double>(used));
       if (s == tail_) {
-        // A sparse tail is sealed (appends move on to a fresh segment) so that it can be
-        // rewritten like the others; an open tail that is not sparse stays as it is.
+        // A sparse tail is rewritten like the others: it is sealed (appends move on to a
+        // fresh segment) once step 2 has allocated everything. An open tail that is not sparse
+        // stays as it is.
         if (sparse) {
-          tail_open_ = false;
+          seal_tail = true;
         } else if (tail_open_) {
           break;
         }
@@ -198,20 +205,29 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
       }
     }
     if (g.first != nullptr) groups.push_back(g);
-  }
 
-  for (const Group& g : groups) {
-    // 2. Allocate the fresh segment and the reclaim record first: failing here changes nothing.
-    // Sized to the live bytes: a compacted segment has no slack.
-    Segment* fresh = g.live > 0 ? allocate_segment(kSegmentHeaderBytes + g.live) : nullptr;
-    PinGeneration* generation = nullptr;
+    // 2. Allocate every group's fresh segment (sized to its live bytes: a compacted segment has
+    //    no slack) and reclaim record before changing anything, so that a failure leaves the
+    //    store exactly as it was, the tail still open. Only then seal the tail: appends cannot
+    //    grow it between planning and sealing, both happen under this lock.
     try {
-      generation = reclaim_.allocate_generation();
+      for (Group& group : groups) {
+        if (group.live > 0) group.fresh = allocate_segment(kSegmentHeaderBytes + group.live);
+        group.generation = reclaim_.allocate_generation();
+      }
     } catch (...) {
-      if (fresh) free_segment(fresh);
+      for (Group& group : groups) {
+        if (group.fresh != nullptr) free_segment(group.fresh);
+        if (group.generation != nullptr) reclaim_.release_generation(group.generation);
+      }
       throw;
     }
+    if (seal_tail) tail_open_ = false;
+  }
 
+  // 3-4. No allocation below: the rewrite cannot run out of memory.
+  for (const Group& g : groups) {
+    Segment* fresh = g.fresh;
     // 3. Copy live runs, one stream lock at a time, and repoint their locators.
     std::uint32_t off = 0;
     std::uint64_t group_used = 0;
@@ -291,7 +307,7 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
       }
       used_bytes_.fetch_sub(group_used - off, std::memory_order_relaxed);
       dead_bytes_.fetch_sub(group_dead, std::memory_order_relaxed);
-      reclaim_.retire(retired, generation);
+      reclaim_.retire(retired, g.generation);
     }
   }
   return result;
