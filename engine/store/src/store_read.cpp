@@ -8,6 +8,17 @@
 #include "store_impl.hpp"
 
 namespace orchestrix::detail {
+namespace {
+
+// Out of line and cold, so that the per-event check in next_in_stream stays a load and a
+// compare on the decoding path.
+[[noreturn, gnu::cold, gnu::noinline]] void throw_below_retained(const StreamState& stream,
+                                                                 std::uint64_t version,
+                                                                 std::uint64_t retained) {
+  throw ReadBelowRetained(stream.name, version, retained);
+}
+
+}  // namespace
 
 void StoreImpl::seek(RecordCursor& c, std::uint64_t version, bool locked) const {
   std::shared_lock<std::shared_mutex> lock;
@@ -60,7 +71,7 @@ void StoreImpl::next_in_stream(RecordCursor& c, EventView& view, bool locked) co
     // A snapshot removed the rest of the run this cursor is decoding. The bytes are still
     // there (the range's pin keeps them) but the events are no longer part of the stream.
     // Relaxed is enough: an older value only means a read ordered before the snapshot.
-    throw ReadBelowRetained(c.stream->name, c.version, retained);
+    throw_below_retained(*c.stream, c.version, retained);
   }
   decode(c.next, c, view);
 }
