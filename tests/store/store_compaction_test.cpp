@@ -331,13 +331,18 @@ TEST_CASE("a compaction that fails at any allocation leaves the store as it was"
   }
 }
 
-TEST_CASE("a compaction that fails after planning several groups leaves every segment as it was") {
+TEST_CASE(
+    "a compaction that runs out of memory midway keeps what it did and the store consistent") {
   // Log of four 64 KiB segments: [old x64] [old x36, keep x28] [keep x64] [keep x8, tail x30].
   // Retention kills old 0..89 and tail 0..24, so compaction rewrites two groups, {0, 1} and the
-  // sparse tail, around the dense segment 2. A failure at any allocation, even the second
-  // group's, must leave the log, the open tail and every figure untouched.
+  // sparse tail, around the dense segment 2. Fail every allocation in turn: before the first
+  // group is rewritten compact() throws and nothing changed; during the second group it stops
+  // with out_of_memory, the first group rewritten. Either way every event reads back the same,
+  // the accounting is exact and the tail is open to appends.
   alloc::InstrumentedResource inst(alloc::system_resource());
   alloc::FailingResource failing(&inst);
+  bool threw = false;
+  bool stopped = false;
   bool succeeded = false;
   for (std::uint64_t n = 1; !succeeded; ++n) {
     CAPTURE(n);
@@ -361,10 +366,11 @@ TEST_CASE("a compaction that fails after planning several groups leaves every se
 
     failing.set_fail_at(n);
     CompactionResult r;
+    bool failed = false;
     try {
       r = store.compact();
-      succeeded = true;
     } catch (const alloc::InjectedAllocationFailure&) {
+      failed = true;
     }
     failing.set_fail_at(0);
 
@@ -374,18 +380,38 @@ TEST_CASE("a compaction that fails after planning several groups leaves every se
     CHECK(read_stream(store, "tail") == tail_events);
     const StoreMemoryStats after = store.memory_stats();
     CHECK(after.total_bytes() == inst.bytes_live());
-    if (succeeded) {
+    if (failed) {
+      threw = true;
+      CHECK(figures(after) == figures(before));
+    } else if (r.out_of_memory) {
+      stopped = true;
+      CHECK(r.segments_retired == 2);  // the first group, {0, 1}
+      CHECK(r.segments_written == 1);
+      CHECK(after.segments == 3);
+      CHECK(after.dead_record_bytes > 0);  // the tail's
+      CHECK(after.dead_record_bytes < before.dead_record_bytes);
+      CHECK(after.live_events == before.live_events);
+    } else {
+      succeeded = true;
       CHECK(r.segments_written == 2);
       CHECK(r.segments_retired == 3);
       CHECK(after.segments == 3);
       CHECK(after.dead_record_bytes == 0);
-      break;
+      continue;
     }
-    CHECK(figures(after) == figures(before));
-    // The tail was not sealed: a small append still goes into it.
+    // The tail is open: a small append still goes into it.
+    const std::uint64_t segments = after.segments;
     Batch one(1, "after");
     store.append("after", one.span());
-    CHECK(store.memory_stats().segments == before.segments);
+    CHECK(store.memory_stats().segments == segments);
+    // A later compaction finishes the job.
+    const CompactionResult again = store.compact();
+    CHECK_FALSE(again.out_of_memory);
+    CHECK(store.memory_stats().dead_record_bytes == 0);
+    CHECK(read_stream(store, "keep") == keep_events);
+    CHECK(read_stream(store, "tail") == tail_events);
+    CHECK(store.memory_stats().total_bytes() == inst.bytes_live());
   }
-  CHECK(succeeded);
+  CHECK(threw);
+  CHECK(stopped);
 }

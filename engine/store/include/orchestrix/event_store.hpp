@@ -70,6 +70,9 @@ struct CompactionResult {
   std::uint64_t segments_written = 0;  // fresh segments holding the moved live records
   std::uint64_t bytes_written = 0;     // their block bytes
   std::uint64_t live_bytes_moved = 0;  // record bytes copied (the work done)
+  // true when the resource refused memory after the first group of segments was rewritten:
+  // compact() stopped there (see EventStore::compact) and the figures above count what it did.
+  bool out_of_memory = false;
 };
 
 struct CompactionOptions {
@@ -158,9 +161,14 @@ class EventStore {
   // CompactionResult). Versions, positions, stream_version(), expected-version checks and
   // read_all() order are unchanged; events below a retained range are gone for good.
   // Safe while other threads append and read; one compaction runs at a time (a second call
-  // waits). Throws std::bad_alloc when the resource refuses memory, and then nothing changed
-  // (same segments, same memory_stats(), the tail still open to appends): everything it needs
-  // (its plan, every fresh segment and reclaim record) is allocated before its first change.
+  // waits). Memory: rewrites one group of adjacent segments (at most one segment of live
+  // bytes) at a time, so it needs one extra segment at a time, not a copy of everything.
+  // Out of memory: throws std::bad_alloc when the resource refuses memory before the first
+  // group is rewritten (its plan, the first fresh segment or reclaim record), and then nothing
+  // changed (same segments, same memory_stats(), the tail still open to appends). If it runs
+  // out later, it does not throw: the groups rewritten so far stay rewritten (every retained
+  // event reads back identically, memory_stats() exact), the others stay as they were (the
+  // tail open again), and the result has out_of_memory set; a later compact() continues.
   // Cost: O(bytes moved) plus a shard lock per moved run.
   CompactionResult compact(CompactionOptions options = {});
 

@@ -156,6 +156,19 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
     PinGeneration* generation = nullptr;  // the reclaim record its old segments retire into
   };
   std::pmr::vector<Group> groups(&store_memory_);
+  // Allocates what rewriting `g` needs: its fresh segment (sized to its live bytes, so a
+  // compacted segment has no slack) and reclaim record. Throws std::bad_alloc with neither kept.
+  auto prepare_group = [this](Group& g) {
+    Segment* fresh = g.live > 0 ? allocate_segment(kSegmentHeaderBytes + g.live) : nullptr;
+    try {
+      g.generation = reclaim_.allocate_generation();
+    } catch (...) {
+      if (fresh != nullptr) free_segment(fresh);
+      throw;
+    }
+    g.fresh = fresh;
+  };
+  Segment* sealed_tail = nullptr;  // the tail this compaction sealed, if any
 
   {
     std::lock_guard log_lock(log_mu_);
@@ -175,8 +188,8 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
                                         options.min_dead_ratio * static_cast<double>(used));
       if (s == tail_) {
         // A sparse tail is rewritten like the others: it is sealed (appends move on to a
-        // fresh segment) once step 2 has allocated everything. An open tail that is not sparse
-        // stays as it is.
+        // fresh segment) once step 2 has allocated the first group. An open tail that is not
+        // sparse stays as it is.
         if (sparse) {
           seal_tail = true;
         } else if (tail_open_) {
@@ -206,27 +219,35 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
     }
     if (g.first != nullptr) groups.push_back(g);
 
-    // 2. Allocate every group's fresh segment (sized to its live bytes: a compacted segment has
-    //    no slack) and reclaim record before changing anything, so that a failure leaves the
-    //    store exactly as it was, the tail still open. Only then seal the tail: appends cannot
-    //    grow it between planning and sealing, both happen under this lock.
-    try {
-      for (Group& group : groups) {
-        if (group.live > 0) group.fresh = allocate_segment(kSegmentHeaderBytes + group.live);
-        group.generation = reclaim_.allocate_generation();
-      }
-    } catch (...) {
-      for (Group& group : groups) {
-        if (group.fresh != nullptr) free_segment(group.fresh);
-        if (group.generation != nullptr) reclaim_.release_generation(group.generation);
-      }
-      throw;
+    // 2. Allocate the first group's fresh segment and reclaim record before changing anything
+    //    (a failure throws with the store as it was, the tail still open), then seal the tail:
+    //    appends cannot grow it between planning and sealing, both happen under this lock.
+    if (!groups.empty()) prepare_group(groups.front());
+    if (seal_tail) {
+      tail_open_ = false;
+      sealed_tail = tail_;
     }
-    if (seal_tail) tail_open_ = false;
   }
 
-  // 3-4. No allocation below: the rewrite cannot run out of memory.
-  for (const Group& g : groups) {
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    Group& g = groups[i];
+    // 2'. The later groups allocate one at a time, each after the previous one's old segments
+    //     were retired (and freed, when no reader pins them): compaction needs one extra
+    //     segment at a time, which matters most under a budget. If memory runs out here, the
+    //     groups already rewritten stay so (complete: every retained event reads back the
+    //     same, the accounting is exact), the rest stay as they were, and compact() reports
+    //     out_of_memory instead of throwing.
+    if (i > 0) {
+      try {
+        prepare_group(g);
+      } catch (const std::bad_alloc&) {
+        std::lock_guard log_lock(log_mu_);
+        // The tail's group was not rewritten: reopen the tail unless appends moved on already.
+        if (sealed_tail != nullptr && tail_ == sealed_tail) tail_open_ = true;
+        result.out_of_memory = true;
+        return result;
+      }
+    }
     Segment* fresh = g.fresh;
     // 3. Copy live runs, one stream lock at a time, and repoint their locators.
     std::uint32_t off = 0;
