@@ -404,7 +404,7 @@ TEST_CASE(
     Batch one(1, "after");
     store.append("after", one.span());
     CHECK(store.memory_stats().segments == segments);
-    // A later compaction finishes the job.
+    // The next compaction finishes the job.
     const CompactionResult again = store.compact();
     CHECK_FALSE(again.out_of_memory);
     CHECK(store.memory_stats().dead_record_bytes == 0);

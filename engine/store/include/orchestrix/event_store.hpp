@@ -166,9 +166,9 @@ class EventStore {
   // Out of memory: throws std::bad_alloc when the resource refuses memory before the first
   // group is rewritten (its plan, the first fresh segment or reclaim record), and then nothing
   // changed (same segments, same memory_stats(), the tail still open to appends). If it runs
-  // out later, it does not throw: the groups rewritten so far stay rewritten (every retained
+  // out after that, it does not throw: the groups rewritten so far stay rewritten (every retained
   // event reads back identically, memory_stats() exact), the others stay as they were (the
-  // tail open again), and the result has out_of_memory set; a later compact() continues.
+  // tail open again), and the result has out_of_memory set; the next compact() continues.
   // Cost: O(bytes moved) plus a shard lock per moved run.
   CompactionResult compact(CompactionOptions options = {});
 

@@ -231,7 +231,7 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
 
   for (std::size_t i = 0; i < groups.size(); ++i) {
     Group& g = groups[i];
-    // 2'. The later groups allocate one at a time, each after the previous one's old segments
+    // 2'. The following groups allocate one at a time, each after the previous one's old segments
     //     were retired (and freed, when no reader pins them): compaction needs one extra
     //     segment at a time, which matters most under a budget. If memory runs out here, the
     //     groups already rewritten stay so (complete: every retained event reads back the
