@@ -1,8 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <memory_resource>
 #include <stdexcept>
 #include <vector>
 
+#include "orchestrix/alloc/failing_resource.hpp"
 #include "orchestrix/bus/message_bus.hpp"
 #include "test_messages.hpp"
 
@@ -143,4 +147,43 @@ TEST_CASE(
   CHECK(r.failed_again == 1);
   REQUIRE(f.bus.dead_letters().size() == 2);
   f.bus.dead_letters().for_each([](const DeadLetter& l) { CHECK(l.attempts() == 2); });
+}
+
+TEST_CASE("a full drop_oldest queue that cannot allocate keeps its letters and counts once") {
+  // Every allocation of each publish fails in turn (the message copy, then the queue's deque
+  // when the new letter needs a block): a failed one must leave the held letters as they were
+  // and count the arriving letter once, as dropped.
+  orchestrix::alloc::FailingResource failing(std::pmr::new_delete_resource());
+  Fixture f(DeadLetterOptions{.capacity = 3, .memory = &failing});
+  const auto& q = f.bus.dead_letters();
+  for (int i = 0; i < 3; ++i) f.bus.publish(make_message(Ping{i}));
+  REQUIRE(queued_depths(q) == std::vector<int>{0, 1, 2});
+  std::uint64_t most_sites = 0;  // allocations that could fail in one publish
+  for (int next = 3; next < 40; ++next) {
+    CAPTURE(next);
+    for (std::uint64_t n = 1;; ++n) {
+      CAPTURE(n);
+      const std::vector<int> before = queued_depths(q);
+      const std::uint64_t dropped = q.dropped();
+      const std::uint64_t total = q.total();
+      failing.set_fail_at(n);
+      const PublishResult r = f.bus.publish(make_message(Ping{next}));
+      const bool failed = failing.injected_failures() != 0;
+      failing.set_fail_at(0);
+      CHECK(r.failed == 1);
+      CHECK(q.total() == total + 1);
+      CHECK(q.dropped() == dropped + 1);
+      CHECK(q.total() == q.size() + q.dropped());
+      if (failed) {
+        CHECK(queued_depths(q) == before);  // the arriving letter was the one dropped
+        continue;
+      }
+      std::vector<int> expected(before.begin() + 1, before.end());
+      expected.push_back(next);
+      CHECK(queued_depths(q) == expected);  // the oldest was the one dropped
+      most_sites = std::max(most_sites, n - 1);
+      break;
+    }
+  }
+  CHECK(most_sites >= 2);  // some publish failed inside the queue, not only at the message copy
 }

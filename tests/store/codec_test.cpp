@@ -46,6 +46,25 @@ TEST_CASE("zigzag maps small magnitudes of either sign to small numbers") {
   CHECK(varint_size(zigzag(-64)) == 1);
 }
 
+TEST_CASE("time deltas of any two times round-trip and ordinary deltas keep their size") {
+  constexpr std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t hi = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t times[] = {lo, lo + 1, -1, 0, 1, 1'767'225'600'000'000'000, hi - 1, hi};
+  for (std::int64_t t : times) {
+    for (std::int64_t previous : times) {
+      CAPTURE(t);
+      CAPTURE(previous);
+      CHECK(add_time_delta(previous, time_delta(t, previous)) == t);
+    }
+  }
+  // A difference that fits an int64 is stored as itself (same zigzag varint as ever).
+  CHECK(time_delta(1'767'225'600'000'000'250, 1'767'225'600'000'000'000) == 250);
+  CHECK(time_delta(0, 5) == -5);
+  CHECK(varint_size(zigzag(time_delta(1'000'000'025, 1'000'000'000))) == 1);
+  static_assert(time_delta(hi, lo) == -1);  // 2^64 - 1 apart: wraps to -1
+  static_assert(add_time_delta(lo, -1) == hi);
+}
+
 TEST_CASE("a run header and records decode to what was encoded") {
   std::vector<std::byte> buf(512);
   RunHeader h;

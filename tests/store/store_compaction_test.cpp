@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "orchestrix/alloc/budget_resource.hpp"
@@ -28,6 +30,25 @@ void append_seed(EventStore& store, std::uint64_t events, std::uint32_t per_stre
 }
 
 std::string agg(std::uint64_t i) { return orchestrix::test::numbered("agg-", i); }
+
+// Every figure of memory_stats(), in one comparable value.
+std::vector<std::uint64_t> figures(const StoreMemoryStats& m) {
+  std::vector<std::uint64_t> out;
+  m.for_each_field(
+      [&](std::string_view, std::string_view, std::uint64_t bytes) { out.push_back(bytes); });
+  for (const std::uint64_t v : {m.live_events, m.appended_events, m.segments, m.streams}) {
+    out.push_back(v);
+  }
+  return out;
+}
+
+// n events of `stream` with 1000-byte payloads: 64 of them fill most of a 64 KiB segment.
+void append_big(EventStore& store, std::string_view stream, std::size_t n) {
+  Batch b(n, stream);
+  for (auto& o : b.owned) o.data.resize(1000, 'x');
+  b.rebuild();
+  store.append(stream, b.span());
+}
 
 }  // namespace
 
@@ -189,6 +210,33 @@ TEST_CASE("a range whose remaining events are removed while it is read throws Re
       ReadBelowRetained);
 }
 
+TEST_CASE("advancing a live range onto events a snapshot just removed throws at once") {
+  for (const BelowRetained mode : {BelowRetained::kClamp, BelowRetained::kThrow}) {
+    CAPTURE(static_cast<int>(mode));
+    EventStore store({.retention = RetentionPolicy::drop_before_snapshot()});
+    Batch a(200);
+    store.append("s", a.span());
+    auto range = store.read("s", 0, mode);
+    auto it = range.begin();
+    for (int i = 0; i < 10; ++i) ++it;  // at version 10, inside the first 64-event run
+    REQUIRE(it->version() == 10);
+    // Removing only what the range has already passed changes nothing for the next step.
+    store.save_snapshot("s", {11, "Agg", {}});
+    ++it;
+    REQUIRE(it != range.end());
+    CHECK(it->version() == 11);
+    // The next event (12) is removed now, though it sits in the run the iterator is decoding.
+    store.save_snapshot("s", {13, "Agg", {}});
+    try {
+      ++it;
+      FAIL("advancing onto a removed event must throw, yielded version " << it->version());
+    } catch (const ReadBelowRetained& e) {
+      CHECK(e.requested() == 12);
+      CHECK(e.first_retained() == 13);
+    }
+  }
+}
+
 TEST_CASE("compaction runs automatically past the dead-ratio threshold") {
   alloc::InstrumentedResource inst(alloc::system_resource());
   EventStore store({.memory = &inst,
@@ -281,4 +329,89 @@ TEST_CASE("a compaction that fails at any allocation leaves the store as it was"
     CHECK(read_everything(store) == before);
     CHECK(store.memory_stats().dead_record_bytes == 0);
   }
+}
+
+TEST_CASE(
+    "a compaction that runs out of memory midway keeps what it did and the store consistent") {
+  // Log of four 64 KiB segments: [old x64] [old x36, keep x28] [keep x64] [keep x8, tail x30].
+  // Retention kills old 0..89 and tail 0..24, so compaction rewrites two groups, {0, 1} and the
+  // sparse tail, around the dense segment 2. Fail every allocation in turn: before the first
+  // group is rewritten compact() throws and nothing changed; during the second group it stops
+  // with out_of_memory, the first group rewritten. Either way every event reads back the same,
+  // the accounting is exact and the tail is open to appends.
+  alloc::InstrumentedResource inst(alloc::system_resource());
+  alloc::FailingResource failing(&inst);
+  bool threw = false;
+  bool stopped = false;
+  bool succeeded = false;
+  for (std::uint64_t n = 1; !succeeded; ++n) {
+    CAPTURE(n);
+    REQUIRE(n < 100);
+    failing.set_fail_at(0);
+    EventStore store({.memory = &failing,
+                      .segment_bytes = 64 * 1024,
+                      .retention = RetentionPolicy::drop_before_snapshot()});
+    append_big(store, "old", 100);
+    append_big(store, "keep", 100);
+    append_big(store, "tail", 30);
+    store.save_snapshot("old", {90, "Agg", {}});
+    store.save_snapshot("tail", {25, "Agg", {}});
+    const StoreMemoryStats before = store.memory_stats();
+    REQUIRE(before.segments == 4);
+    const auto all = read_everything(store);
+    const auto old_events = read_stream(store, "old");
+    const auto keep_events = read_stream(store, "keep");
+    const auto tail_events = read_stream(store, "tail");
+    REQUIRE(all.size() == 10 + 100 + 5);
+
+    failing.set_fail_at(n);
+    CompactionResult r;
+    bool failed = false;
+    try {
+      r = store.compact();
+    } catch (const alloc::InjectedAllocationFailure&) {
+      failed = true;
+    }
+    failing.set_fail_at(0);
+
+    CHECK(read_everything(store) == all);
+    CHECK(read_stream(store, "old") == old_events);
+    CHECK(read_stream(store, "keep") == keep_events);
+    CHECK(read_stream(store, "tail") == tail_events);
+    const StoreMemoryStats after = store.memory_stats();
+    CHECK(after.total_bytes() == inst.bytes_live());
+    if (failed) {
+      threw = true;
+      CHECK(figures(after) == figures(before));
+    } else if (r.out_of_memory) {
+      stopped = true;
+      CHECK(r.segments_retired == 2);  // the first group, {0, 1}
+      CHECK(r.segments_written == 1);
+      CHECK(after.segments == 3);
+      CHECK(after.dead_record_bytes > 0);  // the tail's
+      CHECK(after.dead_record_bytes < before.dead_record_bytes);
+      CHECK(after.live_events == before.live_events);
+    } else {
+      succeeded = true;
+      CHECK(r.segments_written == 2);
+      CHECK(r.segments_retired == 3);
+      CHECK(after.segments == 3);
+      CHECK(after.dead_record_bytes == 0);
+      continue;
+    }
+    // The tail is open: a small append still goes into it.
+    const std::uint64_t segments = after.segments;
+    Batch one(1, "after");
+    store.append("after", one.span());
+    CHECK(store.memory_stats().segments == segments);
+    // The next compaction finishes the job.
+    const CompactionResult again = store.compact();
+    CHECK_FALSE(again.out_of_memory);
+    CHECK(store.memory_stats().dead_record_bytes == 0);
+    CHECK(read_stream(store, "keep") == keep_events);
+    CHECK(read_stream(store, "tail") == tail_events);
+    CHECK(store.memory_stats().total_bytes() == inst.bytes_live());
+  }
+  CHECK(threw);
+  CHECK(stopped);
 }

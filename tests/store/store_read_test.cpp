@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -206,4 +207,24 @@ TEST_CASE("wait_for_append wakes up when another thread appends") {
   auto tail = read_everything(store, Position{1});
   REQUIRE(tail.size() == 3);
   CHECK(tail[0].stream == "t");
+}
+
+TEST_CASE("wait_for_append with nanoseconds::max() waits for the append instead of returning") {
+  // max() is the usual "wait forever"; a deadline computed as now + max() overflows.
+  EventStore store;
+  Batch a(1);
+  store.append("s", a.span());
+  std::atomic<bool> appended{false};
+  std::thread writer([&] {
+    Batch b(2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    appended.store(true);
+    store.append("t", b.span());
+  });
+  const Position head = store.wait_for_append(Position{1}, std::chrono::nanoseconds::max());
+  const bool after_append = appended.load();
+  writer.join();
+  // Only the append can end this wait: the waiter sees it, whenever it came.
+  CHECK(after_append);
+  CHECK(head == Position{3});
 }

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <utility>
 
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
@@ -108,4 +109,28 @@ TEST_CASE("snapshot memory returns to the resource when the last handle goes") {
     CHECK(store.memory_stats().snapshot_bytes == 2 * one);
   }
   CHECK(store.memory_stats().snapshot_bytes == one);
+}
+
+TEST_CASE("copying or assigning a moved-from snapshot handle gives an empty handle") {
+  EventStore store;
+  Batch a(3);
+  store.append("s", a.span());
+  store.save_snapshot("s", {1, "T", bytes_of(std::string(1000, 'a'))});
+  const auto one = store.memory_stats().snapshot_bytes;
+  Snapshot held = *store.load_snapshot("s");
+  Snapshot moved_to = std::move(held);
+  Snapshot copy(held);  // the moved-from state is what this test is about
+  Snapshot assigned = *store.load_snapshot("s");
+  assigned = held;
+  store.save_snapshot("s", {2, "T", bytes_of(std::string(1000, 'b'))});
+  // Only moved_to still references the first block: copy and assigned hold nothing.
+  CHECK(store.memory_stats().snapshot_bytes == 2 * one);
+  { Snapshot gone = std::move(moved_to); }
+  CHECK(store.memory_stats().snapshot_bytes == one);
+  // An empty handle takes a snapshot by assignment like any other.
+  copy = *store.load_snapshot("s");
+  CHECK(copy.version() == 2);
+  CHECK(text_of(copy.state()) == std::string(1000, 'b'));
+  held = copy;
+  CHECK(held.version() == 2);
 }

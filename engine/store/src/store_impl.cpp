@@ -3,6 +3,7 @@
 #include "store_impl.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <functional>
 #include <new>
@@ -324,7 +325,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
     const EventData& e = events[i];
     RecordInput r;
     r.shape = shape_of(i);
-    r.time_delta = run_start ? 0 : time_of(i) - time_of(i - 1);
+    r.time_delta = run_start ? 0 : time_delta(time_of(i), time_of(i - 1));
     r.id = id;
     r.correlation = e.correlation_id ? &*e.correlation_id : nullptr;
     r.causation = e.causation_id ? &*e.causation_id : nullptr;
@@ -507,11 +508,20 @@ std::optional<std::uint64_t> StoreImpl::stream_version(std::string_view stream) 
 
 Position StoreImpl::wait_for_append(Position after, std::chrono::nanoseconds timeout) const {
   if (head_position() > after.value) return Position{head_position()};
+  using Clock = std::chrono::steady_clock;
+  if (timeout <= Clock::duration::zero()) return Position{head_position()};
+  auto committed = [&] { return published_.load(std::memory_order_seq_cst) > after.value; };
   waiters_.fetch_add(1, std::memory_order_seq_cst);
   {
     std::unique_lock lock(wait_mu_);
-    wait_cv_.wait_for(lock, timeout,
-                      [&] { return published_.load(std::memory_order_seq_cst) > after.value; });
+    // now + timeout overflows for timeouts like nanoseconds::max() (the usual "wait forever"):
+    // a deadline past the clock's range means no deadline.
+    const Clock::time_point now = Clock::now();
+    if (timeout >= Clock::time_point::max() - now) {
+      wait_cv_.wait(lock, committed);
+    } else {
+      wait_cv_.wait_until(lock, now + timeout, committed);
+    }
   }
   waiters_.fetch_sub(1, std::memory_order_seq_cst);
   return Position{head_position()};

@@ -9,6 +9,26 @@
 #include "store_impl.hpp"
 
 namespace orchestrix::detail {
+namespace {
+
+// Out of line and cold, so that the per-event check in next_in_stream stays a load and a
+// compare on the decoding path.
+[[noreturn, gnu::cold, gnu::noinline]] void throw_below_retained(const StreamState& stream,
+                                                                 std::uint64_t version,
+                                                                 std::uint64_t retained) {
+  throw ReadBelowRetained(stream.name, version, retained);
+}
+
+// Inside a run (no seek): a snapshot may have removed the rest of the run this cursor is
+// decoding. The bytes are still there (the range's pin keeps them) but the events are no longer
+// part of the stream. Relaxed is enough: an older value only means a read ordered before the
+// snapshot.
+inline void check_retained_mid_run(const RecordCursor& c) {
+  const std::uint64_t retained = c.stream->first_retained.load(std::memory_order_relaxed);
+  if (c.version < retained) throw_below_retained(*c.stream, c.version, retained);
+}
+
+}  // namespace
 
 void StoreImpl::seek(RecordCursor& c, std::uint64_t version) const {
   std::shared_lock lock(shards_[c.stream->shard].mu);
@@ -38,7 +58,7 @@ void StoreImpl::seek_locked(RecordCursor& c, std::uint64_t version) const {
   RecordFields f;
   while (c.version < version) {
     p = decode_record(p, f);
-    c.time += f.time_delta;
+    c.time = add_time_delta(c.time, f.time_delta);
     ++c.version;
     ++c.position;
     --c.run_left;
@@ -49,7 +69,7 @@ void StoreImpl::seek_locked(RecordCursor& c, std::uint64_t version) const {
 void StoreImpl::decode(const std::byte*& p, RecordCursor& c, EventView& view) const {
   RecordFields f;
   p = decode_record(p, f);
-  c.time += f.time_delta;
+  c.time = add_time_delta(c.time, f.time_delta);
   EventViewBuilder::set(view, c.stream->name, c.version, c.position, interns_.shape(f.shape),
                         c.time, f);
   ++c.version;
@@ -58,12 +78,20 @@ void StoreImpl::decode(const std::byte*& p, RecordCursor& c, EventView& view) co
 }
 
 void StoreImpl::next_in_stream(RecordCursor& c, EventView& view) const {
-  if (c.run_left == 0) seek(c, c.version);
+  if (c.run_left == 0) {
+    seek(c, c.version);  // checks the retained range itself
+  } else {
+    check_retained_mid_run(c);
+  }
   decode(c.next, c, view);
 }
 
 void StoreImpl::next_in_stream_locked(RecordCursor& c, EventView& view) const {
-  if (c.run_left == 0) seek_locked(c, c.version);
+  if (c.run_left == 0) {
+    seek_locked(c, c.version);  // checks the retained range itself
+  } else {
+    check_retained_mid_run(c);
+  }
   decode(c.next, c, view);
 }
 
@@ -98,7 +126,7 @@ bool StoreImpl::next_in_log(RecordCursor& c, EventView& view) const {
     if (c.position < c.begin_position || c.version < retained) {
       RecordFields f;
       c.next = decode_record(c.next, f);
-      c.time += f.time_delta;
+      c.time = add_time_delta(c.time, f.time_delta);
       ++c.version;
       ++c.position;
       --c.run_left;

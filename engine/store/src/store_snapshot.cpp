@@ -19,12 +19,15 @@ struct SnapshotAccess {
   }
 };
 
-Snapshot::Snapshot(const Snapshot& other) noexcept : blob_(other.blob_) { blob_->add_ref(); }
+// A moved-from handle holds no block (blob_ == nullptr); copying it gives another empty handle.
+Snapshot::Snapshot(const Snapshot& other) noexcept : blob_(other.blob_) {
+  if (blob_) blob_->add_ref();
+}
 
 // NOLINTNEXTLINE(bugprone-unhandled-self-assignment): a self-assignment has equal blobs: no-op.
 Snapshot& Snapshot::operator=(const Snapshot& other) noexcept {
   if (blob_ != other.blob_) {
-    other.blob_->add_ref();
+    if (other.blob_) other.blob_->add_ref();
     if (blob_) blob_->release();
     blob_ = other.blob_;
   }

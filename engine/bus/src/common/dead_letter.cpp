@@ -93,24 +93,22 @@ void DeadLetterQueue::push(DeadLetter letter) {
   // The letter dropped to make room (or the arriving one), destroyed outside the lock.
   std::optional<DeadLetter> evicted = [&]() -> std::optional<DeadLetter> {
     std::lock_guard lock(mutex_);
-    ++total_;
     if (capacity_ == 0 ||
         (letters_.size() >= capacity_ && policy_ == DeadLetterPolicy::kDropNewest)) {
+      ++total_;
       ++dropped_;
       return std::move(letter);
     }
-    if (letters_.size() >= capacity_) {
+    // The only step that can fail: deque::push_back gives the strong guarantee (DeadLetter
+    // moves are noexcept), so a bad_alloc here leaves the letters and the counters untouched.
+    // Under kDropOldest the oldest letter is evicted only once the new one is in.
+    letters_.push_back(std::move(letter));
+    ++total_;
+    if (letters_.size() > capacity_) {
       DeadLetter oldest = std::move(letters_.front());
       letters_.pop_front();
-      letters_.push_back(std::move(letter));
       ++dropped_;
-      return oldest;
-    }
-    try {
-      letters_.push_back(std::move(letter));
-    } catch (...) {
-      --total_;
-      throw;
+      return oldest;  // destroyed outside the lock
     }
     return std::nullopt;
   }();

@@ -15,9 +15,10 @@
 //
 // A range is a snapshot of the extent: it yields exactly the events that were committed when it
 // was created (never half a batch), nothing appended later. If retention removes events that an
-// EventRange has not reached yet (a snapshot saved while it is being read), advancing onto them
-// throws ReadBelowRetained rather than skipping them silently; AllEventsRange skips events
-// below each stream's retained range as of the moment it reaches them.
+// EventRange has not reached yet (a snapshot saved while it is being read), the next advance
+// onto one of them throws ReadBelowRetained (whichever BelowRetained mode the range was read
+// with) rather than yielding or skipping it; AllEventsRange skips events below each stream's
+// retained range as of the moment it reaches them.
 //
 // Thread safety: a range and its iterators belong to one thread at a time; different ranges
 // may be used concurrently with each other and with appends, snapshots and compaction.
@@ -120,7 +121,9 @@ class EventRange {
   // view's contents stay valid while the range lives). Compare with end() (a sentinel).
   class iterator : public detail::EventIteratorBase<iterator> {
    public:
-    // Decodes the next event (O(1); O(log n) + a shared shard lock every 64 events).
+    // Decodes the next event (O(1): one atomic load of the stream's retained version, then
+    // the record; O(log n) + a shared shard lock every 64 events). Throws ReadBelowRetained
+    // when that event is below the stream's retained range by now, even mid-run.
     // REQUIRES: *this != end() (DCHECKed).
     iterator& operator++();
     using detail::EventIteratorBase<iterator>::operator++;

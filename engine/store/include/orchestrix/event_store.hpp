@@ -74,6 +74,9 @@ struct CompactionResult {
   std::uint64_t segments_written = 0;  // fresh segments holding the moved live records
   std::uint64_t bytes_written = 0;     // their block bytes
   std::uint64_t live_bytes_moved = 0;  // record bytes copied (the work done)
+  // true when the resource refused memory after the first group of segments was rewritten:
+  // compact() stopped there (see EventStore::compact) and the figures above count what it did.
+  bool out_of_memory = false;
 };
 
 struct CompactionOptions {
@@ -133,6 +136,8 @@ class EventStore {
   // Blocks until head_position() > after (an event at position `after` has been committed), or
   // until `timeout` passes; returns head_position() either way. The catch-up-then-live loop of a
   // subscription: read_all(p) ... p = last position + 1; wait_for_append(p, t); read_all(p) ...
+  // A timeout that reaches past the steady clock's range (std::chrono::nanoseconds::max(), the
+  // usual "wait forever") waits with no deadline; a zero or negative one does not wait.
   // Cost when nobody waits: appends pay one atomic load to see that no thread waits.
   Position wait_for_append(Position after, std::chrono::nanoseconds timeout) const;
 
@@ -160,7 +165,14 @@ class EventStore {
   // CompactionResult). Versions, positions, stream_version(), expected-version checks and
   // read_all() order are unchanged; events below a retained range are gone for good.
   // Safe while other threads append and read; one compaction runs at a time (a second call
-  // waits). Throws std::bad_alloc (nothing changed) when a fresh segment cannot be allocated.
+  // waits). Memory: rewrites one group of adjacent segments (at most one segment of live
+  // bytes) at a time, so it needs one extra segment at a time, not a copy of everything.
+  // Out of memory: throws std::bad_alloc when the resource refuses memory before the first
+  // group is rewritten (its plan, the first fresh segment or reclaim record), and then nothing
+  // changed (same segments, same memory_stats(), the tail still open to appends). If it runs
+  // out after that, it does not throw: the groups rewritten so far stay rewritten (every retained
+  // event reads back identically, memory_stats() exact), the others stay as they were (the
+  // tail open again), and the result has out_of_memory set; the next compact() continues.
   // Cost: O(bytes moved) plus a shard lock per moved run.
   CompactionResult compact(CompactionOptions options = {});
 

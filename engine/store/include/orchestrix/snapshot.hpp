@@ -30,6 +30,10 @@ struct SnapshotData {
 // newer save_snapshot() dropped it from the store (the block is freed when the last handle
 // goes). Copying a handle costs one atomic increment; it never copies the state.
 //
+// Moved-from state: a handle that was moved from is *empty* (it references no block). An empty
+// handle may be destroyed, assigned to (from any handle) and copied or assigned from; a copy of
+// an empty handle is empty, and assigning an empty handle releases the target's block.
+//
 // REQUIRES: a handle must not outlive the EventStore that produced it (the block returns to the
 // store's memory resource and type() points into the store's intern table). Debug checks catch
 // it when the store is destroyed for the snapshots the store still keeps, not for older ones.
@@ -43,7 +47,7 @@ class Snapshot {
   Snapshot& operator=(Snapshot&& other) noexcept;
   ~Snapshot();
 
-  // The accessors REQUIRE a handle that was not moved from.
+  // The accessors REQUIRE a non-empty handle (one that was not moved from, nor made from one).
   // N: the snapshot is the state after events 0..N-1.
   std::uint64_t version() const noexcept;
   std::string_view type() const noexcept;

@@ -10,12 +10,13 @@
 //   u32     records_bytes: bytes of the records that follow (lets scans skip a whole run)
 // Record:
 //   varint  head = shape_id << 2 | has_correlation << 1 | has_causation
-//   varint  zigzag(time - time of the previous record in the run; base_time for the first)
+//   varint  zigzag(time_delta(time, time of the previous record in the run)); 0 for the first
 //   16      id (raw UUID bytes)
 //   16      correlation id, if has_correlation
 //   16      causation id, if has_causation
 //   varint  data length, then the data bytes
 // shape_id names the interned (type, source, content type) triple (InternTable).
+// Time deltas are differences modulo 2^64 (time_delta / add_time_delta below).
 #pragma once
 
 #include <array>
@@ -73,6 +74,21 @@ inline const std::byte* decode_run_header(const std::byte* p, RunHeader& h) noex
   h.base_time = unzigzag(v);
   std::memcpy(&h.records_bytes, p, 4);
   return p + 4;
+}
+
+// The delta stored for `time` after `previous`: their difference modulo 2^64, as an int64. Any
+// two valid times have one, even times further apart than INT64_MAX nanoseconds (1700 and
+// 2200), where the plain difference would overflow. When the difference fits an int64 (every
+// ordinary record) it is exactly that difference, so the zigzag varint is as short as before.
+constexpr std::int64_t time_delta(std::int64_t time, std::int64_t previous) noexcept {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(time) -
+                                   static_cast<std::uint64_t>(previous));
+}
+
+// The time a delta was taken from: add_time_delta(p, time_delta(t, p)) == t for all t, p.
+constexpr std::int64_t add_time_delta(std::int64_t previous, std::int64_t delta) noexcept {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(previous) +
+                                   static_cast<std::uint64_t>(delta));
 }
 
 // Fields of one record to encode.

@@ -88,11 +88,11 @@ LiveRun live_part(const std::byte* run, std::uint64_t retained) {
   RecordFields f;
   for (std::uint32_t i = 0; i < r.skip; ++i) {
     p = decode_record(p, f);
-    time += f.time_delta;
+    time = add_time_delta(time, f.time_delta);
   }
   r.first = p;
   r.after_first = decode_record(p, r.fields);
-  r.time = time + r.fields.time_delta;
+  r.time = add_time_delta(time, r.fields.time_delta);
   r.header = h;
   r.header.first_version = h.first_version + r.skip;
   r.header.first_position = h.first_position + r.skip;
@@ -149,16 +149,35 @@ CompactionResult StoreImpl::compact(CompactionOptions options) {
 CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
   CompactionResult result;
 
-  // 1. Pick groups of adjacent sealed segments that are sparse enough; estimate their live
-  //    bytes (first_retained only grows, so the copy below never needs more than this).
+  // A run of adjacent sparse segments rewritten into one fresh segment, with everything its
+  // rewrite needs from the resource.
   struct Group {
     Segment* first = nullptr;
     Segment* last = nullptr;
     std::size_t live = 0;
+    Segment* fresh = nullptr;             // sized to `live`; none when nothing is live
+    PinGeneration* generation = nullptr;  // the reclaim record its old segments retire into
   };
   std::pmr::vector<Group> groups(&store_memory_);
+  // Allocates what rewriting `g` needs: its fresh segment (sized to its live bytes, so a
+  // compacted segment has no slack) and reclaim record. Throws std::bad_alloc with neither kept.
+  auto prepare_group = [this](Group& g) {
+    Segment* fresh = g.live > 0 ? allocate_segment(kSegmentHeaderBytes + g.live) : nullptr;
+    try {
+      g.generation = reclaim_.allocate_generation();
+    } catch (...) {
+      if (fresh != nullptr) free_segment(fresh);
+      throw;
+    }
+    g.fresh = fresh;
+  };
+  Segment* sealed_tail = nullptr;  // the tail this compaction sealed, if any
+
   {
     std::lock_guard log_lock(log_mu_);
+    // 1. Pick groups of adjacent sealed segments that are sparse enough; estimate their live
+    //    bytes (first_retained only grows, so the copy below never needs more than this).
+    bool seal_tail = false;
     Group g;
     for (Segment* s = head_.load(std::memory_order_relaxed); s != nullptr;
          s = s->next.load(std::memory_order_relaxed)) {
@@ -171,10 +190,11 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
           !pending && (used == 0 || static_cast<double>(dead) >=
                                         options.min_dead_ratio * static_cast<double>(used));
       if (s == tail_) {
-        // A sparse tail is sealed (appends move on to a fresh segment) so that it can be
-        // rewritten like the others; an open tail that is not sparse stays as it is.
+        // A sparse tail is rewritten like the others: it is sealed (appends move on to a
+        // fresh segment) once step 2 has allocated the first group. An open tail that is not
+        // sparse stays as it is.
         if (sparse) {
-          tail_open_ = false;
+          seal_tail = true;
         } else if (tail_open_) {
           break;
         }
@@ -201,20 +221,37 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
       }
     }
     if (g.first != nullptr) groups.push_back(g);
+
+    // 2. Allocate the first group's fresh segment and reclaim record before changing anything
+    //    (a failure throws with the store as it was, the tail still open), then seal the tail:
+    //    appends cannot grow it between planning and sealing, both happen under this lock.
+    if (!groups.empty()) prepare_group(groups.front());
+    if (seal_tail) {
+      tail_open_ = false;
+      sealed_tail = tail_;
+    }
   }
 
-  for (const Group& g : groups) {
-    // 2. Allocate the fresh segment and the reclaim record first: failing here changes nothing.
-    // Sized to the live bytes: a compacted segment has no slack.
-    Segment* fresh = g.live > 0 ? allocate_segment(kSegmentHeaderBytes + g.live) : nullptr;
-    PinGeneration* generation = nullptr;
-    try {
-      generation = reclaim_.allocate_generation();
-    } catch (...) {
-      if (fresh) free_segment(fresh);
-      throw;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    Group& g = groups[i];
+    // 2'. The following groups allocate one at a time, each after the previous one's old segments
+    //     were retired (and freed, when no reader pins them): compaction needs one extra
+    //     segment at a time, which matters most under a budget. If memory runs out here, the
+    //     groups already rewritten stay so (complete: every retained event reads back the
+    //     same, the accounting is exact), the rest stay as they were, and compact() reports
+    //     out_of_memory instead of throwing.
+    if (i > 0) {
+      try {
+        prepare_group(g);
+      } catch (const std::bad_alloc&) {
+        std::lock_guard log_lock(log_mu_);
+        // The tail's group was not rewritten: reopen the tail unless appends moved on already.
+        if (sealed_tail != nullptr && tail_ == sealed_tail) tail_open_ = true;
+        result.out_of_memory = true;
+        return result;
+      }
     }
-
+    Segment* fresh = g.fresh;
     // 3. Copy live runs, one stream lock at a time, and repoint their locators.
     std::uint32_t off = 0;
     std::uint64_t group_used = 0;
@@ -297,7 +334,7 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
       }
       used_bytes_.fetch_sub(group_used - off, std::memory_order_relaxed);
       dead_bytes_.fetch_sub(group_dead, std::memory_order_relaxed);
-      reclaim_.retire(retired, generation);
+      reclaim_.retire(retired, g.generation);
     }
   }
   return result;

@@ -131,7 +131,10 @@ class DeadLetterQueue {
   std::uint64_t total() const;
 
   // Adds a letter, applying the full policy. Never throws except std::bad_alloc from the
-  // resource when the deque must grow (the queue is then unchanged).
+  // resource when the deque must grow. Then nothing changed: the held letters (under
+  // kDropOldest the oldest is evicted only after the new letter is in), size(), dropped() and
+  // total() are as before the call, and `letter` is destroyed with its message copy. The bus
+  // then counts the arriving letter as dropped (total() and dropped() each grow by one).
   void push(DeadLetter letter);
   // Removes and returns the oldest letter, or nullopt when empty.
   std::optional<DeadLetter> pop();

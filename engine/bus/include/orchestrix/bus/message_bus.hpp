@@ -104,7 +104,8 @@ class MessageBus {
 
   // Delivers `message` to T's handlers (contract above). Throws HandlerError when every handler
   // threw, NestingTooDeep past 32 nested publishes on one thread. If a dead letter cannot be
-  // recorded (its copy throws), it is counted in dead_letters().dropped() and publish returns.
+  // recorded (its copy or the queue's allocation throws), the letters already queued stay as
+  // they were, the new one is counted in dead_letters().dropped() and publish returns.
   // Under memory exhaustion a failure may be counted in PublishResult::failed without being
   // recorded anywhere; the remaining handlers still run.
   template <MessageBody T>
