@@ -147,10 +147,16 @@ std::string_view mapped_malloc() noexcept {
   return found.empty() ? "glibc" : found;
 }
 
-PeakRssMeter::PeakRssMeter() noexcept {
+namespace {
+// True for the first PeakRssMeter made in the process.
+bool first_meter() noexcept {
   static std::atomic<int> meters{0};
-  first_in_process_ = meters.fetch_add(1, std::memory_order_relaxed) == 0;
-  hwm_reset_ = reset_peak_rss();
+  return meters.fetch_add(1, std::memory_order_relaxed) == 0;
+}
+}  // namespace
+
+PeakRssMeter::PeakRssMeter() noexcept
+    : hwm_reset_(reset_peak_rss()), first_in_process_(first_meter()) {
   const std::optional<ProcessMemory> now = read_process_memory();
   baseline_ = now ? now->rss_bytes : 0;
 }

@@ -375,3 +375,22 @@ TEST_CASE("on_worker_start runs once on each worker thread, with its index, befo
     CHECK(started_as.at(key) == static_cast<int>(bus.worker_for(key)));
   }
 }
+
+// Regression: wait_for computed now + timeout, which overflows for nanoseconds::max() (the
+// usual "wait forever") and returned false at once.
+TEST_CASE("Completion::wait_for with nanoseconds::max() waits for the delivery") {
+  AsyncMessageBus bus({.workers = 1});
+  std::atomic<bool> release{false};
+  auto s = bus.subscribe<Ping>([&](const Ping&) {
+    while (!release.load()) std::this_thread::yield();
+  });
+  Completion done = bus.publish(make_message(Ping{1}));
+  std::thread opener([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    release.store(true);
+  });
+  CHECK(done.wait_for(std::chrono::nanoseconds::max()));
+  CHECK(release.load());
+  CHECK(done.wait_for(std::chrono::hours::max()));
+  opener.join();
+}

@@ -149,7 +149,7 @@ TEST_CASE(
   f.bus.dead_letters().for_each([](const DeadLetter& l) { CHECK(l.attempts() == 2); });
 }
 
-TEST_CASE("a full drop_oldest queue that cannot allocate keeps its letters and counts once") {
+TEST_CASE("a full kDropOldest queue that cannot allocate keeps its letters and counts once") {
   // Every allocation of each publish fails in turn (the message copy, then the queue's deque
   // when the new letter needs a block): a failed one must leave the held letters as they were
   // and count the arriving letter once, as dropped.

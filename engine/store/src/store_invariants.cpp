@@ -127,8 +127,8 @@ class InvariantWalk {
     events_ += st.event_count;
     retained_below_ += retained;
     locator_bytes_ += st.locators.capacity() * sizeof(Locator);
-    stream_bytes_ +=
-        sizeof(StreamState) + st.name.size() + st.snapshots.capacity() * sizeof(SnapshotBlob*);
+    stream_bytes_ += sizeof(StreamState) + st.name.size() +
+                     st.snapshots.capacity() * sizeof(decltype(st.snapshots)::value_type);
   }
 
   void walk_log() {
@@ -333,6 +333,7 @@ class InvariantWalk {
     std::uint64_t entries = 0;
     for (std::size_t i = 0; i < s_.shard_count_; ++i) entries += s_.shards_[i].streams.size();
     at_least("stream table", s_.table_memory_.bytes_live(),
+             // NOLINTNEXTLINE(bugprone-sizeof-expression): the table holds pointers.
              entries * (sizeof(std::string_view) + sizeof(StreamState*)));
     const std::uint64_t chunks =
         (std::uint64_t{s_.interns_.shape_count()} + InternTable::kChunkShapes - 1) /

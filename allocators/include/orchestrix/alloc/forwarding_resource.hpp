@@ -23,6 +23,7 @@ class ForwardingResource : public std::pmr::memory_resource {
  public:
   ForwardingResource(const ForwardingResource&) = delete;
   ForwardingResource& operator=(const ForwardingResource&) = delete;
+  ~ForwardingResource() override = default;
 
   // The resource every request is forwarded to. Never null.
   std::pmr::memory_resource* upstream() const noexcept { return upstream_; }
@@ -31,7 +32,6 @@ class ForwardingResource : public std::pmr::memory_resource {
   // Throws orchestrix::InvalidArgument "<decorator>: upstream must not be null" when upstream is
   // null.
   ForwardingResource(std::pmr::memory_resource* upstream, const char* decorator);
-  ~ForwardingResource() override = default;
 
   // Hands the block back to the upstream.
   void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override {

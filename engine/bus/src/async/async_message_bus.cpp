@@ -133,8 +133,8 @@ class AsyncCore {
   }
 
   Completion enqueue(const std::string_view* key, AsyncItemPtr item) {
-    std::size_t w;
-    std::size_t l;
+    std::size_t w = 0;
+    std::size_t l = 0;
     KeySlots::Slot* slot = nullptr;  // kByPublisher, keyed messages only
     std::string_view k;
     if (key != nullptr) {

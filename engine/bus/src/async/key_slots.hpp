@@ -23,6 +23,8 @@
 #include <memory_resource>
 #include <vector>
 
+#include "orchestrix/detail/check.hpp"
+
 namespace orchestrix::bus::detail {
 
 class KeySlots {
@@ -43,8 +45,9 @@ class KeySlots {
     return slot.exchange((std::uint64_t{lane + 1} << kLaneShift) | pos, std::memory_order_seq_cst);
   }
 
-  // The lane and position a dependency names. REQUIRES: dep != kNone.
+  // The lane and position a dependency names. REQUIRES: dep != kNone (DCHECKed).
   static constexpr std::size_t lane(std::uint64_t dep) noexcept {
+    ORCHESTRIX_DCHECK_MSG(dep != kNone, "lane() of an empty dependency");
     return static_cast<std::size_t>(dep >> kLaneShift) - 1;
   }
   static constexpr std::uint64_t position(std::uint64_t dep) noexcept { return dep & kPosMask; }

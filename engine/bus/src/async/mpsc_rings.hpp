@@ -53,6 +53,8 @@
 #include <memory_resource>
 #include <type_traits>
 
+#include "orchestrix/detail/check.hpp"
+
 namespace orchestrix::bus::detail {
 
 // What try_claim() did.
@@ -65,10 +67,10 @@ class MpscRings {
   // Set in a lane's tail once it was closed.
   static constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
 
-  // REQUIRES: lanes >= 1, capacity >= 1.
+  // REQUIRES: lanes >= 1, capacity >= 1 (DCHECKed).
   MpscRings(std::size_t lanes, std::size_t capacity, std::pmr::memory_resource* memory)
-      : lanes_(lanes), capacity_(capacity), memory_(memory) {
-    tails_ = make<Tail>(lanes);
+      : lanes_(lanes), capacity_(capacity), memory_(memory), tails_(make<Tail>(lanes)) {
+    ORCHESTRIX_DCHECK_MSG(lanes >= 1 && capacity >= 1, "a ring set needs a lane and a cell");
     try {
       heads_ = make<std::atomic<std::uint64_t>>(lanes);
       try {
@@ -225,15 +227,17 @@ class MpscRings {
     memory_->deallocate(block, n * sizeof(U), alignof(U));
   }
 
+  // Declared first: the blocks below are allocated from memory_ in the constructor's
+  // initializer list.
+  std::size_t lanes_;
+  std::size_t capacity_;
+  std::pmr::memory_resource* memory_;
   // Written by producers (claims) and by close().
   Tail* tails_ = nullptr;
   // Written by the consumer only.
   std::atomic<std::uint64_t>* heads_ = nullptr;
   // Lane l's ring is cells_[l * capacity_, (l + 1) * capacity_).
   Cell* cells_ = nullptr;
-  std::size_t lanes_;
-  std::size_t capacity_;
-  std::pmr::memory_resource* memory_;
 };
 
 }  // namespace orchestrix::bus::detail

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "common/thread_record.hpp"
+#include "orchestrix/detail/check.hpp"
 
 namespace orchestrix::bus::detail {
 namespace {
@@ -79,6 +80,8 @@ void BusCore::install(std::unique_ptr<RoutingTable> next) {
 }
 
 void BusCore::collect_reclaimable(std::vector<const RoutingTable*>& out) {
+  ORCHESTRIX_DCHECK_MSG(out.capacity() - out.size() >= retired_.size(),
+                        "no room reserved for the retired tables");
   const std::uint64_t min_active = min_active_epoch();
   auto keep = std::partition(retired_.begin(), retired_.end(),
                              [&](const auto& entry) { return entry.first >= min_active; });

@@ -81,10 +81,12 @@ class BusCore : public std::enable_shared_from_this<BusCore> {
   PublishResult dispatch_impl(const void* message, const MessageOps& ops, SubscriptionId only,
                               std::vector<Failure>& failures);
 
-  // Swaps in `next` and retires the current table. REQUIRES: writer_mutex_ held.
+  // Swaps in `next` and retires the current table. REQUIRES: writer_mutex_ held (not checkable:
+  // std::mutex cannot say who holds it).
   void install(std::unique_ptr<RoutingTable> next);
-  // Moves the reclaimable retired tables into `out`. REQUIRES: writer_mutex_ held, and `out`
-  // has capacity for retired_.size() more entries (then it does not throw).
+  // Moves the reclaimable retired tables into `out`. REQUIRES: writer_mutex_ held (not
+  // checkable), and `out` has capacity for retired_.size() more entries (DCHECKed; then it does
+  // not throw).
   void collect_reclaimable(std::vector<const RoutingTable*>& out);
 
   std::atomic<const RoutingTable*> table_;

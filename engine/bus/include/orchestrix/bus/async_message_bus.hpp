@@ -279,10 +279,18 @@ class Completion {
   // Blocks until delivered (yields up to 32 times, then sleeps on a futex). REQUIRES: valid().
   void wait() const noexcept { item_->wait(); }
   // Waits at most `timeout` (polling with a backoff from 10 us to 1 ms, so it may overshoot by
-  // that much); true when delivered. REQUIRES: valid().
+  // that much); true when delivered. A timeout past the steady clock's range (such as
+  // nanoseconds::max(), the usual "wait forever") waits with no deadline. REQUIRES: valid().
   template <class Rep, class Period>
   bool wait_for(std::chrono::duration<Rep, Period> timeout) const {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point start = Clock::now();
+    // Compared in floating seconds, which hold any duration without overflow.
+    using Seconds = std::chrono::duration<long double>;
+    const Clock::time_point deadline =
+        Seconds(timeout) >= Seconds(Clock::time_point::max() - start)
+            ? Clock::time_point::max()
+            : start + std::chrono::duration_cast<Clock::duration>(timeout);
     std::chrono::microseconds pause{10};
     while (!ready()) {
       const auto now = std::chrono::steady_clock::now();
