@@ -127,8 +127,9 @@ class InvariantWalk {
     events_ += st.event_count;
     retained_below_ += retained;
     locator_bytes_ += st.locators.capacity() * sizeof(Locator);
-    stream_bytes_ += sizeof(StreamState) + st.name.size() +
-                     st.snapshots.capacity() * sizeof(decltype(st.snapshots)::value_type);
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): the snapshot list holds pointers.
+    stream_bytes_ +=
+        sizeof(StreamState) + st.name.size() + st.snapshots.capacity() * sizeof(SnapshotBlob*);
   }
 
   void walk_log() {
