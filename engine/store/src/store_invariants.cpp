@@ -128,8 +128,8 @@ class InvariantWalk {
     retained_below_ += retained;
     locator_bytes_ += st.locators.capacity() * sizeof(Locator);
     // NOLINTNEXTLINE(bugprone-sizeof-expression): the snapshot list holds pointers.
-    stream_bytes_ +=
-        sizeof(StreamState) + st.name.size() + st.snapshots.capacity() * sizeof(SnapshotBlob*);
+    const std::uint64_t snapshot_list_bytes = st.snapshots.capacity() * sizeof(SnapshotBlob*);
+    stream_bytes_ += sizeof(StreamState) + st.name.size() + snapshot_list_bytes;
   }
 
   void walk_log() {
