@@ -2,7 +2,7 @@
 // compaction gives back and costs: (1) snapshot every stream at its head keeping the 20 events
 // before it (80% of the records die; compaction moves the other 20%), (2) switch every stream
 // to drop-before and snapshot again (everything dies; compaction moves nothing). The figures of
-// docs/architecture.md come from this program:
+// docs/measurements/store-bench.md come from this program:
 //
 //   build/release/bench/store_memory_report [events=1000000] [segment_bytes=262144]
 //   build/release/bench/store_memory_report mixed [events=1000000] [segment_bytes=262144]
