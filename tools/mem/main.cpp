@@ -16,8 +16,11 @@
 #include <filesystem>
 #include <iostream>
 #include <set>
+#include <string>
+#include <variant>
 
 #include "orchestrix/alloc/registry.hpp"
+#include "quantity.hpp"
 #include "report.hpp"
 #include "run.hpp"
 #include "swap.hpp"
@@ -26,9 +29,34 @@ namespace {
 
 using orchestrix::tools::RunConfig;
 
-void add_run_options(CLI::App& cmd, RunConfig& cfg, std::size_t& segment_kib) {
-  cmd.add_option("--events,-n", cfg.events, "Number of events to load")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}))
+constexpr std::uint64_t kMaxEvents = 100'000'000;
+constexpr std::uint64_t kMaxBytes = 1'000'000'000'000'000'000;  // 10^18: no limit in practice
+
+// A CLI11 check from one of quantity.hpp's parsers: the parser's message, or "" when it fits.
+template <class Parse>
+CLI::Validator quantity_check(std::string description, Parse parse) {
+  return CLI::Validator(
+      [parse](std::string& text) -> std::string {
+        auto parsed = parse(text);
+        if (auto* error = std::get_if<std::string>(&parsed)) return *error;
+        return {};
+      },
+      std::move(description));
+}
+
+std::uint64_t count_of(const std::string& text) {
+  return std::get<std::uint64_t>(orchestrix::tools::parse_count(text, 1, kMaxEvents));
+}
+
+std::uint64_t bytes_of(const std::string& text) {
+  return std::get<std::uint64_t>(orchestrix::tools::parse_size_mb(text, 1, kMaxBytes));
+}
+
+void add_run_options(CLI::App& cmd, std::string& events, RunConfig& cfg, std::size_t& segment_kib) {
+  cmd.add_option("--events,-n", events, "Number of events to load: 1000000, 1e6 or 1M")
+      ->check(quantity_check(
+          "COUNT",
+          [](const std::string& t) { return orchestrix::tools::parse_count(t, 1, kMaxEvents); }))
       ->capture_default_str();
   cmd.add_option("--workload,-w", cfg.workload, "Reference workload (docs/memory.md)")
       ->check(CLI::IsMember({"seed", "mixed"}))
@@ -39,9 +67,9 @@ void add_run_options(CLI::App& cmd, RunConfig& cfg, std::size_t& segment_kib) {
   cmd.add_option("--seed", cfg.seed, "Workload random seed")->capture_default_str();
 }
 
-int run_budget(const RunConfig& cfg, double limit_mb, const std::string& verdict_on, bool json) {
+int run_budget(const RunConfig& cfg, std::uint64_t limit, const std::string& verdict_on,
+               bool json) {
   const orchestrix::tools::RunResult r = orchestrix::tools::run_workload(cfg);
-  const auto limit = static_cast<std::uint64_t>(limit_mb * 1e6);
   const orchestrix::tools::Verdict v = orchestrix::tools::judge(r, limit, verdict_on);
   if (json) {
     nlohmann::json j = orchestrix::tools::to_json(r);
@@ -63,21 +91,27 @@ int run_cli(int argc, char** argv) {
 
   RunConfig cfg;
   std::size_t segment_kib = cfg.segment_bytes / 1024;
-  double limit_mb = 64;
+  std::string events = std::to_string(cfg.events);
+  std::string limit_mb = "64";
   std::string verdict_on = "both";
   bool json = false;
-  std::optional<double> hard_cap_mb;
+  std::optional<std::string> hard_cap_mb;
+  const auto size_check = quantity_check("SIZE", [](const std::string& t) {
+    return orchestrix::tools::parse_size_mb(t, 1, kMaxBytes);
+  });
 
   CLI::App* budget = app.add_subcommand(
       "budget", "Will N events fit in M megabytes? Prints the breakdown and a verdict.");
-  add_run_options(*budget, cfg, segment_kib);
+  add_run_options(*budget, events, cfg, segment_kib);
   std::vector<std::string> resource_names;
   for (std::string_view n : orchestrix::alloc::resource_names()) resource_names.emplace_back(n);
   budget->add_option("--resource,-r", cfg.resource, "The store's memory resource")
       ->check(CLI::IsMember(resource_names))
       ->capture_default_str();
-  budget->add_option("--limit-mb,-l", limit_mb, "The budget, in MB (10^6 bytes)")
-      ->check(CLI::PositiveNumber)
+  budget
+      ->add_option("--limit-mb,-l", limit_mb,
+                   "The budget: MB (10^6 bytes), or with a unit: 64MB, 0.5GB, 1GiB, 512KiB")
+      ->check(size_check)
       ->capture_default_str();
   budget
       ->add_option("--verdict-on", verdict_on,
@@ -87,14 +121,14 @@ int run_cli(int argc, char** argv) {
       ->capture_default_str();
   budget
       ->add_option("--hard-cap-mb", hard_cap_mb,
-                   "Cap the store's resource (BudgetResource) at this many MB: the run stops "
-                   "at the first BudgetExceeded")
-      ->check(CLI::PositiveNumber);
+                   "Cap the store's resource (BudgetResource) at this many MB (or a size with "
+                   "a unit, as --limit-mb): the run stops at the first BudgetExceeded")
+      ->check(size_check);
   budget->add_flag("--json", json, "Print one JSON object instead of the table");
 
   CLI::App* swap = app.add_subcommand(
       "swap", "Run the workload under every allocator, each in a clean process, side by side.");
-  add_run_options(*swap, cfg, segment_kib);
+  add_run_options(*swap, events, cfg, segment_kib);
   std::vector<std::string> only;
   std::set<std::string> known;
   for (const auto& c : orchestrix::tools::swap_candidates()) known.insert(c.name);
@@ -110,10 +144,11 @@ int run_cli(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   cfg.segment_bytes = segment_kib * 1024;
-  if (hard_cap_mb) cfg.hard_cap_bytes = static_cast<std::uint64_t>(*hard_cap_mb * 1e6);
+  cfg.events = count_of(events);
+  if (hard_cap_mb) cfg.hard_cap_bytes = bytes_of(*hard_cap_mb);
 
   try {
-    if (*budget) return run_budget(cfg, limit_mb, verdict_on, json);
+    if (*budget) return run_budget(cfg, bytes_of(limit_mb), verdict_on, json);
 
     std::vector<orchestrix::tools::SwapCandidate> cands = orchestrix::tools::swap_candidates();
     if (!only.empty()) {

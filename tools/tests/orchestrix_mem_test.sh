@@ -27,6 +27,21 @@ check "a cap that refuses the store itself exits 1, not 2" 1 "$bin" budget -n 20
 check "an unknown resource is a usage error" 2 "$bin" budget -r no-such-resource
 check "zero events is a usage error" 2 "$bin" budget -n 0
 check "no subcommand is a usage error" 2 "$bin"
+check "counts and sizes take units: -n 2e4 -l 100MB fits" 0 "$bin" budget -n 2e4 -l 100MB
+check "-n 20k with a 0.1 MiB limit does not fit" 1 "$bin" budget -n 20k -l 0.1MiB --verdict-on instrumented
+check "a fractional count is a usage error" 2 "$bin" budget -n 1.5
+check "a zero limit is a usage error" 2 "$bin" budget -n 20000 -l 0
+check "an unknown size unit is a usage error" 2 "$bin" budget -n 20000 -l 1XB
+"$bin" budget -n 20000 -l 1GB --json >/tmp/orchestrix_mem_test.$$.limit 2>&1
+if grep -q '"limit_bytes": 1000000000' /tmp/orchestrix_mem_test.$$.limit; then
+  echo "ok: -l 1GB is 10^9 bytes"; passed=$((passed + 1))
+else echo "FAIL: -l 1GB"; head -5 /tmp/orchestrix_mem_test.$$.limit; failures=$((failures + 1)); fi
+"$bin" budget -l -1 >/tmp/orchestrix_mem_test.$$.limit 2>&1
+if grep -q "'-1' is out of range: expected a size from 1 to" /tmp/orchestrix_mem_test.$$.limit &&
+   [ "$(wc -c </tmp/orchestrix_mem_test.$$.limit)" -lt 400 ]; then
+  echo "ok: a negative limit says what is accepted, briefly"; passed=$((passed + 1))
+else echo "FAIL: negative limit message"; head -5 /tmp/orchestrix_mem_test.$$.limit; failures=$((failures + 1)); fi
+rm -f /tmp/orchestrix_mem_test.$$.limit
 
 "$bin" budget -n 20000 --limit-mb 100 --json >/tmp/orchestrix_mem_test.$$.json 2>&1
 if /usr/bin/python3 - /tmp/orchestrix_mem_test.$$.json <<'PY'
