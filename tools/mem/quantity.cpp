@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <optional>
 
 namespace orchestrix::tools {
 namespace {
@@ -28,26 +28,22 @@ constexpr std::array<Unit, 10> kSizeUnits{{{"B", 1},
                                            {"GiB", 1024.0 * 1024 * 1024},
                                            {"TiB", 1024.0 * 1024 * 1024 * 1024}}};
 
-// Splits "2.5e6M" into the number 2.5e6 and the suffix "M"; false when no number leads.
-bool split_number(std::string_view text, double& number, std::string_view& suffix) {
-  const char* first = text.data();
-  const char* last = text.data() + text.size();
-  // from_chars takes no leading '+'; a leading '-' is parsed and refused as not positive.
-  const auto [end, ec] = std::from_chars(first, last, number, std::chars_format::general);
-  if (ec != std::errc{} || !std::isfinite(number)) return false;
-  suffix = std::string_view(end, static_cast<std::size_t>(last - end));
-  return true;
-}
-
+// "2.5e6M" -> 2.5e6 * the factor of "M" in `units`; a bare number is scaled by `bare_factor`.
+// nullopt when no finite number leads or the suffix is not one of `units`.
 template <std::size_t N>
-bool unit_factor(const std::array<Unit, N>& units, std::string_view suffix, double& factor) {
+std::optional<double> scaled(std::string_view text, const std::array<Unit, N>& units,
+                             double bare_factor) {
+  double number = 0;
+  // from_chars takes no leading '+'; a leading '-' is parsed and refused by the range checks.
+  const auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), number, std::chars_format::general);
+  if (ec != std::errc{} || !std::isfinite(number)) return std::nullopt;
+  const std::string_view suffix(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  if (suffix.empty()) return number * bare_factor;
   for (const Unit& u : units) {
-    if (u.suffix == suffix) {
-      factor = u.factor;
-      return true;
-    }
+    if (u.suffix == suffix) return number * u.factor;
   }
-  return false;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -57,14 +53,9 @@ Parsed<std::uint64_t> parse_count(std::string_view text, std::uint64_t min, std:
       "a whole number from {} to {}, such as 1000000, 1e6 or 1M (k = 10^3, M = "
       "10^6, G = 10^9)",
       min, max);
-  double number = 0;
-  std::string_view suffix;
-  double factor = 1;
-  if (!split_number(text, number, suffix) ||
-      (!suffix.empty() && !unit_factor(kCountUnits, suffix, factor))) {
-    return fmt::format("'{}' is not a count: expected {}", text, accepted);
-  }
-  const double value = number * factor;
+  const std::optional<double> scaled_value = scaled(text, kCountUnits, 1);
+  if (!scaled_value) return fmt::format("'{}' is not a count: expected {}", text, accepted);
+  const double value = *scaled_value;
   if (value != std::floor(value)) {
     return fmt::format("'{}' is not a whole number: expected {}", text, accepted);
   }
@@ -80,15 +71,10 @@ Parsed<std::uint64_t> parse_size_mb(std::string_view text, std::uint64_t min_byt
       "a size from {} to {} bytes: a number in MB (10^6 bytes) or with a unit, such as 64, "
       "64MB, 0.5GB, 1GiB or 512KiB (B, kB, MB, GB, TB; KiB, MiB, GiB, TiB)",
       min_bytes, max_bytes);
-  double number = 0;
-  std::string_view suffix;
-  double factor = 1e6;
-  if (!split_number(text, number, suffix) ||
-      (!suffix.empty() && !unit_factor(kSizeUnits, suffix, factor))) {
-    return fmt::format("'{}' is not a size: expected {}", text, accepted);
-  }
-  const double bytes = std::floor(number * factor);
-  if (!(number > 0) || bytes < static_cast<double>(min_bytes) ||
+  const std::optional<double> value = scaled(text, kSizeUnits, 1e6);
+  if (!value) return fmt::format("'{}' is not a size: expected {}", text, accepted);
+  const double bytes = std::floor(*value);
+  if (!(*value > 0) || bytes < static_cast<double>(min_bytes) ||
       bytes > static_cast<double>(max_bytes)) {
     return fmt::format("'{}' is out of range: expected {}", text, accepted);
   }

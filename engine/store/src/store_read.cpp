@@ -78,12 +78,10 @@ void StoreImpl::decode(const std::byte*& p, RecordCursor& c, EventView& view) co
 }
 
 void StoreImpl::next_in_stream(RecordCursor& c, EventView& view) const {
-  if (c.run_left == 0) {
-    seek(c, c.version);  // checks the retained range itself
-  } else {
-    check_retained_mid_run(c);
-  }
-  decode(c.next, c, view);
+  // Only the seek to the next run needs the shard lock; after it the locked variant has no seek
+  // left to do.
+  if (c.run_left == 0) seek(c, c.version);
+  next_in_stream_locked(c, view);
 }
 
 void StoreImpl::next_in_stream_locked(RecordCursor& c, EventView& view) const {
