@@ -1,11 +1,12 @@
 // The attribute blob: what the store's fields do not keep, and nothing for the common event.
+#include "orchestrix/cloudevents/attribute_blob.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "orchestrix/cloudevents/attribute_blob.hpp"
 #include "orchestrix/cloudevents/decoder.hpp"
 #include "orchestrix/errors.hpp"
 
@@ -65,18 +66,18 @@ TEST_CASE("canonical times of every precision cost nothing") {
   for (const std::string_view t : {"2026-01-02T03:04:05.123Z", "2026-01-02T03:04:05.123456Z",
                                    "2026-01-02T03:04:05.123456789Z"}) {
     Decoder d;
-    const CloudEvent& e = d.decode_event(
-        event_with(kUuid, R"(,"subject":"s","time":")" + std::string(t) + "\""));
+    const CloudEvent& e =
+        d.decode_event(event_with(kUuid, R"(,"subject":"s","time":")" + std::string(t) + "\""));
     CHECK(attribute_blob_size(e, "s") == 0);
   }
 }
 
 TEST_CASE("each extra attribute is kept in the blob and restored") {
   const std::string cases[] = {
-      event_with("A234-1234-1234", R"(,"subject":"s")"),                    // non-UUID id
+      event_with("A234-1234-1234", R"(,"subject":"s")"),                        // non-UUID id
       event_with("0190A3E4-7B2C-7D3E-8F40-123456789ABC", R"(,"subject":"s")"),  // upper case
-      event_with(kUuid, R"(,"subject":"other")"),                           // subject != stream
-      event_with(kUuid, ""),                                                // no subject
+      event_with(kUuid, R"(,"subject":"other")"),                               // subject != stream
+      event_with(kUuid, ""),                                                    // no subject
       event_with(kUuid, R"(,"subject":"s","time":"2026-01-02T03:04:05.10Z")"),
       event_with(kUuid, R"(,"subject":"s","time":"2026-01-02T03:04:05-07:00")"),
       event_with(kUuid, R"(,"subject":"s","time":"2026-01-02T03:04:05.1234567890123+05:45")"),
@@ -109,7 +110,8 @@ TEST_CASE("an event without time is restored without time, whatever the store as
 
 TEST_CASE("blob bytes for a non-UUID id and an integer extension, byte by byte") {
   Decoder d;
-  const CloudEvent& e = d.decode_event(event_with("ab", R"(,"subject":"s","time":"2026-01-02T03:04:05Z","n":-2)"));
+  const CloudEvent& e =
+      d.decode_event(event_with("ab", R"(,"subject":"s","time":"2026-01-02T03:04:05Z","n":-2)"));
   const Stored s = store(e, "s");
   const std::vector<std::byte> expected = {
       std::byte{1}, std::byte{2}, std::byte{'a'}, std::byte{'b'},  // id "ab"

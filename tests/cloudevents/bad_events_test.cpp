@@ -149,7 +149,7 @@ TEST_CASE("a batch with one bad event names its index and returns nothing") {
     CHECK(e.index() == 2);
     CHECK(e.line() == 0);
   }
-  CHECK_THROWS_AS(d.decode_batch(good), FormatError);          // not an array
+  CHECK_THROWS_AS(d.decode_batch(good), FormatError);                // not an array
   CHECK_THROWS_AS(d.decode_batch("[" + good + "] x"), FormatError);  // trailing characters
-  CHECK_THROWS_AS(d.decode_batch("[1]"), FormatError);         // not an object
+  CHECK_THROWS_AS(d.decode_batch("[1]"), FormatError);               // not an object
 }

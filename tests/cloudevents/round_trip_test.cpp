@@ -44,8 +44,7 @@ std::string time_written(std::string_view time) {
 }  // namespace
 
 TEST_CASE("a minimal event is written compactly with specversion first") {
-  CHECK(rewritten(event_with("")) ==
-        R"({"specversion":"1.0","id":"x","source":"/s","type":"t"})");
+  CHECK(rewritten(event_with("")) == R"({"specversion":"1.0","id":"x","source":"/s","type":"t"})");
 }
 
 TEST_CASE("every optional attribute survives the round trip") {
@@ -75,8 +74,7 @@ TEST_CASE("time keeps its precision and offset; only the letters T and Z are nor
   CHECK(time_written("2018-04-05T17:31:00.1Z") == "2018-04-05T17:31:00.1Z");
   CHECK(time_written("2018-04-05T17:31:00.120Z") == "2018-04-05T17:31:00.120Z");
   CHECK(time_written("2018-04-05T17:31:00.123456789Z") == "2018-04-05T17:31:00.123456789Z");
-  CHECK(time_written("2018-04-05T17:31:00.1234567891234Z") ==
-        "2018-04-05T17:31:00.1234567891234Z");
+  CHECK(time_written("2018-04-05T17:31:00.1234567891234Z") == "2018-04-05T17:31:00.1234567891234Z");
   CHECK(time_written("2018-04-05t17:31:00z") == "2018-04-05T17:31:00Z");
   CHECK(time_written("2018-04-05T23:31:00-05:30") == "2018-04-05T23:31:00-05:30");
   CHECK(time_written("2018-04-05T00:10:00+14:00") == "2018-04-05T00:10:00+14:00");

@@ -44,8 +44,13 @@ TEST_CASE("real sample: every webhook event survives JSON and store-field round 
     std::vector<std::byte> blob(attribute_blob_size(e, e.subject));
     write_attribute_blob(e, e.subject, blob);
     blob_bytes += blob.size();
-    StoredEvent stored{e.subject, f.type, f.source, f.content_type,
-                       f.id.value_or(Uuid::v7()), f.time.value_or(Timestamp()), f.data};
+    StoredEvent stored{e.subject,
+                       f.type,
+                       f.source,
+                       f.content_type,
+                       f.id.value_or(Uuid::v7()),
+                       f.time.value_or(Timestamp()),
+                       f.data};
     CHECK(same_event(r.restore(stored, blob), e));
   }
   CHECK(blob_bytes == 0);

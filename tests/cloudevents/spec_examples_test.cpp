@@ -185,9 +185,8 @@ TEST_CASE("spec example: data_base64 is decoded to bytes and written back as bas
   CHECK_FALSE(e.time.has_value());
   std::string out;
   append_json(out, e);
-  CHECK(out ==
-        R"({"specversion":"1.0","id":"D234-1234-1234","source":"/mycontext",)"
-        R"("type":"com.example.someevent","data_base64":"eyAieHl6IjogMTIzIH0="})");
+  CHECK(out == R"({"specversion":"1.0","id":"D234-1234-1234","source":"/mycontext",)"
+               R"("type":"com.example.someevent","data_base64":"eyAieHl6IjogMTIzIH0="})");
 }
 
 TEST_CASE("spec example: the placeholder in data_base64 is not base64") {

@@ -24,12 +24,19 @@ enum Tag : std::uint8_t {
   kTagExtFalse = 11,
 };
 
+// The canonical lower-case form "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx": the one Uuid::write_to
+// gives back, so such an id survives as 16 bytes.
 bool is_lower_uuid(std::string_view id) noexcept {
-  Uuid u;
-  if (id.size() != 36 || !Uuid::try_parse(id, u)) return false;
-  char text[36];
-  u.write_to(text);
-  return std::memcmp(text, id.data(), 36) == 0;
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < 36; ++i) {
+    const char c = id[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::size_t text_size(std::string_view s) noexcept {
@@ -45,7 +52,8 @@ std::size_t put_text(std::span<std::byte> out, std::size_t pos, std::string_view
 // The time-format entry's first varint: fraction digits (bits 0-3), offset kind (bits 4-5),
 // "sub-nanosecond digits follow" (bit 6).
 std::uint64_t time_head(const TimeFormat& f) noexcept {
-  return std::uint64_t{f.fraction_digits} | (std::uint64_t{static_cast<std::uint8_t>(f.offset)} << 4) |
+  return std::uint64_t{f.fraction_digits} |
+         (std::uint64_t{static_cast<std::uint8_t>(f.offset)} << 4) |
          (f.sub_nanosecond_digits.empty() ? 0U : 1U << 6);
 }
 
@@ -56,17 +64,15 @@ void entries(const CloudEvent& e, std::string_view stream, Visit&& visit) {
   using detail::put_varint;
   using detail::varint_size;
   if (!is_lower_uuid(e.id)) {
-    visit(kTagId, text_size(e.id), [&](std::span<std::byte> o, std::size_t p) {
-      return put_text(o, p, e.id);
-    });
+    visit(kTagId, text_size(e.id),
+          [&](std::span<std::byte> o, std::size_t p) { return put_text(o, p, e.id); });
   }
   if (e.subject != stream) {
     if (e.subject.empty()) {
       visit(kTagNoSubject, 0, [](std::span<std::byte>, std::size_t p) { return p; });
     } else {
-      visit(kTagSubject, text_size(e.subject), [&](std::span<std::byte> o, std::size_t p) {
-        return put_text(o, p, e.subject);
-      });
+      visit(kTagSubject, text_size(e.subject),
+            [&](std::span<std::byte> o, std::size_t p) { return put_text(o, p, e.subject); });
     }
   }
   if (!e.time) {
@@ -85,9 +91,8 @@ void entries(const CloudEvent& e, std::string_view stream, Visit&& visit) {
     });
   }
   if (!e.dataschema.empty()) {
-    visit(kTagDataschema, text_size(e.dataschema), [&](std::span<std::byte> o, std::size_t p) {
-      return put_text(o, p, e.dataschema);
-    });
+    visit(kTagDataschema, text_size(e.dataschema),
+          [&](std::span<std::byte> o, std::size_t p) { return put_text(o, p, e.dataschema); });
   }
   if (e.data_kind == DataKind::kBinary) {
     visit(kTagBase64, 0, [](std::span<std::byte>, std::size_t p) { return p; });
@@ -142,7 +147,8 @@ StoreFields store_fields(const CloudEvent& event) noexcept {
   f.type = event.type;
   f.source = event.source;
   f.content_type = event.datacontenttype;
-  if (is_lower_uuid(event.id)) f.id = Uuid::parse(event.id);
+  Uuid id;
+  if (is_lower_uuid(event.id) && Uuid::try_parse(event.id, id)) f.id = id;
   f.time = event.time;
   f.data = event.data;
   return f;
@@ -250,7 +256,9 @@ const CloudEvent& RestoredEvent::restore(const StoredEvent& stored,
     e.time_format = has_time_format ? format : canonical_time_format(stored.time);
   }
   e.data = stored.data;
-  e.data_kind = binary ? DataKind::kBinary : stored.data.empty() ? DataKind::kNone : DataKind::kJson;
+  e.data_kind = binary                ? DataKind::kBinary
+                : stored.data.empty() ? DataKind::kNone
+                                      : DataKind::kJson;
   e.extensions = extensions_;
   event_ = e;
   return event_;

@@ -7,7 +7,9 @@
 
 namespace orchestrix::cloudevents::detail {
 
-constexpr std::size_t base64_encoded_size(std::size_t bytes) noexcept { return (bytes + 2) / 3 * 4; }
+constexpr std::size_t base64_encoded_size(std::size_t bytes) noexcept {
+  return (bytes + 2) / 3 * 4;
+}
 
 // Writes base64_encoded_size(in.size()) characters to out.
 void base64_encode(std::span<const std::byte> in, char* out) noexcept;

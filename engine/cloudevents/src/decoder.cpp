@@ -39,11 +39,15 @@ enum Member : unsigned {
 
 Member member_of(std::string_view key) noexcept {
   static constexpr std::pair<std::string_view, Member> kMembers[] = {
-      {"specversion", kSpecversion}, {"id", kId},
-      {"source", kSource},           {"type", kType},
-      {"subject", kSubject},         {"time", kTime},
+      {"specversion", kSpecversion},
+      {"id", kId},
+      {"source", kSource},
+      {"type", kType},
+      {"subject", kSubject},
+      {"time", kTime},
       {"datacontenttype", kDatacontenttype},
-      {"dataschema", kDataschema},   {"data", kData},
+      {"dataschema", kDataschema},
+      {"data", kData},
       {"data_base64", kDataBase64},
   };
   for (const auto& [name, member] : kMembers) {
@@ -97,7 +101,11 @@ bool is_json_number(std::string_view s) noexcept {
 
 struct Decoder::Impl {
   explicit Impl(std::pmr::memory_resource* resource)
-      : input(resource), arena(resource), events(resource), ranges(resource), extensions(resource) {}
+      : input(resource),
+        arena(resource),
+        events(resource),
+        ranges(resource),
+        extensions(resource) {}
 
   std::pmr::vector<char> input;  // the caller's text plus SIMDJSON_PADDING bytes
   std::pmr::vector<char> arena;  // unescaped strings and decoded base64
@@ -239,8 +247,8 @@ struct Decoder::Impl {
       case od::json_type::number: {
         const std::string_view token = trim_right(value.raw_json_token());
         std::size_t i = !token.empty() && token[0] == '-' ? 1 : 0;
-        const bool integral = i < token.size() && token.find_first_not_of("0123456789", i) ==
-                                                      std::string_view::npos;
+        const bool integral =
+            i < token.size() && token.find_first_not_of("0123456789", i) == std::string_view::npos;
         std::int64_t v = 0;
         if (!integral || value.get_int64().get(v) != simdjson::SUCCESS || v < INT32_MIN ||
             v > INT32_MAX) {
@@ -384,8 +392,8 @@ struct Decoder::Impl {
 
   void finish() {
     for (std::size_t i = 0; i < events.size(); ++i) {
-      events[i].extensions = std::span<const Extension>(extensions.data() + ranges[i].first,
-                                                        ranges[i].second);
+      events[i].extensions =
+          std::span<const Extension>(extensions.data() + ranges[i].first, ranges[i].second);
     }
   }
 };
@@ -433,7 +441,8 @@ std::span<const CloudEvent> Decoder::decode_lines(std::string_view text) {
   const char* line = begin;
   while (line < end) {
     ++d.line;
-    const auto* nl = static_cast<const char*>(std::memchr(line, '\n', static_cast<std::size_t>(end - line)));
+    const auto* nl =
+        static_cast<const char*>(std::memchr(line, '\n', static_cast<std::size_t>(end - line)));
     const char* line_end = nl == nullptr ? end : nl;
     std::string_view content(line, static_cast<std::size_t>(line_end - line));
     if (!trim_right(content).empty()) {

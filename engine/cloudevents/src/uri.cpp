@@ -30,9 +30,8 @@ bool is_uri_reference(std::string_view text) noexcept {
 bool is_absolute_uri(std::string_view text) noexcept {
   if (text.empty() || !is_alpha(text[0])) return false;
   std::size_t i = 1;
-  while (i < text.size() &&
-         (is_alpha(text[i]) || is_digit(text[i]) || text[i] == '+' || text[i] == '-' ||
-          text[i] == '.')) {
+  while (i < text.size() && (is_alpha(text[i]) || is_digit(text[i]) || text[i] == '+' ||
+                             text[i] == '-' || text[i] == '.')) {
     ++i;
   }
   return i < text.size() && text[i] == ':' && is_uri_reference(text);

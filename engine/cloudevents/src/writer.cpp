@@ -77,9 +77,8 @@ void append_int(String& out, std::int32_t v) {
 
 template <class String>
 void append_event(String& out, const CloudEvent& e) {
-  const std::size_t data_size = e.data_kind == DataKind::kBinary
-                                    ? detail::base64_encoded_size(e.data.size())
-                                    : e.data.size();
+  const std::size_t data_size =
+      e.data_kind == DataKind::kBinary ? detail::base64_encoded_size(e.data.size()) : e.data.size();
   out.reserve(out.size() + data_size + 256 + e.id.size() + e.source.size() + e.type.size() +
               e.subject.size() + e.dataschema.size() + e.extensions.size() * 32);
   out.append(R"({"specversion":"1.0")");

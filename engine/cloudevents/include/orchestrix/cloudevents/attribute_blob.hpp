@@ -71,7 +71,7 @@ struct StoredEvent {
 // Rebuilds CloudEvents from stored fields and blobs. The returned event's views point into
 // `stored`'s memory, the blob and this object (the id's text when it was a UUID, the extension
 // list), and stay valid until the next restore() on this object or its destruction, as long as
-// the memory `stored` and `blob` view lives. Memory: the extension list's capacity (56 bytes
+// the memory `stored` and `blob` view lives. Memory: the extension list's capacity (48 bytes
 // per extension of the largest event), from the given resource, kept and reused.
 class RestoredEvent {
  public:

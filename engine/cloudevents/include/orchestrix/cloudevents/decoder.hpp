@@ -21,8 +21,8 @@
 // that throws also ends them). The caller's input may be reused as soon as a call returns.
 //
 // Memory: the buffers come from the memory_resource given at construction and are reused from
-// call to call (capacity only grows): about 2x the input size, plus 128 bytes per event and 56
-// per extension attribute. simdjson's own parser buffers (about 8 bytes per input byte of the
+// call to call (capacity only grows): about 2x the input size, plus 192 bytes per event and 48
+// per extension attribute. simdjson's own parser buffers (about 6 bytes per input byte of the
 // largest document, an event or a batch) come from the global operator new, once, and are kept.
 //
 // Thread safety: one decoder per thread; distinct decoders are independent.

@@ -18,16 +18,16 @@
 namespace orchestrix::cloudevents {
 
 enum class Problem : std::uint8_t {
-  kMalformedJson,         // not JSON, not an object, trailing characters, bad escape, ...
-  kMissingAttribute,      // specversion, id, source or type absent (or null)
-  kWrongType,             // an attribute of the wrong JSON type, e.g. a number for "id"
-  kBadValue,              // the right type with a value the spec forbids (empty, not a URI)
-  kBadTime,               // "time" is not an RFC 3339 timestamp within 1678..2262
-  kInvalidBase64,         // "data_base64" is not padded standard base64
-  kUnknownSpecVersion,    // "specversion" other than "1.0"
-  kBadAttributeName,      // a member name that is not a valid extension attribute name
-  kDuplicateAttribute,    // the same member twice in one event
-  kDataConflict,          // both "data" and "data_base64"
+  kMalformedJson,       // not JSON, not an object, trailing characters, bad escape, ...
+  kMissingAttribute,    // specversion, id, source or type absent (or null)
+  kWrongType,           // an attribute of the wrong JSON type, e.g. a number for "id"
+  kBadValue,            // the right type with a value the spec forbids (empty, not a URI)
+  kBadTime,             // "time" is not an RFC 3339 timestamp within 1678..2262
+  kInvalidBase64,       // "data_base64" is not padded standard base64
+  kUnknownSpecVersion,  // "specversion" other than "1.0"
+  kBadAttributeName,    // a member name that is not a valid extension attribute name
+  kDuplicateAttribute,  // the same member twice in one event
+  kDataConflict,        // both "data" and "data_base64"
 };
 
 // A short lower-case name of the problem ("bad time", "invalid base64", ...).
