@@ -139,7 +139,7 @@ struct Decoder::Impl {
   }
 
   template <class T>
-  T get(simdjson::simdjson_result<T>&& result, std::string_view attribute) const {
+  T get(simdjson::simdjson_result<T> result, std::string_view attribute) const {
     T value{};
     if (const auto error = std::move(result).get(value)) fail_json(error, attribute);
     return value;
@@ -180,14 +180,14 @@ struct Decoder::Impl {
     switch (get(value.type(), name)) {
       case od::json_type::object:
         for (auto field_result : get(value.get_object(), name)) {
-          od::field field = get(std::move(field_result), name);
+          od::field field = get(field_result, name);
           get(field.unescaped_key(), name);
           walk(field.value(), name);
         }
         break;
       case od::json_type::array:
         for (auto element_result : get(value.get_array(), name)) {
-          od::value element = get(std::move(element_result), name);
+          od::value element = get(element_result, name);
           walk(element, name);
         }
         break;
@@ -275,7 +275,7 @@ struct Decoder::Impl {
     bool has_specversion = false;
     std::string_view time_text;
     for (auto field_result : object) {
-      od::field field = get(std::move(field_result), "");
+      od::field field = get(field_result, "");
       const std::string_view key = get(field.unescaped_key(), "");
       od::value& value = field.value();
       const Member member = member_of(key);
@@ -420,7 +420,7 @@ std::span<const CloudEvent> Decoder::decode_batch(std::string_view json) {
     d.fail(Problem::kMalformedJson, "", "a batch must be a JSON array");
   }
   for (auto element_result : array) {
-    od::value element = d.get(std::move(element_result), "");
+    od::value element = d.get(element_result, "");
     od::object object;
     if (element.get_object().get(object) != simdjson::SUCCESS) {
       d.fail(Problem::kMalformedJson, "", "an event must be a JSON object");

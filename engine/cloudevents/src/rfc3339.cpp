@@ -62,8 +62,9 @@ char* put2(char* out, unsigned v) noexcept {
 
 }  // namespace
 
-bool parse_rfc3339(std::string_view s, Timestamp& time, TimeFormat& format,
+bool parse_rfc3339(std::string_view text, Timestamp& time, TimeFormat& format,
                    const char*& why) noexcept {
+  const std::string_view s = text;
   why = "not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm))";
   if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
       s[13] != ':' || s[16] != ':') {
