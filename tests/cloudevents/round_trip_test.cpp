@@ -176,15 +176,45 @@ TEST_CASE("an empty batch and empty JSON lines give no events") {
   CHECK(out == "[]");
 }
 
-TEST_CASE("the decoder's buffers come from its resource and are reused") {
-  std::pmr::monotonic_buffer_resource arena;
-  Decoder d(&arena);
-  const std::string json = event_with(R"(,"ext":"v","data":{"k":"v"})");
-  d.decode_event(json);
-  const std::size_t held = d.bytes_held();
-  CHECK(held >= json.size());
-  for (int i = 0; i < 10; ++i) d.decode_event(json);
-  CHECK(d.bytes_held() == held);
+namespace {
+
+// Counts the bytes outstanding from an upstream resource.
+class CountingResource : public std::pmr::memory_resource {
+ public:
+  std::size_t outstanding = 0;
+
+ private:
+  void* do_allocate(std::size_t bytes, std::size_t align) override {
+    outstanding += bytes;
+    return std::pmr::new_delete_resource()->allocate(bytes, align);
+  }
+  void do_deallocate(void* p, std::size_t bytes, std::size_t align) override {
+    outstanding -= bytes;
+    std::pmr::new_delete_resource()->deallocate(p, bytes, align);
+  }
+  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the decoder holds exactly bytes_held() from its resource and reuses it") {
+  CountingResource counting;
+  {
+    Decoder d(&counting);
+    CHECK(counting.outstanding == d.bytes_held());
+    const std::string json = event_with(R"(,"ext":"v","data":{"k":"v"})");
+    d.decode_event(json);
+    const std::size_t held = d.bytes_held();
+    CHECK(held >= 2 * json.size());
+    CHECK(counting.outstanding == held);
+    for (int i = 0; i < 10; ++i) d.decode_event(json);
+    CHECK(d.bytes_held() == held);
+    d.decode_lines(json + "\n" + json + "\n");
+    CHECK(counting.outstanding == d.bytes_held());
+  }
+  CHECK(counting.outstanding == 0);
 }
 
 TEST_CASE("pmr strings receive the same output as std::string") {

@@ -398,9 +398,13 @@ struct Decoder::Impl {
   }
 };
 
-Decoder::Decoder(std::pmr::memory_resource* resource) : impl_(std::make_unique<Impl>(resource)) {}
+Decoder::Decoder(std::pmr::memory_resource* resource)
+    : impl_(std::pmr::polymorphic_allocator<Impl>(resource).new_object<Impl>(resource)) {}
 
-Decoder::~Decoder() = default;
+Decoder::~Decoder() {
+  std::pmr::polymorphic_allocator<Impl>(impl_->input.get_allocator().resource())
+      .delete_object(impl_);
+}
 
 const CloudEvent& Decoder::decode_event(std::string_view json) {
   Impl& d = *impl_;
@@ -458,7 +462,8 @@ std::span<const CloudEvent> Decoder::decode_lines(std::string_view text) {
 
 std::size_t Decoder::bytes_held() const noexcept {
   const Impl& d = *impl_;
-  return d.input.capacity() + d.arena.capacity() + d.events.capacity() * sizeof(CloudEvent) +
+  return sizeof(Impl) + d.input.capacity() + d.arena.capacity() +
+         d.events.capacity() * sizeof(CloudEvent) +
          d.ranges.capacity() * sizeof(std::pair<std::size_t, std::size_t>) +
          d.extensions.capacity() * sizeof(Extension);
 }

@@ -20,16 +20,16 @@
 // the next decode call on the same decoder, or its destruction, whichever comes first (a call
 // that throws also ends them). The caller's input may be reused as soon as a call returns.
 //
-// Memory: the buffers come from the memory_resource given at construction and are reused from
-// call to call (capacity only grows): about 2x the input size, plus 192 bytes per event and 48
-// per extension attribute. simdjson's own parser buffers (about 6 bytes per input byte of the
+// Memory: the decoder's state (about 300 bytes) and its buffers come from the memory_resource
+// given at construction and are reused from call to call (capacity only grows): about 2x the
+// input size, plus 192 bytes per event and 48 per extension attribute. simdjson's own parser
+// buffers (about 6 bytes per input byte of the
 // largest document, an event or a batch) come from the global operator new, once, and are kept.
 //
 // Thread safety: one decoder per thread; distinct decoders are independent.
 #pragma once
 
 #include <cstddef>
-#include <memory>
 #include <memory_resource>
 #include <span>
 #include <string_view>
@@ -59,7 +59,7 @@ class Decoder {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  Impl* impl_;  // allocated from the memory_resource
 };
 
 }  // namespace orchestrix::cloudevents
