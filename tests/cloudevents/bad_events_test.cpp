@@ -64,6 +64,12 @@ constexpr BadEvent kBadEvents[] = {
     {EVENT(R"(,"data":{"a":tru})"), Problem::kMalformedJson, "data"},
     {EVENT(R"(,"data":01)"), Problem::kMalformedJson, "data"},
     {EVENT(R"(,"data":"\x")"), Problem::kMalformedJson, "data"},
+    {EVENT(R"(,"data":{"\q":1})"), Problem::kMalformedJson, "data"},
+    {EVENT(R"(,"data":"\ud800")"), Problem::kMalformedJson, "data"},
+    {EVENT(",\"data\":\"a\x01"
+           "b\""),
+     Problem::kMalformedJson, ""},
+    {EVENT(",\"data\":\"\xff\""), Problem::kMalformedJson, ""},
     {EVENT(R"(,"Upper":"v")"), Problem::kBadAttributeName, "Upper"},
     {EVENT(R"(,"with_underscore":"v")"), Problem::kBadAttributeName, "with_underscore"},
     {EVENT(R"(,"":"v")"), Problem::kBadAttributeName, ""},
