@@ -76,8 +76,11 @@ TEST_CASE("each extra attribute is kept in the blob and restored") {
   const std::string cases[] = {
       event_with("A234-1234-1234", R"(,"subject":"s")"),                        // non-UUID id
       event_with("0190A3E4-7B2C-7D3E-8F40-123456789ABC", R"(,"subject":"s")"),  // upper case
-      event_with(kUuid, R"(,"subject":"other")"),                               // subject != stream
-      event_with(kUuid, ""),                                                    // no subject
+      event_with("0190a3e4-7b2c-7d3e-8f40-123456789abg", R"(,"subject":"s")"),  // not hex
+      event_with("0190a3e47-b2c-7d3e-8f40-123456789abc", R"(,"subject":"s")"),  // dash moved
+      event_with("{0190a3e4-7b2c-7d3e-8f40-123456789abc}", R"(,"subject":"s")"),
+      event_with(kUuid, R"(,"subject":"other")"),  // subject != stream
+      event_with(kUuid, ""),                       // no subject
       event_with(kUuid, R"(,"subject":"s","time":"2026-01-02T03:04:05.10Z")"),
       event_with(kUuid, R"(,"subject":"s","time":"2026-01-02T03:04:05-07:00")"),
       event_with(kUuid, R"(,"subject":"s","time":"2026-01-02T03:04:05.1234567890123+05:45")"),
