@@ -4,7 +4,7 @@
 // (problem()), the attribute concerned (attribute(): e.g. "time", "data_base64", an extension's
 // name; empty when the fault is not in one attribute, such as malformed JSON outside any member),
 // the 0-based index of the event in a batch or JSON-lines input, and, for JSON lines, the 1-based
-// line number (0 otherwise). what() reads "line 7: attribute 'time': bad time: ...".
+// line number (0 otherwise). what() reads "CloudEvent: line 7: attribute 'time': bad time: ...".
 // Copying the error copies two std::strings on the default heap.
 #pragma once
 
