@@ -9,21 +9,43 @@
 namespace orchestrix::bus::detail {
 namespace {
 
+// The publish side's fence between its announcement store and the following load (see
+// thread_record.hpp): compiler-only when the writers use membarrier, else a full fence.
+template <bool kAsymmetric>
+inline void reader_fence() noexcept {
+  if constexpr (kSeqCstProtocol) {
+    return;
+  } else if constexpr (kAsymmetric) {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  } else {
+#if !defined(__SANITIZE_THREAD__)
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+  }
+}
+
+[[noreturn, gnu::cold]] void throw_nesting_too_deep() { throw NestingTooDeep(kMaxPublishDepth); }
+
 // Marks the calling thread as publishing (announces the epoch at the outermost level) and gives
 // the publish its nesting depth, i.e. its calling[] slot.
+template <bool kAsymmetric>
 class PublishScope {
  public:
-  explicit PublishScope(ThreadRecord& record) : record_(record), asymmetric_(asymmetric_fences()) {
-    if (record.depth >= kMaxPublishDepth) throw NestingTooDeep(kMaxPublishDepth);
-    depth_ = record.depth++;
-    if (depth_ == 0) {
+  explicit PublishScope(ThreadRecord& record) : record_(record) {
+    const std::uint32_t depth = record.depth;
+    if (depth >= kMaxPublishDepth) [[unlikely]] {
+      throw_nesting_too_deep();
+    }
+    record.depth = depth + 1;
+    slot_ = &record.calling[depth];
+    if (depth == 0) {
       record.epoch.store(global_epoch().load(kLoadOrder), kStoreOrder);
-      reader_fence(asymmetric_);  // the announcement is visible before the table is loaded
+      reader_fence<kAsymmetric>();  // the announcement is visible before the table is loaded
     }
   }
   ~PublishScope() {
-    record_.calling[depth_].store(nullptr, std::memory_order_release);
-    if (depth_ == 0) record_.epoch.store(0, std::memory_order_release);
+    slot_->store(nullptr, std::memory_order_release);
+    if (slot_ == &record_.calling[0]) record_.epoch.store(0, std::memory_order_release);
     --record_.depth;
   }
   PublishScope(const PublishScope&) = delete;
@@ -33,15 +55,14 @@ class PublishScope {
   // BusCore::unsubscribe; see thread_record.hpp).
   bool enter(const HandlerNode* node) noexcept {
     // release: the previous handler's effects happen before an unsubscriber sees this store.
-    record_.calling[depth_].store(node, kStoreOrder);
-    reader_fence(asymmetric_);
+    slot_->store(node, kStoreOrder);
+    reader_fence<kAsymmetric>();
     return node->alive.load(kLoadOrder);
   }
 
  private:
   ThreadRecord& record_;
-  const bool asymmetric_;
-  std::uint32_t depth_;
+  std::atomic<const void*>* slot_;
 };
 
 // True when `node` is being called somewhere on the calling thread's own stack (`self` is the
@@ -62,7 +83,9 @@ void destroy_tables(std::vector<const RoutingTable*>& tables) noexcept {
 }  // namespace
 
 BusCore::BusCore(const BusOptions& options)
-    : table_(new RoutingTable), dead_letters_(options.dead_letters) {}
+    : table_(new RoutingTable),
+      asymmetric_(asymmetric_fences()),
+      dead_letters_(options.dead_letters) {}
 
 BusCore::~BusCore() {
   // No publish can run any more (every MessageBus and Subscription referring to us is gone).
@@ -103,11 +126,11 @@ Subscription BusCore::subscribe(std::uint32_t type, std::unique_ptr<HandlerBase>
     raw = node.get();
     const RoutingTable* current = table_.load(std::memory_order_relaxed);
     auto next = std::make_unique<RoutingTable>(*current);
-    if (next->lists.size() <= type) next->lists.resize(type + 1);
-    auto list = next->lists[type] ? std::make_shared<HandlerList>(*next->lists[type])
-                                  : std::make_shared<HandlerList>();
+    auto list = type < next->size() && next->list(type)
+                    ? std::make_shared<HandlerList>(*next->list(type))
+                    : std::make_shared<HandlerList>();
     list->add(std::move(node));
-    next->lists[type] = std::move(list);
+    next->set(type, std::move(list));
     install(std::move(next));
     ++next_id_;
     collect_reclaimable(reclaim);
@@ -126,15 +149,16 @@ void BusCore::unsubscribe(HandlerNode* node) noexcept {
       reclaim.reserve(retired_.size() + 1);
       const RoutingTable* current = table_.load(std::memory_order_relaxed);
       auto next = std::make_unique<RoutingTable>(*current);
-      for (auto& list : next->lists) {
-        if (!list) continue;
+      for (std::uint32_t type = 0; type < next->size(); ++type) {
+        const HandlerList* list = next->list(type).get();
+        if (list == nullptr) continue;
         if (std::find(list->raw.begin(), list->raw.end(), node) == list->raw.end()) continue;
         auto copy = std::make_shared<HandlerList>();
         copy->owners.reserve(list->owners.size() - 1);
         for (const auto& n : list->owners) {
           if (n.get() != node) copy->add(n);
         }
-        list = std::move(copy);
+        next->set(type, std::move(copy));
         break;
       }
       install(std::move(next));
@@ -158,22 +182,23 @@ void BusCore::unsubscribe(HandlerNode* node) noexcept {
   }
 }
 
-template <bool kOnlyOne>
-PublishResult BusCore::dispatch_impl(const void* message, const MessageOps& ops,
-                                     SubscriptionId only, std::vector<Failure>& failures) {
+template <bool kOnlyOne, bool kAsymmetric>
+[[gnu::always_inline]] inline PublishResult BusCore::dispatch_on(ThreadRecord& record,
+                                                                 const void* message,
+                                                                 std::uint32_t type,
+                                                                 SubscriptionId only,
+                                                                 std::vector<Failure>& failures) {
   PublishResult result;
-  const RecordLease lease;
-  PublishScope scope(lease.record());
-  const RoutingTable* table = table_.load(kLoadOrder);
-  const std::uint32_t type = ops.type_index();
-  if (type >= table->lists.size() || !table->lists[type]) return result;
-  for (HandlerNode* node : table->lists[type]->raw) {
+  PublishScope<kAsymmetric> scope(record);
+  const Route route = table_.load(kLoadOrder)->route(type);
+  for (HandlerNode* const* it = route.begin; it != route.end; ++it) {
+    HandlerNode* const node = *it;
     if constexpr (kOnlyOne) {
       if (node->id != only) continue;
     }
     if (!scope.enter(node)) continue;
     try {
-      node->handler->invoke(message);
+      node->invoke(*node->target, message);
       ++result.handled;
     } catch (...) {
       ++result.failed;
@@ -189,18 +214,51 @@ PublishResult BusCore::dispatch_impl(const void* message, const MessageOps& ops,
 
 PublishResult BusCore::dispatch(const void* message, const MessageOps& ops, SubscriptionId only,
                                 std::vector<Failure>& failures) {
-  return only == 0 ? dispatch_impl<false>(message, ops, only, failures)
-                   : dispatch_impl<true>(message, ops, only, failures);
+  const RecordLease lease;
+  ThreadRecord& record = lease.record();
+  const std::uint32_t type = ops.type_index();
+  if (only == 0) {
+    return asymmetric_ ? dispatch_on<false, true>(record, message, type, only, failures)
+                       : dispatch_on<false, false>(record, message, type, only, failures);
+  }
+  return asymmetric_ ? dispatch_on<true, true>(record, message, type, only, failures)
+                     : dispatch_on<true, false>(record, message, type, only, failures);
 }
 
-PublishResult BusCore::publish(const void* message, const MessageOps& ops) {
+[[gnu::always_inline]] inline PublishResult BusCore::publish_on(ThreadRecord& record,
+                                                                const void* message,
+                                                                std::uint32_t type,
+                                                                const MessageOps& ops) {
   std::vector<Failure> failures;
-  PublishResult result = dispatch_impl<false>(message, ops, 0, failures);
-  if (failures.empty()) return result;
+  const PublishResult result = asymmetric_
+                                   ? dispatch_on<false, true>(record, message, type, 0, failures)
+                                   : dispatch_on<false, false>(record, message, type, 0, failures);
+  if (failures.empty()) [[likely]] {
+    return result;
+  }
+  return settle_failures(message, ops, result, failures);
+}
+
+PublishResult BusCore::publish(const void* message, std::uint32_t type, const MessageOps& ops) {
+  ThreadRecord* const record = current_thread_record();
+  if (record == nullptr) [[unlikely]] {
+    return publish_leased(message, type, ops);
+  }
+  return publish_on(*record, message, type, ops);
+}
+
+PublishResult BusCore::publish_leased(const void* message, std::uint32_t type,
+                                      const MessageOps& ops) {
+  const RecordLease lease;
+  return publish_on(lease.record(), message, type, ops);
+}
+
+PublishResult BusCore::settle_failures(const void* message, const MessageOps& ops,
+                                       PublishResult result, const std::vector<Failure>& failures) {
   if (result.handled == 0) {
     std::vector<HandlerFailure> all;
     all.reserve(failures.size());
-    for (auto& f : failures) {
+    for (const auto& f : failures) {
       all.push_back(HandlerFailure{f.subscription, f.error, describe(f.error)});
     }
     const Metadata& meta = ops.metadata(message);
@@ -256,11 +314,10 @@ RedriveResult BusCore::redrive_all(RedriveTarget target) {
 
 std::size_t BusCore::handler_count(std::uint32_t type) const {
   std::lock_guard lock(writer_mutex_);
-  const RoutingTable* table = table_.load(std::memory_order_relaxed);
-  if (type >= table->lists.size() || !table->lists[type]) return 0;
+  const Route route = table_.load(std::memory_order_relaxed)->route(type);
   std::size_t n = 0;
-  for (const HandlerNode* node : table->lists[type]->raw) {
-    if (node->alive.load(std::memory_order_relaxed)) ++n;
+  for (HandlerNode* const* it = route.begin; it != route.end; ++it) {
+    if ((*it)->alive.load(std::memory_order_relaxed)) ++n;
   }
   return n;
 }
