@@ -1,6 +1,7 @@
 #include "common/bus_core.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include "common/thread_record.hpp"
@@ -31,22 +32,23 @@ inline void reader_fence() noexcept {
 template <bool kAsymmetric>
 class PublishScope {
  public:
-  explicit PublishScope(ThreadRecord& record) : record_(record) {
-    const std::uint32_t depth = record.depth;
-    if (depth >= kMaxPublishDepth) [[unlikely]] {
+  explicit PublishScope(ThreadRecord& record) : record_(record), depth_(record.depth) {
+    if (depth_ >= kMaxPublishDepth) [[unlikely]] {
       throw_nesting_too_deep();
     }
-    record.depth = depth + 1;
-    slot_ = &record.calling[depth];
-    if (depth == 0) {
+    record.depth = depth_ + 1;
+    slot_ = &record.calling[depth_];
+    if (depth_ == 0) [[likely]] {
       record.epoch.store(global_epoch().load(kLoadOrder), kStoreOrder);
       reader_fence<kAsymmetric>();  // the announcement is visible before the table is loaded
     }
   }
   ~PublishScope() {
     slot_->store(nullptr, std::memory_order_release);
-    if (slot_ == &record_.calling[0]) record_.epoch.store(0, std::memory_order_release);
-    --record_.depth;
+    if (depth_ == 0) [[likely]] {
+      record_.epoch.store(0, std::memory_order_release);
+    }
+    record_.depth = depth_;  // a store, not a decrement: no load of the field just written
   }
   PublishScope(const PublishScope&) = delete;
   PublishScope& operator=(const PublishScope&) = delete;
@@ -62,7 +64,24 @@ class PublishScope {
 
  private:
   ThreadRecord& record_;
+  const std::uint32_t depth_;
   std::atomic<const void*>* slot_;
+};
+
+// A publish's failures: costs one flag until a handler throws, then holds a vector.
+class LazyFailures {
+ public:
+  // Throws std::bad_alloc (the failure is not recorded).
+  void push_back(Failure failure) {
+    if (!list_) list_.emplace();
+    list_->push_back(std::move(failure));
+  }
+  bool empty() const noexcept { return !list_ || list_->empty(); }
+  // REQUIRES: !empty().
+  const std::vector<Failure>& list() const noexcept { return *list_; }
+
+ private:
+  std::optional<std::vector<Failure>> list_;
 };
 
 // True when `node` is being called somewhere on the calling thread's own stack (`self` is the
@@ -182,12 +201,12 @@ void BusCore::unsubscribe(HandlerNode* node) noexcept {
   }
 }
 
-template <bool kOnlyOne, bool kAsymmetric>
+template <bool kOnlyOne, bool kAsymmetric, class Failures>
 [[gnu::always_inline]] inline PublishResult BusCore::dispatch_on(ThreadRecord& record,
                                                                  const void* message,
                                                                  std::uint32_t type,
                                                                  SubscriptionId only,
-                                                                 std::vector<Failure>& failures) {
+                                                                 Failures& failures) {
   PublishResult result;
   PublishScope<kAsymmetric> scope(record);
   const Route route = table_.load(kLoadOrder)->route(type);
@@ -229,14 +248,14 @@ PublishResult BusCore::dispatch(const void* message, const MessageOps& ops, Subs
                                                                 const void* message,
                                                                 std::uint32_t type,
                                                                 const MessageOps& ops) {
-  std::vector<Failure> failures;
+  LazyFailures failures;
   const PublishResult result = asymmetric_
                                    ? dispatch_on<false, true>(record, message, type, 0, failures)
                                    : dispatch_on<false, false>(record, message, type, 0, failures);
   if (failures.empty()) [[likely]] {
     return result;
   }
-  return settle_failures(message, ops, result, failures);
+  return settle_failures(message, ops, result, failures.list());
 }
 
 PublishResult BusCore::publish(const void* message, std::uint32_t type, const MessageOps& ops) {

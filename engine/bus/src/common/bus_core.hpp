@@ -117,10 +117,11 @@ class BusCore : public std::enable_shared_from_this<BusCore> {
  private:
   using Retired = std::vector<std::pair<std::uint64_t, const RoutingTable*>>;
 
-  // The dispatch loop on the calling thread's `record`.
-  template <bool kOnlyOne, bool kAsymmetric>
+  // The dispatch loop on the calling thread's `record`; `failures` is a std::vector<Failure> or
+  // anything with the same push_back.
+  template <bool kOnlyOne, bool kAsymmetric, class Failures>
   PublishResult dispatch_on(ThreadRecord& record, const void* message, std::uint32_t type,
-                            SubscriptionId only, std::vector<Failure>& failures);
+                            SubscriptionId only, Failures& failures);
   // publish() on `record`; publish_leased() first takes a record (the thread's first publish, or
   // a late one during thread exit).
   PublishResult publish_on(ThreadRecord& record, const void* message, std::uint32_t type,
