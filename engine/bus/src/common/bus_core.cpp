@@ -1,7 +1,6 @@
 #include "common/bus_core.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <thread>
 
 #include "common/thread_record.hpp"
@@ -68,12 +67,14 @@ class PublishScope {
   std::atomic<const void*>* slot_;
 };
 
-// A publish's failures: costs one flag until a handler throws, then holds a vector.
+// A publish's failures: one null pointer until a handler throws, then a vector. (A pointer, not
+// an empty std::vector or std::optional: those are zeroed with 16-byte stores that the empty()
+// test after the handler calls reads back with narrower loads, which the CPU cannot forward.)
 class LazyFailures {
  public:
   // Throws std::bad_alloc (the failure is not recorded).
   void push_back(Failure failure) {
-    if (!list_) list_.emplace();
+    if (!list_) list_ = std::make_unique<std::vector<Failure>>();
     list_->push_back(std::move(failure));
   }
   bool empty() const noexcept { return !list_ || list_->empty(); }
@@ -81,7 +82,7 @@ class LazyFailures {
   const std::vector<Failure>& list() const noexcept { return *list_; }
 
  private:
-  std::optional<std::vector<Failure>> list_;
+  std::unique_ptr<std::vector<Failure>> list_;
 };
 
 // True when `node` is being called somewhere on the calling thread's own stack (`self` is the
@@ -207,7 +208,11 @@ template <bool kOnlyOne, bool kAsymmetric, class Failures>
                                                                  std::uint32_t type,
                                                                  SubscriptionId only,
                                                                  Failures& failures) {
-  PublishResult result;
+  // Counters as 64-bit words: the compiler keeps `failed` (written only by the handler) in a
+  // stack slot across the calls and reads it back as one word; a 32-bit slot read as 64 bits is
+  // a load the CPU cannot forward from the store, which stalls every publish.
+  std::uint64_t handled = 0;
+  std::uint64_t failed = 0;
   PublishScope<kAsymmetric> scope(record);
   const Route route = table_.load(kLoadOrder)->route(type);
   for (HandlerNode* const* it = route.begin; it != route.end; ++it) {
@@ -218,9 +223,9 @@ template <bool kOnlyOne, bool kAsymmetric, class Failures>
     if (!scope.enter(node)) continue;
     try {
       node->invoke(*node->target, message);
-      ++result.handled;
+      ++handled;
     } catch (...) {
-      ++result.failed;
+      ++failed;
       try {
         failures.push_back(Failure{node->id, std::current_exception()});
       } catch (...) {
@@ -228,7 +233,7 @@ template <bool kOnlyOne, bool kAsymmetric, class Failures>
       }
     }
   }
-  return result;
+  return PublishResult{static_cast<std::uint32_t>(handled), static_cast<std::uint32_t>(failed)};
 }
 
 PublishResult BusCore::dispatch(const void* message, const MessageOps& ops, SubscriptionId only,
