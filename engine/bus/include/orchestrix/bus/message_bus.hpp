@@ -36,8 +36,9 @@
 //
 // Costs: subscribe/unsubscribe copy the handler list of one type (O(handlers of that type)) and
 // allocate; publish allocates nothing unless a handler fails. Memory: ~100 bytes per handler plus
-// the handler object; lists retired while a publish may still read them are freed by a later
-// subscribe/unsubscribe or by the bus's destructor.
+// the handler object, 32 bytes per body type index up to the highest one subscribed; lists
+// retired while a publish may still read them are freed by a later subscribe/unsubscribe or by
+// the bus's destructor.
 #pragma once
 
 #include <concepts>
