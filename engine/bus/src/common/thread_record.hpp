@@ -20,10 +20,10 @@
 //
 // Asymmetric fences: both store-then-load sequences need a full fence between the store and the
 // load on BOTH sides. Publishes are frequent and writers rare, so the publish side uses a
-// compiler-only fence (reader_fence) and the writer side a process-wide one (writer_fence:
-// Linux membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which runs a full barrier on every CPU
-// currently running a thread of this process). This is liburcu's "membarrier" flavour and
-// folly's asymmetric_thread_fence_light/heavy. Where membarrier is unavailable, and in
+// compiler-only fence (reader_fence, in bus_core.cpp) and the writer side a process-wide one
+// (writer_fence: Linux membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which runs a full barrier
+// on every CPU currently running a thread of this process). This is liburcu's "membarrier" flavour
+// and folly's asymmetric_thread_fence_light/heavy. Where membarrier is unavailable, and in
 // ThreadSanitizer builds (TSan does not model membarrier), both sides use
 // std::atomic_thread_fence(seq_cst) instead.
 #pragma once

@@ -62,7 +62,7 @@ class HandlerBase {
   HandlerBase(const HandlerBase&) = delete;
   HandlerBase& operator=(const HandlerBase&) = delete;
 
-  void invoke(const void* envelope) { invoke_(*this, envelope); }
+  // Call as invoker()(*this, envelope).
   InvokeFn invoker() const noexcept { return invoke_; }
 
  protected:
