@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -126,4 +127,43 @@ TEST_CASE("dead letters written by concurrent publishers are all accounted for")
   CHECK(bus.dead_letters().total() == 1000);
   CHECK(bus.dead_letters().size() == 300);
   CHECK(bus.dead_letters().dropped() == 700);
+}
+
+TEST_CASE("a thread's first publish (which takes its record) delivers like every later one") {
+  MessageBus bus;
+  std::vector<std::string> trace;  // written by the publishing thread only, read after join
+  auto pings = bus.subscribe<Ping>([&](const Ping& p) {
+    trace.push_back(std::string("ping").append(std::to_string(p.depth)));
+    if (p.depth == 0) bus.publish(make_message(OrderPlaced{1}));  // nested, same record
+  });
+  auto orders = bus.subscribe<OrderPlaced>([&](const OrderPlaced& o) {
+    trace.push_back(std::string("order").append(std::to_string(o.value)));
+    if (o.value == 2) throw std::runtime_error("refused");
+  });
+  int refused = 0;
+  std::thread first_publish([&] {
+    bus.publish(make_message(Ping{0}));
+    try {
+      bus.publish(make_message(OrderPlaced{2}));  // its only handler throws
+    } catch (const HandlerError&) {
+      ++refused;
+    }
+    bus.publish(make_message(Ping{1}));
+  });
+  first_publish.join();
+  CHECK(trace == std::vector<std::string>{"ping0", "order1", "order2", "ping1"});
+  CHECK(refused == 1);
+  std::thread first_publish_fails([&] {
+    try {
+      bus.publish(make_message(OrderPlaced{2}));  // the thread's first publish throws
+    } catch (const HandlerError&) {
+      ++refused;
+    }
+    bus.publish(make_message(OrderPlaced{3}));
+  });
+  first_publish_fails.join();
+  CHECK(refused == 2);
+  CHECK(trace.back() == "order3");
+  orders.unsubscribe();  // no thread is left announcing a call: returns at once
+  CHECK(bus.handler_count<OrderPlaced>() == 0);
 }

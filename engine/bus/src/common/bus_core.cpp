@@ -9,22 +9,45 @@
 namespace orchestrix::bus::detail {
 namespace {
 
+// The publish side's fence between its announcement store and the following load (see
+// thread_record.hpp): compiler-only when the writers use membarrier, else a full fence.
+template <bool kAsymmetric>
+inline void reader_fence() noexcept {
+  if constexpr (kSeqCstProtocol) {
+    return;
+  } else if constexpr (kAsymmetric) {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  } else {
+#if !defined(__SANITIZE_THREAD__)
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+  }
+}
+
+[[noreturn, gnu::cold]] void throw_nesting_too_deep() { throw NestingTooDeep(kMaxPublishDepth); }
+
 // Marks the calling thread as publishing (announces the epoch at the outermost level) and gives
 // the publish its nesting depth, i.e. its calling[] slot.
+template <bool kAsymmetric>
 class PublishScope {
  public:
-  explicit PublishScope(ThreadRecord& record) : record_(record), asymmetric_(asymmetric_fences()) {
-    if (record.depth >= kMaxPublishDepth) throw NestingTooDeep(kMaxPublishDepth);
-    depth_ = record.depth++;
-    if (depth_ == 0) {
+  explicit PublishScope(ThreadRecord& record) : record_(record), depth_(record.depth) {
+    if (depth_ >= kMaxPublishDepth) [[unlikely]] {
+      throw_nesting_too_deep();
+    }
+    record.depth = depth_ + 1;
+    slot_ = &record.calling[depth_];
+    if (depth_ == 0) [[likely]] {
       record.epoch.store(global_epoch().load(kLoadOrder), kStoreOrder);
-      reader_fence(asymmetric_);  // the announcement is visible before the table is loaded
+      reader_fence<kAsymmetric>();  // the announcement is visible before the table is loaded
     }
   }
   ~PublishScope() {
-    record_.calling[depth_].store(nullptr, std::memory_order_release);
-    if (depth_ == 0) record_.epoch.store(0, std::memory_order_release);
-    --record_.depth;
+    slot_->store(nullptr, std::memory_order_release);
+    if (depth_ == 0) [[likely]] {
+      record_.epoch.store(0, std::memory_order_release);
+    }
+    record_.depth = depth_;  // a store, not a decrement: no load of the field just written
   }
   PublishScope(const PublishScope&) = delete;
   PublishScope& operator=(const PublishScope&) = delete;
@@ -33,15 +56,33 @@ class PublishScope {
   // BusCore::unsubscribe; see thread_record.hpp).
   bool enter(const HandlerNode* node) noexcept {
     // release: the previous handler's effects happen before an unsubscriber sees this store.
-    record_.calling[depth_].store(node, kStoreOrder);
-    reader_fence(asymmetric_);
+    slot_->store(node, kStoreOrder);
+    reader_fence<kAsymmetric>();
     return node->alive.load(kLoadOrder);
   }
 
  private:
   ThreadRecord& record_;
-  const bool asymmetric_;
-  std::uint32_t depth_;
+  const std::uint32_t depth_;
+  std::atomic<const void*>* slot_;
+};
+
+// A publish's failures: one null pointer until a handler throws, then a vector. (A pointer, not
+// an empty std::vector or std::optional: those are zeroed with 16-byte stores that the empty()
+// test after the handler calls reads back with narrower loads, which the CPU cannot forward.)
+class LazyFailures {
+ public:
+  // Throws std::bad_alloc (the failure is not recorded).
+  void push_back(Failure failure) {
+    if (!list_) list_ = std::make_unique<std::vector<Failure>>();
+    list_->push_back(std::move(failure));
+  }
+  bool empty() const noexcept { return !list_ || list_->empty(); }
+  // REQUIRES: !empty().
+  const std::vector<Failure>& list() const noexcept { return *list_; }
+
+ private:
+  std::unique_ptr<std::vector<Failure>> list_;
 };
 
 // True when `node` is being called somewhere on the calling thread's own stack (`self` is the
@@ -62,7 +103,9 @@ void destroy_tables(std::vector<const RoutingTable*>& tables) noexcept {
 }  // namespace
 
 BusCore::BusCore(const BusOptions& options)
-    : table_(new RoutingTable), dead_letters_(options.dead_letters) {}
+    : table_(new RoutingTable),
+      asymmetric_(asymmetric_fences()),
+      dead_letters_(options.dead_letters) {}
 
 BusCore::~BusCore() {
   // No publish can run any more (every MessageBus and Subscription referring to us is gone).
@@ -103,11 +146,11 @@ Subscription BusCore::subscribe(std::uint32_t type, std::unique_ptr<HandlerBase>
     raw = node.get();
     const RoutingTable* current = table_.load(std::memory_order_relaxed);
     auto next = std::make_unique<RoutingTable>(*current);
-    if (next->lists.size() <= type) next->lists.resize(type + 1);
-    auto list = next->lists[type] ? std::make_shared<HandlerList>(*next->lists[type])
-                                  : std::make_shared<HandlerList>();
+    auto list = type < next->size() && next->list(type)
+                    ? std::make_shared<HandlerList>(*next->list(type))
+                    : std::make_shared<HandlerList>();
     list->add(std::move(node));
-    next->lists[type] = std::move(list);
+    next->set(type, std::move(list));
     install(std::move(next));
     ++next_id_;
     collect_reclaimable(reclaim);
@@ -126,15 +169,16 @@ void BusCore::unsubscribe(HandlerNode* node) noexcept {
       reclaim.reserve(retired_.size() + 1);
       const RoutingTable* current = table_.load(std::memory_order_relaxed);
       auto next = std::make_unique<RoutingTable>(*current);
-      for (auto& list : next->lists) {
-        if (!list) continue;
+      for (std::uint32_t type = 0; type < next->size(); ++type) {
+        const HandlerList* list = next->list(type).get();
+        if (list == nullptr) continue;
         if (std::find(list->raw.begin(), list->raw.end(), node) == list->raw.end()) continue;
         auto copy = std::make_shared<HandlerList>();
         copy->owners.reserve(list->owners.size() - 1);
         for (const auto& n : list->owners) {
           if (n.get() != node) copy->add(n);
         }
-        list = std::move(copy);
+        next->set(type, std::move(copy));
         break;
       }
       install(std::move(next));
@@ -158,25 +202,30 @@ void BusCore::unsubscribe(HandlerNode* node) noexcept {
   }
 }
 
-template <bool kOnlyOne>
-PublishResult BusCore::dispatch_impl(const void* message, const MessageOps& ops,
-                                     SubscriptionId only, std::vector<Failure>& failures) {
-  PublishResult result;
-  const RecordLease lease;
-  PublishScope scope(lease.record());
-  const RoutingTable* table = table_.load(kLoadOrder);
-  const std::uint32_t type = ops.type_index();
-  if (type >= table->lists.size() || !table->lists[type]) return result;
-  for (HandlerNode* node : table->lists[type]->raw) {
+template <bool kOnlyOne, bool kAsymmetric, class Failures>
+[[gnu::always_inline]] inline PublishResult BusCore::dispatch_on(ThreadRecord& record,
+                                                                 const void* message,
+                                                                 std::uint32_t type,
+                                                                 SubscriptionId only,
+                                                                 Failures& failures) {
+  // Counters as 64-bit words: the compiler keeps `failed` (written only by the handler) in a
+  // stack slot across the calls and reads it back as one word; a 32-bit slot read as 64 bits is
+  // a load the CPU cannot forward from the store, which stalls every publish.
+  std::uint64_t handled = 0;
+  std::uint64_t failed = 0;
+  PublishScope<kAsymmetric> scope(record);
+  const Route route = table_.load(kLoadOrder)->route(type);
+  for (HandlerNode* const* it = route.begin; it != route.end; ++it) {
+    HandlerNode* const node = *it;
     if constexpr (kOnlyOne) {
       if (node->id != only) continue;
     }
     if (!scope.enter(node)) continue;
     try {
-      node->handler->invoke(message);
-      ++result.handled;
+      node->invoke(*node->target, message);
+      ++handled;
     } catch (...) {
-      ++result.failed;
+      ++failed;
       try {
         failures.push_back(Failure{node->id, std::current_exception()});
       } catch (...) {
@@ -184,23 +233,56 @@ PublishResult BusCore::dispatch_impl(const void* message, const MessageOps& ops,
       }
     }
   }
-  return result;
+  return PublishResult{static_cast<std::uint32_t>(handled), static_cast<std::uint32_t>(failed)};
 }
 
 PublishResult BusCore::dispatch(const void* message, const MessageOps& ops, SubscriptionId only,
                                 std::vector<Failure>& failures) {
-  return only == 0 ? dispatch_impl<false>(message, ops, only, failures)
-                   : dispatch_impl<true>(message, ops, only, failures);
+  const RecordLease lease;
+  ThreadRecord& record = lease.record();
+  const std::uint32_t type = ops.type_index();
+  if (only == 0) {
+    return asymmetric_ ? dispatch_on<false, true>(record, message, type, only, failures)
+                       : dispatch_on<false, false>(record, message, type, only, failures);
+  }
+  return asymmetric_ ? dispatch_on<true, true>(record, message, type, only, failures)
+                     : dispatch_on<true, false>(record, message, type, only, failures);
 }
 
-PublishResult BusCore::publish(const void* message, const MessageOps& ops) {
-  std::vector<Failure> failures;
-  PublishResult result = dispatch_impl<false>(message, ops, 0, failures);
-  if (failures.empty()) return result;
+[[gnu::always_inline]] inline PublishResult BusCore::publish_on(ThreadRecord& record,
+                                                                const void* message,
+                                                                std::uint32_t type,
+                                                                const MessageOps& ops) {
+  LazyFailures failures;
+  const PublishResult result = asymmetric_
+                                   ? dispatch_on<false, true>(record, message, type, 0, failures)
+                                   : dispatch_on<false, false>(record, message, type, 0, failures);
+  if (failures.empty()) [[likely]] {
+    return result;
+  }
+  return settle_failures(message, ops, result, failures.list());
+}
+
+PublishResult BusCore::publish(const void* message, std::uint32_t type, const MessageOps& ops) {
+  ThreadRecord* const record = current_thread_record();
+  if (record == nullptr) [[unlikely]] {
+    return publish_leased(message, type, ops);
+  }
+  return publish_on(*record, message, type, ops);
+}
+
+PublishResult BusCore::publish_leased(const void* message, std::uint32_t type,
+                                      const MessageOps& ops) {
+  const RecordLease lease;
+  return publish_on(lease.record(), message, type, ops);
+}
+
+PublishResult BusCore::settle_failures(const void* message, const MessageOps& ops,
+                                       PublishResult result, const std::vector<Failure>& failures) {
   if (result.handled == 0) {
     std::vector<HandlerFailure> all;
     all.reserve(failures.size());
-    for (auto& f : failures) {
+    for (const auto& f : failures) {
       all.push_back(HandlerFailure{f.subscription, f.error, describe(f.error)});
     }
     const Metadata& meta = ops.metadata(message);
@@ -256,11 +338,10 @@ RedriveResult BusCore::redrive_all(RedriveTarget target) {
 
 std::size_t BusCore::handler_count(std::uint32_t type) const {
   std::lock_guard lock(writer_mutex_);
-  const RoutingTable* table = table_.load(std::memory_order_relaxed);
-  if (type >= table->lists.size() || !table->lists[type]) return 0;
+  const Route route = table_.load(std::memory_order_relaxed)->route(type);
   std::size_t n = 0;
-  for (const HandlerNode* node : table->lists[type]->raw) {
-    if (node->alive.load(std::memory_order_relaxed)) ++n;
+  for (HandlerNode* const* it = route.begin; it != route.end; ++it) {
+    if ((*it)->alive.load(std::memory_order_relaxed)) ++n;
   }
   return n;
 }

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <vector>
 
+#include "common/thread_record.hpp"
 #include "orchestrix/bus/dead_letter.hpp"
 #include "orchestrix/bus/detail/erased.hpp"
 #include "orchestrix/bus/message_bus.hpp"
@@ -22,10 +23,21 @@
 namespace orchestrix::bus::detail {
 
 struct HandlerNode {
-  HandlerNode(std::unique_ptr<HandlerBase> h, SubscriptionId i) : handler(std::move(h)), id(i) {}
-  std::unique_ptr<HandlerBase> handler;
+  HandlerNode(std::unique_ptr<HandlerBase> h, SubscriptionId i)
+      : invoke(h->invoker()), target(h.get()), id(i), handler(std::move(h)) {}
+  // What a publish reads, together on the node's first cache line and independent of each other:
+  // the flag, then the call `invoke(*target, envelope)` (no virtual-table load on the way).
   std::atomic<bool> alive{true};
+  const HandlerBase::InvokeFn invoke;
+  HandlerBase* const target;
   SubscriptionId id;
+  std::unique_ptr<HandlerBase> handler;  // owns *target
+};
+
+// The nodes one publish walks: a HandlerList's `raw` as a plain range.
+struct Route {
+  HandlerNode* const* begin = nullptr;
+  HandlerNode* const* end = nullptr;
 };
 
 struct HandlerList {
@@ -40,8 +52,32 @@ struct HandlerList {
   std::vector<HandlerNode*> raw;                     // the same nodes, 8-byte stride for publish
 };
 
-struct RoutingTable {
-  std::vector<std::shared_ptr<const HandlerList>> lists;  // by message type index; may be null
+// By message type index: the handler list (may be null) and, for publish, its nodes as a Route
+// (one load less than through the list). Immutable once installed; writers build a new one.
+class RoutingTable {
+ public:
+  std::size_t size() const noexcept { return lists_.size(); }
+  const std::shared_ptr<const HandlerList>& list(std::uint32_t type) const noexcept {
+    return lists_[type];
+  }
+  // The nodes to call for `type`, empty when there are none. Publish path.
+  Route route(std::uint32_t type) const noexcept {
+    return type < routes_.size() ? routes_[type] : Route{};
+  }
+  // Sets type's list (growing the table as needed). Throws std::bad_alloc (table unchanged).
+  void set(std::uint32_t type, std::shared_ptr<const HandlerList> list) {
+    if (lists_.size() <= type) {
+      routes_.reserve(type + 1);
+      lists_.resize(type + 1);
+      routes_.resize(type + 1);  // cannot throw: reserved
+    }
+    routes_[type] = list ? Route{list->raw.data(), list->raw.data() + list->raw.size()} : Route{};
+    lists_[type] = std::move(list);
+  }
+
+ private:
+  std::vector<std::shared_ptr<const HandlerList>> lists_;
+  std::vector<Route> routes_;  // always lists_.size() entries
 };
 
 // One handler failure seen by dispatch().
@@ -58,8 +94,12 @@ class BusCore : public std::enable_shared_from_this<BusCore> {
   Subscription subscribe(std::uint32_t type, std::unique_ptr<HandlerBase> handler);
   void unsubscribe(HandlerNode* node) noexcept;
 
-  // The full publish contract of MessageBus::publish (HandlerError, dead letters).
-  PublishResult publish(const void* message, const MessageOps& ops);
+  // The full publish contract of MessageBus::publish (HandlerError, dead letters); `type` is
+  // ops.type_index().
+  PublishResult publish(const void* message, std::uint32_t type, const MessageOps& ops);
+  PublishResult publish(const void* message, const MessageOps& ops) {
+    return publish(message, ops.type_index(), ops);
+  }
   // Calls the current handlers of the message's type (only `only` if non-zero) and collects
   // failures; neither throws HandlerError nor writes dead letters.
   PublishResult dispatch(const void* message, const MessageOps& ops, SubscriptionId only,
@@ -77,9 +117,20 @@ class BusCore : public std::enable_shared_from_this<BusCore> {
  private:
   using Retired = std::vector<std::pair<std::uint64_t, const RoutingTable*>>;
 
-  template <bool kOnlyOne>
-  PublishResult dispatch_impl(const void* message, const MessageOps& ops, SubscriptionId only,
-                              std::vector<Failure>& failures);
+  // The dispatch loop on the calling thread's `record`; `failures` is a std::vector<Failure> or
+  // anything with the same push_back.
+  template <bool kOnlyOne, bool kAsymmetric, class Failures>
+  PublishResult dispatch_on(ThreadRecord& record, const void* message, std::uint32_t type,
+                            SubscriptionId only, Failures& failures);
+  // publish() on `record`; publish_leased() first takes a record (the thread's first publish, or
+  // a late one during thread exit).
+  PublishResult publish_on(ThreadRecord& record, const void* message, std::uint32_t type,
+                           const MessageOps& ops);
+  [[gnu::noinline]] PublishResult publish_leased(const void* message, std::uint32_t type,
+                                                 const MessageOps& ops);
+  // publish() after some handler failed: throws HandlerError or records the dead letters.
+  PublishResult settle_failures(const void* message, const MessageOps& ops, PublishResult result,
+                                const std::vector<Failure>& failures);
 
   // Swaps in `next` and retires the current table. REQUIRES: writer_mutex_ held (not checkable:
   // std::mutex cannot say who holds it).
@@ -90,6 +141,7 @@ class BusCore : public std::enable_shared_from_this<BusCore> {
   void collect_reclaimable(std::vector<const RoutingTable*>& out);
 
   std::atomic<const RoutingTable*> table_;
+  const bool asymmetric_;  // asymmetric_fences(), read once per publish without a call
   mutable std::mutex writer_mutex_;
   Retired retired_;
   SubscriptionId next_id_ = 1;

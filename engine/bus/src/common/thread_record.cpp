@@ -10,13 +10,15 @@
 #endif
 
 namespace orchestrix::bus::detail {
+
+constinit std::atomic<std::uint64_t> g_global_epoch{1};
+// Fast path: a trivially initialised pointer (no TLS init guard); the holder below fills it, and
+// a late RecordLease fills it for the duration of its call.
+constinit thread_local ThreadRecord* t_current_record = nullptr;
+
 namespace {
 
 constinit std::atomic<ThreadRecord*> g_records{nullptr};
-constinit std::atomic<std::uint64_t> g_epoch{1};
-// Fast path: a trivially initialised pointer (no TLS init guard); the holder below fills it, and
-// a late RecordLease fills it for the duration of its call.
-constinit thread_local ThreadRecord* t_record = nullptr;
 // Set when the thread's RecordHolder has been destroyed (thread exit). Trivially destructible,
 // so it stays valid for thread_local destructors that run after the holder's.
 constinit thread_local bool t_holder_gone = false;
@@ -48,9 +50,9 @@ void release_record(ThreadRecord* r) noexcept {
 
 struct RecordHolder {
   ThreadRecord* record = acquire_record();
-  RecordHolder() { t_record = record; }
+  RecordHolder() { t_current_record = record; }
   ~RecordHolder() {
-    t_record = nullptr;
+    t_current_record = nullptr;
     t_holder_gone = true;  // later calls on this thread must not touch this (dead) holder
     release_record(record);
   }
@@ -65,31 +67,25 @@ ThreadRecord* holder_record() {
 
 }  // namespace
 
-RecordLease::RecordLease() : record_(t_record) {
-  if (record_ != nullptr) [[likely]] {
-    return;
-  }
+void RecordLease::acquire_slow() {
   if (!t_holder_gone) {
     record_ = holder_record();
     return;
   }
   // Late: the holder is destroyed and its record may belong to another live thread by now. Take
-  // a free record for this call only; nested publishes on this thread find it in t_record.
+  // a free record for this call only; nested publishes on this thread find it in
+  // t_current_record.
   record_ = acquire_record();
-  t_record = record_;
+  t_current_record = record_;
   late_ = true;
 }
 
 void RecordLease::release_late_record(ThreadRecord* record) noexcept {
-  t_record = nullptr;
+  t_current_record = nullptr;
   release_record(record);
 }
 
-ThreadRecord* current_thread_record() noexcept { return t_record; }
-
 ThreadRecord* first_thread_record() noexcept { return g_records.load(std::memory_order_acquire); }
-
-std::atomic<std::uint64_t>& global_epoch() noexcept { return g_epoch; }
 
 bool asymmetric_fences() noexcept {
 #if defined(__linux__) && defined(__NR_membarrier) && !defined(__SANITIZE_THREAD__)

@@ -20,10 +20,10 @@
 //
 // Asymmetric fences: both store-then-load sequences need a full fence between the store and the
 // load on BOTH sides. Publishes are frequent and writers rare, so the publish side uses a
-// compiler-only fence (reader_fence) and the writer side a process-wide one (writer_fence:
-// Linux membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which runs a full barrier on every CPU
-// currently running a thread of this process). This is liburcu's "membarrier" flavour and
-// folly's asymmetric_thread_fence_light/heavy. Where membarrier is unavailable, and in
+// compiler-only fence (reader_fence, in bus_core.cpp) and the writer side a process-wide one
+// (writer_fence: Linux membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which runs a full barrier
+// on every CPU currently running a thread of this process). This is liburcu's "membarrier" flavour
+// and folly's asymmetric_thread_fence_light/heavy. Where membarrier is unavailable, and in
 // ThreadSanitizer builds (TSan does not model membarrier), both sides use
 // std::atomic_thread_fence(seq_cst) instead.
 #pragma once
@@ -62,23 +62,32 @@ struct alignas(64) ThreadRecord {
 };
 
 // The record the calling thread owns right now (its own since its first publish, or a late
-// lease's while that call runs; see RecordLease), or nullptr if it owns none. Never acquires one:
+// lease's while that call runs; see RecordLease), or nullptr. Written only by the owning thread.
+// Declared here (constinit: no TLS wrapper call) so that the publish fast path reads it inline.
+extern constinit thread_local ThreadRecord* t_current_record;
+
+// The record the calling thread owns right now, or nullptr if it owns none. Never acquires one:
 // unsubscribe needs only this, since a thread that owns no record has no call in progress.
-ThreadRecord* current_thread_record() noexcept;
+inline ThreadRecord* current_thread_record() noexcept { return t_current_record; }
 
 // A record for the duration of one publish (RAII). On a live thread this is the thread's own
 // record: acquired on the thread's first publish, released at thread exit by a thread_local
-// holder, so the fast path is one TLS load and one test. The holder is destroyed before every
-// thread_local that was constructed before that first publish; when one of those publishes or
-// unsubscribes from its destructor (a thread_local Subscription, say), the holder is gone and its
-// record may already belong to another live thread. A lease taken then ("late", flagged by a
+// holder, so the fast path (inline) is one TLS load and one test. The holder is destroyed before
+// every thread_local that was constructed before that first publish; when one of those publishes
+// or unsubscribes from its destructor (a thread_local Subscription, say), the holder is gone and
+// its record may already belong to another live thread. A lease taken then ("late", flagged by a
 // trivially destructible thread_local that stays readable) claims a free record from the pool
 // for just this outermost call and gives it back when the lease ends; nested publishes inside it
 // reuse it. So a record is never owned by two live threads. Must be destroyed on the thread that
 // constructed it, in reverse order of construction (scopes do that).
 class RecordLease {
  public:
-  RecordLease();  // may throw std::bad_alloc (first publish on a thread, or a late one)
+  // May throw std::bad_alloc (first publish on a thread, or a late one).
+  RecordLease() : record_(t_current_record) {
+    if (record_ == nullptr) [[unlikely]] {
+      acquire_slow();
+    }
+  }
   ~RecordLease() {
     if (late_) [[unlikely]] {
       release_late_record(record_);
@@ -90,6 +99,8 @@ class RecordLease {
   ThreadRecord& record() const noexcept { return *record_; }
 
  private:
+  // The thread owns no record yet (first publish) or any more (late): takes one.
+  void acquire_slow();
   static void release_late_record(ThreadRecord* record) noexcept;
 
   ThreadRecord* record_;
@@ -99,23 +110,11 @@ class RecordLease {
 // Head of the list of every record ever created (for writers' scans). Never freed.
 ThreadRecord* first_thread_record() noexcept;
 // The process-wide epoch counter; starts at 1, incremented once per retired routing table.
-std::atomic<std::uint64_t>& global_epoch() noexcept;
+extern constinit std::atomic<std::uint64_t> g_global_epoch;
+inline std::atomic<std::uint64_t>& global_epoch() noexcept { return g_global_epoch; }
 
 // True when the asymmetric (membarrier) pair is in use. Decided once per process, on first use.
 bool asymmetric_fences() noexcept;
-
-// The publish side's fence between its announcement store and the following load. `asymmetric`
-// is asymmetric_fences(), read once per publish by the caller.
-inline void reader_fence(bool asymmetric) noexcept {
-  if constexpr (kSeqCstProtocol) return;
-  if (asymmetric) {
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-  } else {
-#if !defined(__SANITIZE_THREAD__)
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-#endif
-  }
-}
 
 // The writer side's fence between its store (table swap, alive = false) and its scan.
 void writer_fence() noexcept;

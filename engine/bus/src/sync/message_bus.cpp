@@ -13,8 +13,9 @@ Subscription MessageBus::subscribe_erased(std::uint32_t type,
   return core_->subscribe(type, std::move(handler));
 }
 
-PublishResult MessageBus::publish_erased(const void* message, const detail::MessageOps& ops) {
-  return core_->publish(message, ops);
+PublishResult MessageBus::publish_erased(const void* message, std::uint32_t type,
+                                         const detail::MessageOps& ops) {
+  return core_->publish(message, type, ops);
 }
 
 std::size_t MessageBus::handler_count_erased(std::uint32_t type) const {

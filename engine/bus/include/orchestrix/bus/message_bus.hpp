@@ -36,8 +36,9 @@
 //
 // Costs: subscribe/unsubscribe copy the handler list of one type (O(handlers of that type)) and
 // allocate; publish allocates nothing unless a handler fails. Memory: ~100 bytes per handler plus
-// the handler object; lists retired while a publish may still read them are freed by a later
-// subscribe/unsubscribe or by the bus's destructor.
+// the handler object, 32 bytes per body type index up to the highest one subscribed; lists
+// retired while a publish may still read them are freed by a later subscribe/unsubscribe or by
+// the bus's destructor.
 #pragma once
 
 #include <concepts>
@@ -110,7 +111,7 @@ class MessageBus {
   // recorded anywhere; the remaining handlers still run.
   template <MessageBody T>
   PublishResult publish(const Envelope<T>& message) {
-    return publish_erased(&message, detail::message_ops<T>);
+    return publish_erased(&message, detail::message_type_index<T>(), detail::message_ops<T>);
   }
 
   // Handlers currently subscribed to T.
@@ -136,7 +137,8 @@ class MessageBus {
 
  private:
   Subscription subscribe_erased(std::uint32_t type, std::unique_ptr<detail::HandlerBase> handler);
-  PublishResult publish_erased(const void* message, const detail::MessageOps& ops);
+  PublishResult publish_erased(const void* message, std::uint32_t type,
+                               const detail::MessageOps& ops);
   std::size_t handler_count_erased(std::uint32_t type) const;
 
   std::shared_ptr<detail::BusCore> core_;

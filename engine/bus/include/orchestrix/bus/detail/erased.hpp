@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
+#include <type_traits>
+#include <utility>
 
 #include "orchestrix/bus/message.hpp"
 
@@ -49,27 +51,43 @@ inline constexpr MessageOps message_ops{
     },
 };
 
-// A subscribed handler behind a virtual call. The bus owns it; invoke() receives an Envelope<T>.
+// A subscribed handler. The bus owns it (and destroys it through the virtual destructor); publish
+// calls it through a plain function pointer, invoker(), which the bus copies next to the handler's
+// `alive` flag so that a call needs no virtual-table load. The function receives an Envelope<T>.
 class HandlerBase {
  public:
+  using InvokeFn = void (*)(HandlerBase& self, const void* envelope);
+
   virtual ~HandlerBase() = default;
-  virtual void invoke(const void* envelope) = 0;
+  HandlerBase(const HandlerBase&) = delete;
+  HandlerBase& operator=(const HandlerBase&) = delete;
+
+  // Call as invoker()(*this, envelope).
+  InvokeFn invoker() const noexcept { return invoke_; }
+
+ protected:
+  explicit HandlerBase(InvokeFn invoke) noexcept : invoke_(invoke) {}
+
+ private:
+  InvokeFn invoke_;
 };
 
 template <MessageBody T, class F>
 class TypedHandler final : public HandlerBase {
  public:
-  explicit TypedHandler(F f) : f_(std::move(f)) {}
-  void invoke(const void* envelope) override {
+  explicit TypedHandler(F f) : HandlerBase(&call), f_(std::move(f)) {}
+
+ private:
+  static void call(HandlerBase& self, const void* envelope) {
+    F& f = static_cast<TypedHandler&>(self).f_;
     const auto& e = *static_cast<const Envelope<T>*>(envelope);
     if constexpr (std::is_invocable_v<F&, const Envelope<T>&>) {
-      f_(e);
+      f(e);
     } else {
-      f_(e.body);
+      f(e.body);
     }
   }
 
- private:
   F f_;
 };
 
