@@ -91,6 +91,9 @@ class StoreImpl {
   // (taking the shard lock for that seek; the _locked variant REQUIRES it held, as seek_locked).
   void next_in_stream(RecordCursor& c, EventView& view) const;
   void next_in_stream_locked(RecordCursor& c, EventView& view) const;
+  // next_in_stream() without the stream name (REQUIRES: `view` already names c.stream): the
+  // per-event step of EventRange::iterator, inline in store_read.cpp (usable only there).
+  void step_in_stream(RecordCursor& c, EventView& view) const;
   // Positions a global cursor at the first retained event with position >= c.position and
   // < c.end, decoding it into `view`. Returns false when there is none.
   bool next_in_log(RecordCursor& c, EventView& view) const;
@@ -182,31 +185,24 @@ class StoreImpl {
 }  // namespace orchestrix::detail
 
 namespace orchestrix {
-// Fills EventView's private fields (friend of EventView).
+// Fills EventView's private fields (friend of EventView). Inline: it is the per-event step of
+// every read (store_read.cpp).
 class EventViewBuilder {
  public:
-  static void set(EventView& v, std::string_view stream, std::uint64_t version,
-                  std::uint64_t position, const detail::Shape& shape, std::int64_t time,
+  static void set(EventView& v, std::uint64_t version, std::uint64_t position,
+                  const detail::Shape& shape, std::int64_t time,
                   const detail::RecordFields& f) noexcept {
-    v.stream_ = stream;
     v.version_ = version;
     v.position_ = Position{position};
     v.type_ = shape.type;
     v.source_ = shape.source;
     v.content_type_ = shape.content_type;
     v.time_ = Timestamp{time};
-    v.id_ = detail::uuid_from(f.id);
+    v.id_ = f.id;
+    v.correlation_ = f.correlation;
+    v.causation_ = f.causation;
     v.data_ = f.data;
-    if (f.correlation) {
-      v.correlation_id_ = detail::uuid_from(f.correlation);
-    } else {
-      v.correlation_id_.reset();
-    }
-    if (f.causation) {
-      v.causation_id_ = detail::uuid_from(f.causation);
-    } else {
-      v.causation_id_.reset();
-    }
   }
+  static void set_stream(EventView& v, std::string_view stream) noexcept { v.stream_ = stream; }
 };
 }  // namespace orchestrix

@@ -28,6 +28,25 @@ inline void check_retained_mid_run(const RecordCursor& c) {
   if (c.version < retained) throw_below_retained(*c.stream, c.version, retained);
 }
 
+// After the last record of a run, the stream's next run usually starts right there, in the same
+// segment (a batch lays its runs out back to back). Recognises it from its header: the bytes
+// below `used` are published runs that never change, and a (stream, first_version) pair names
+// one run's events wherever a copy of it lies. Returns false when the next bytes are another
+// stream's, or unpublished: the caller then seeks through the locators.
+inline bool continue_in_segment(RecordCursor& c) noexcept {
+  const std::byte* base = c.segment->data();
+  const std::uint32_t offset = static_cast<std::uint32_t>(c.next - base);
+  if (offset >= c.segment->used.load(std::memory_order_acquire)) return false;
+  RunHeader h;
+  const std::byte* records = decode_run_header(c.next, h);
+  if (h.stream != c.stream || h.first_version != c.version) return false;
+  c.next = records;
+  c.position = h.first_position;  // compaction may have packed runs of distant positions
+  c.run_left = h.count;
+  c.time = h.base_time;
+  return true;
+}
+
 }  // namespace
 
 void StoreImpl::seek(RecordCursor& c, std::uint64_t version) const {
@@ -66,22 +85,34 @@ void StoreImpl::seek_locked(RecordCursor& c, std::uint64_t version) const {
   c.next = p;
 }
 
-void StoreImpl::decode(const std::byte*& p, RecordCursor& c, EventView& view) const {
+// The per-event step of every read: decodes the record at c.next into `view` (all fields but
+// the stream, which changes only with the run) and advances the cursor past it.
+[[gnu::always_inline]] inline void StoreImpl::decode(const std::byte*& p, RecordCursor& c,
+                                                     EventView& view) const {
   RecordFields f;
   p = decode_record(p, f);
   c.time = add_time_delta(c.time, f.time_delta);
-  EventViewBuilder::set(view, c.stream->name, c.version, c.position, interns_.shape(f.shape),
-                        c.time, f);
+  EventViewBuilder::set(view, c.version, c.position, interns_.shape(f.shape), c.time, f);
   ++c.version;
   ++c.position;
   --c.run_left;
 }
 
+// The next event of a stream cursor: inside a run, a retained check and the record; at the end
+// of a run, the next run found in place or, failing that, by a seek under the shard lock.
+[[gnu::always_inline]] inline void StoreImpl::step_in_stream(RecordCursor& c,
+                                                             EventView& view) const {
+  if (c.run_left == 0 && !continue_in_segment(c)) [[unlikely]] {
+    seek(c, c.version);  // checks the retained range itself
+  } else {
+    check_retained_mid_run(c);
+  }
+  decode(c.next, c, view);
+}
+
 void StoreImpl::next_in_stream(RecordCursor& c, EventView& view) const {
-  // Only the seek to the next run needs the shard lock; after it the locked variant has no seek
-  // left to do.
-  if (c.run_left == 0) seek(c, c.version);
-  next_in_stream_locked(c, view);
+  step_in_stream(c, view);
+  EventViewBuilder::set_stream(view, c.stream->name);
 }
 
 void StoreImpl::next_in_stream_locked(RecordCursor& c, EventView& view) const {
@@ -91,6 +122,7 @@ void StoreImpl::next_in_stream_locked(RecordCursor& c, EventView& view) const {
     check_retained_mid_run(c);
   }
   decode(c.next, c, view);
+  EventViewBuilder::set_stream(view, c.stream->name);
 }
 
 bool StoreImpl::next_in_log(RecordCursor& c, EventView& view) const {
@@ -108,6 +140,7 @@ bool StoreImpl::next_in_log(RecordCursor& c, EventView& view) const {
       RunHeader h;
       const std::byte* records = decode_run_header(c.next, h);
       c.stream = h.stream;
+      EventViewBuilder::set_stream(view, h.stream->name);
       c.version = h.first_version;
       c.position = h.first_position;
       c.time = h.base_time;
@@ -188,7 +221,7 @@ EventRange::iterator& EventRange::iterator::operator++() {
   if (cursor_.version >= cursor_.end) {
     done_ = true;
   } else {
-    cursor_.store->next_in_stream(cursor_, view_);
+    cursor_.store->step_in_stream(cursor_, view_);
   }
   return *this;
 }

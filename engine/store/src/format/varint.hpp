@@ -25,9 +25,22 @@ inline std::byte* put_varint(std::byte* p, std::uint64_t v) noexcept {
   return p;
 }
 
+// Records hold mostly 1- and 2-byte varints (shape ids, lengths, time deltas of nanoseconds to
+// microseconds): those two take straight-line code, longer ones the loop.
 inline const std::byte* get_varint(const std::byte* p, std::uint64_t& out) noexcept {
-  std::uint64_t v = 0;
-  int shift = 0;
+  const auto b0 = static_cast<std::uint64_t>(p[0]);
+  if (b0 < 0x80) [[likely]] {
+    out = b0;
+    return p + 1;
+  }
+  const auto b1 = static_cast<std::uint64_t>(p[1]);
+  std::uint64_t v = (b0 & 0x7F) | ((b1 & 0x7F) << 7);
+  if (b1 < 0x80) [[likely]] {
+    out = v;
+    return p + 2;
+  }
+  p += 2;
+  int shift = 14;
   for (;;) {
     const auto b = static_cast<std::uint64_t>(*p++);
     v |= (b & 0x7F) << shift;
