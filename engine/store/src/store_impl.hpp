@@ -91,14 +91,12 @@ class StoreImpl {
   // (taking the shard lock for that seek; the _locked variant REQUIRES it held, as seek_locked).
   void next_in_stream(RecordCursor& c, EventView& view) const;
   void next_in_stream_locked(RecordCursor& c, EventView& view) const;
-  // next_in_stream() without the stream name (REQUIRES: `view` already names c.stream): the
-  // per-event step of EventRange::iterator, inline in store_read.cpp (usable only there).
-  void step_in_stream(RecordCursor& c, EventView& view) const;
   // Positions a global cursor at the first retained event with position >= c.position and
   // < c.end, decoding it into `view`. Returns false when there is none.
   bool next_in_log(RecordCursor& c, EventView& view) const;
 
   const Segment* log_head() const noexcept { return head_.load(std::memory_order_acquire); }
+  const Shape& shape(std::uint32_t id) const noexcept { return interns_.shape(id); }
 
   ReadPin pin() const noexcept { return ReadPin(const_cast<StoreImpl*>(this), reclaim_.pin()); }
   void unpin(PinGeneration* g) noexcept { reclaim_.unpin(g); }
@@ -125,7 +123,6 @@ class StoreImpl {
                            std::uint32_t first_shape);
   Segment* allocate_segment(std::size_t block_bytes);
   void free_segment(Segment* s) noexcept;
-  void decode(const std::byte*& p, RecordCursor& c, EventView& view) const;
   void validate(std::string_view stream, std::span<const EventData> events) const;
   // Marks the stream's events below new_first dead (REQUIRES: exclusive shard lock; not
   // checkable: std::shared_mutex has no owner query).
@@ -183,26 +180,3 @@ class StoreImpl {
 };
 
 }  // namespace orchestrix::detail
-
-namespace orchestrix {
-// Fills EventView's private fields (friend of EventView). Inline: it is the per-event step of
-// every read (store_read.cpp).
-class EventViewBuilder {
- public:
-  static void set(EventView& v, std::uint64_t version, std::uint64_t position,
-                  const detail::Shape& shape, std::int64_t time,
-                  const detail::RecordFields& f) noexcept {
-    v.version_ = version;
-    v.position_ = Position{position};
-    v.type_ = shape.type;
-    v.source_ = shape.source;
-    v.content_type_ = shape.content_type;
-    v.time_ = Timestamp{time};
-    v.id_ = f.id;
-    v.correlation_ = f.correlation;
-    v.causation_ = f.causation;
-    v.data_ = f.data;
-  }
-  static void set_stream(EventView& v, std::string_view stream) noexcept { v.stream_ = stream; }
-};
-}  // namespace orchestrix

@@ -11,7 +11,7 @@
 namespace orchestrix::detail {
 namespace {
 
-// Out of line and cold, so that the per-event check in next_in_stream stays a load and a
+// Out of line and cold, so that the retained check of the read step stays a load and a
 // compare on the decoding path.
 [[noreturn, gnu::cold, gnu::noinline]] void throw_below_retained(const StreamState& stream,
                                                                  std::uint64_t version,
@@ -28,6 +28,11 @@ inline void check_retained_mid_run(const RecordCursor& c) {
   if (c.version < retained) throw_below_retained(*c.stream, c.version, retained);
 }
 
+// Records of a run starting at c.version that lie inside the cursor's range.
+inline std::uint32_t clamp_to_end(std::uint32_t count, const RecordCursor& c) noexcept {
+  return c.end - c.version < count ? static_cast<std::uint32_t>(c.end - c.version) : count;
+}
+
 // After the last record of a run, the stream's next run usually starts right there, in the same
 // segment (a batch lays its runs out back to back). Recognises it from its header: the bytes
 // below `used` are published runs that never change, and a (stream, first_version) pair names
@@ -42,7 +47,7 @@ inline bool continue_in_segment(RecordCursor& c) noexcept {
   if (h.stream != c.stream || h.first_version != c.version) return false;
   c.next = records;
   c.position = h.first_position;  // compaction may have packed runs of distant positions
-  c.run_left = h.count;
+  c.run_left = clamp_to_end(h.count, c);
   c.time = h.base_time;
   return true;
 }
@@ -83,35 +88,36 @@ void StoreImpl::seek_locked(RecordCursor& c, std::uint64_t version) const {
     --c.run_left;
   }
   c.next = p;
+  c.run_left = clamp_to_end(c.run_left, c);
 }
 
-// The per-event step of every read: decodes the record at c.next into `view` (all fields but
-// the stream, which changes only with the run) and advances the cursor past it.
-[[gnu::always_inline]] inline void StoreImpl::decode(const std::byte*& p, RecordCursor& c,
-                                                     EventView& view) const {
-  RecordFields f;
-  p = decode_record(p, f);
-  c.time = add_time_delta(c.time, f.time_delta);
-  EventViewBuilder::set(view, c.version, c.position, interns_.shape(f.shape), c.time, f);
-  ++c.version;
-  ++c.position;
-  --c.run_left;
+void set_shape_names(const StoreImpl* store, EventView& view, std::uint32_t id) noexcept {
+  const Shape& shape = store->shape(id);
+  EventViewBuilder::set_shape(view, shape.type, shape.source, shape.content_type);
 }
 
-// The next event of a stream cursor: inside a run, a retained check and the record; at the end
-// of a run, the next run found in place or, failing that, by a seek under the shard lock.
-[[gnu::always_inline]] inline void StoreImpl::step_in_stream(RecordCursor& c,
-                                                             EventView& view) const {
-  if (c.run_left == 0 && !continue_in_segment(c)) [[unlikely]] {
-    seek(c, c.version);  // checks the retained range itself
-  } else {
-    check_retained_mid_run(c);
+namespace {
+
+// The next event of a stream cursor, whatever its state: at the end of a run, the stream's next
+// run found in place or, failing that, by a seek under the shard lock; then the retained check
+// and the record. run_left counts the records of the run still inside the cursor's range, so a
+// run_left of 0 also covers the end of the range. Returns false there.
+bool step_in_stream(RecordCursor& c, EventView& view) {
+  if (c.run_left == 0) {
+    if (c.version >= c.end) return false;
+    if (!continue_in_segment(c)) c.store->seek(c, c.version);  // checks the retained range
   }
-  decode(c.next, c, view);
+  check_retained_mid_run(c);
+  decode_step(c, view);
+  return true;
 }
+
+}  // namespace
 
 void StoreImpl::next_in_stream(RecordCursor& c, EventView& view) const {
-  step_in_stream(c, view);
+  ORCHESTRIX_DCHECK_MSG(c.store == this, "cursor of another store");
+  [[maybe_unused]] const bool stepped = step_in_stream(c, view);
+  ORCHESTRIX_DCHECK_MSG(stepped, "next_in_stream past the end of the cursor's range");
   EventViewBuilder::set_stream(view, c.stream->name);
 }
 
@@ -121,7 +127,7 @@ void StoreImpl::next_in_stream_locked(RecordCursor& c, EventView& view) const {
   } else {
     check_retained_mid_run(c);
   }
-  decode(c.next, c, view);
+  decode_step(c, view);
   EventViewBuilder::set_stream(view, c.stream->name);
 }
 
@@ -164,7 +170,7 @@ bool StoreImpl::next_in_log(RecordCursor& c, EventView& view) const {
       continue;
     }
     if (c.position >= c.end) return false;
-    decode(c.next, c, view);
+    decode_step(c, view);
     return true;
   }
 }
@@ -209,6 +215,7 @@ EventRange::iterator EventRange::begin() const {
   if (first_ >= end_ || stream_ == nullptr) return it;
   it.cursor_.store = store_;
   it.cursor_.stream = stream_;
+  it.cursor_.retained = &stream_->first_retained;
   it.cursor_.end = end_;
   store_->seek(it.cursor_, first_);
   store_->next_in_stream(it.cursor_, it.view_);
@@ -216,14 +223,9 @@ EventRange::iterator EventRange::begin() const {
   return it;
 }
 
-EventRange::iterator& EventRange::iterator::operator++() {
+void EventRange::iterator::advance_slow() {
   ORCHESTRIX_DCHECK_MSG(!done_, "++ on an iterator that equals end()");
-  if (cursor_.version >= cursor_.end) {
-    done_ = true;
-  } else {
-    cursor_.store->step_in_stream(cursor_, view_);
-  }
-  return *this;
+  done_ = !detail::step_in_stream(cursor_, view_);
 }
 
 AllEventsRange::iterator AllEventsRange::begin() const {

@@ -1,9 +1,12 @@
-// Internal: LEB128 varints and zigzag, the length/delta encoding of the record format.
-// Decoding trusts its input: it only ever reads bytes the store itself encoded.
+// Internal: LEB128 varints and zigzag, the length/delta encoding of the record format. The
+// decoding halves (get_varint, unzigzag) are in orchestrix/detail/record_decode.hpp, which the
+// inline read step needs.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+
+#include "orchestrix/detail/record_decode.hpp"
 
 namespace orchestrix::detail {
 
@@ -25,38 +28,8 @@ inline std::byte* put_varint(std::byte* p, std::uint64_t v) noexcept {
   return p;
 }
 
-// Records hold mostly 1- and 2-byte varints (shape ids, lengths, time deltas of nanoseconds to
-// microseconds): those two take straight-line code, longer ones the loop.
-inline const std::byte* get_varint(const std::byte* p, std::uint64_t& out) noexcept {
-  const auto b0 = static_cast<std::uint64_t>(p[0]);
-  if (b0 < 0x80) [[likely]] {
-    out = b0;
-    return p + 1;
-  }
-  const auto b1 = static_cast<std::uint64_t>(p[1]);
-  std::uint64_t v = (b0 & 0x7F) | ((b1 & 0x7F) << 7);
-  if (b1 < 0x80) [[likely]] {
-    out = v;
-    return p + 2;
-  }
-  p += 2;
-  int shift = 14;
-  for (;;) {
-    const auto b = static_cast<std::uint64_t>(*p++);
-    v |= (b & 0x7F) << shift;
-    if (b < 0x80) break;
-    shift += 7;
-  }
-  out = v;
-  return p;
-}
-
 constexpr std::uint64_t zigzag(std::int64_t v) noexcept {
   return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-
-constexpr std::int64_t unzigzag(std::uint64_t v) noexcept {
-  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
 }
 
 }  // namespace orchestrix::detail
