@@ -29,8 +29,17 @@ namespace {
 OwnedEventData varied(std::uint64_t i) {
   static const char* const kTypes[] = {"Opened", "Renamed", "Closed"};
   static const std::size_t kSizes[] = {0, 1, 127, 128, 300, 16383, 16384, 5};
-  static const std::int64_t kDeltas[] = {0, 1, -1, 63, 64, -65, 8191, 8192, 1'000'000'007,
-                                         -4'000'000'000'000'000'000, 4'000'000'000'000'000'000};
+  static const std::int64_t kDeltas[] = {0,
+                                         1,
+                                         -1,
+                                         63,
+                                         64,
+                                         -65,
+                                         8191,
+                                         8192,
+                                         1'000'000'007,
+                                         -4'000'000'000'000'000'000,
+                                         4'000'000'000'000'000'000};
   OwnedEventData e;
   e.type = kTypes[(i * i + i / 5) % 3];
   e.source = i % 4 == 0 ? "" : "/src";
@@ -158,8 +167,8 @@ TEST_CASE("runs packed back to back by compaction keep their positions") {
   REQUIRE(packed_with_gap > 10);
 
   CHECK(read_stream(store, "a") == before);
-  for (std::uint64_t from : {std::uint64_t{0}, std::uint64_t{69}, std::uint64_t{70},
-                             std::uint64_t{1000}, kEvents - 1}) {
+  for (std::uint64_t from :
+       {std::uint64_t{0}, std::uint64_t{69}, std::uint64_t{70}, std::uint64_t{1000}, kEvents - 1}) {
     const auto got = read_stream(store, "a", from);
     REQUIRE(got.size() == kEvents - from);
     for (std::size_t k = 0; k < got.size(); ++k) REQUIRE(got[k] == before[from + k]);

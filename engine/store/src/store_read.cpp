@@ -9,6 +9,11 @@
 #include "store_impl.hpp"
 
 namespace orchestrix::detail {
+
+// The sizes event.hpp and event_range.hpp state (64-bit targets).
+static_assert(sizeof(void*) != 8 || sizeof(EventView) == 128);
+static_assert(sizeof(void*) != 8 || sizeof(EventRange::iterator) == 232);
+
 namespace {
 
 // Out of line and cold, so that the retained check of the read step stays a load and a

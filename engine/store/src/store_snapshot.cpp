@@ -128,9 +128,10 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
   // Only an accepted snapshot adds its type to the intern table (lock order shard -> intern).
   // Last step that can throw: a bad_alloc here leaves at most the reserved capacity above. A
   // type equal to the latest snapshot's is already interned there.
-  const std::string_view type = !st->snapshots.empty() && st->snapshots.back()->type == snapshot.type
-                                    ? st->snapshots.back()->type
-                                    : interns_.intern_string(snapshot.type);
+  const std::string_view type =
+      !st->snapshots.empty() && st->snapshots.back()->type == snapshot.type
+          ? st->snapshots.back()->type
+          : interns_.intern_string(snapshot.type);
   if (reuse != nullptr) {
     reuse->version = snapshot.version;
     reuse->type = type;

@@ -116,9 +116,9 @@ class EventView {
   std::uint64_t version_ = 0;
   Position position_;
   Timestamp time_;
-  const std::byte* id_ = detail::kNilUuidBytes;   // 16 bytes
-  const std::byte* correlation_ = nullptr;        // 16 bytes, or nullptr when absent
-  const std::byte* causation_ = nullptr;          // 16 bytes, or nullptr when absent
+  const std::byte* id_ = detail::kNilUuidBytes;  // 16 bytes
+  const std::byte* correlation_ = nullptr;       // 16 bytes, or nullptr when absent
+  const std::byte* causation_ = nullptr;         // 16 bytes, or nullptr when absent
 };
 
 }  // namespace orchestrix
