@@ -66,7 +66,7 @@ namespace detail {
 inline constexpr std::byte kNilUuidBytes[16]{};
 
 inline Uuid load_uuid(const std::byte* p) noexcept {
-  std::array<std::uint8_t, 16> b;
+  std::array<std::uint8_t, 16> b{};
   std::memcpy(b.data(), p, b.size());
   return Uuid{b};
 }
