@@ -7,6 +7,7 @@
 #include "orchestrix/alloc/system_resource.hpp"
 #include "orchestrix/errors.hpp"
 #include "orchestrix/event_store.hpp"
+#include "store_access.hpp"
 #include "store_test_util.hpp"
 
 using namespace orchestrix;
@@ -133,4 +134,61 @@ TEST_CASE("copying or assigning a moved-from snapshot handle gives an empty hand
   CHECK(text_of(copy.state()) == std::string(1000, 'b'));
   held = copy;
   CHECK(held.version() == 2);
+}
+
+TEST_CASE("a save takes over the block of the snapshot it replaces when no handle holds it") {
+  alloc::InstrumentedResource memory{alloc::system_resource()};
+  EventStore store({.memory = &memory});
+  Batch a(10);
+  store.append("s", a.span());
+  store.save_snapshot("s", {1, "Cart", bytes_of(std::string(200, 'a'))});
+  const auto bytes = store.memory_stats().snapshot_bytes;
+  const auto allocations = memory.stats().allocations;
+  // Same size, nobody holds the old one: rewritten in place, no allocation at all.
+  store.save_snapshot("s", {2, "Cart", bytes_of(std::string(200, 'b'))});
+  CHECK(memory.stats().allocations == allocations);
+  CHECK(store.memory_stats().snapshot_bytes == bytes);
+  CHECK(text_of(store.load_snapshot("s")->state()) == std::string(200, 'b'));
+  // In place with a new type as well (interned: the intern table grows, the block does not).
+  store.save_snapshot("s", {3, "Basket", bytes_of(std::string(200, 'c'))});
+  CHECK(store.memory_stats().snapshot_bytes == bytes);
+  auto snap = store.load_snapshot("s");
+  REQUIRE(snap.has_value());
+  CHECK(snap->version() == 3);
+  CHECK(snap->type() == "Basket");
+  CHECK(text_of(snap->state()) == std::string(200, 'c'));
+  // A handle on it: the next save leaves that block alone and makes a new one.
+  store.save_snapshot("s", {4, "Basket", bytes_of(std::string(200, 'd'))});
+  CHECK(text_of(snap->state()) == std::string(200, 'c'));
+  CHECK(snap->version() == 3);
+  CHECK(store.memory_stats().snapshot_bytes == 2 * bytes);
+  CHECK(text_of(store.load_snapshot("s")->state()) == std::string(200, 'd'));
+  snap.reset();
+  CHECK(store.memory_stats().snapshot_bytes == bytes);
+  // Another size, or a state too large to copy under the lock: a new block each time.
+  store.save_snapshot("s", {5, "Basket", bytes_of(std::string(100, 'e'))});
+  CHECK(text_of(store.load_snapshot("s")->state()) == std::string(100, 'e'));
+  store.save_snapshot("s", {6, "Basket", bytes_of(std::string(5000, 'f'))});
+  store.save_snapshot("s", {7, "Basket", bytes_of(std::string(5000, 'g'))});
+  CHECK(text_of(store.load_snapshot("s")->state()) == std::string(5000, 'g'));
+  CHECK(store.load_snapshot("s")->version() == 7);
+  orchestrix::detail::StoreAccess::check_invariants(store);
+}
+
+TEST_CASE("with several snapshots kept, a block taken over becomes the latest") {
+  EventStore store({.snapshots_per_stream = 3});
+  Batch a(100);
+  store.append("s", a.span());
+  for (std::uint64_t v = 10; v <= 90; v += 10) {
+    store.save_snapshot("s", {v, "Agg", bytes_of(orchestrix::test::numbered("at-", v))});
+    CHECK(store.load_snapshot("s")->version() == v);
+  }
+  for (std::uint64_t v : {70u, 80u, 90u}) {
+    auto s = store.load_snapshot("s", v);
+    REQUIRE(s.has_value());
+    CHECK(s->version() == v);
+    CHECK(text_of(s->state()) == orchestrix::test::numbered("at-", v));
+  }
+  CHECK_FALSE(store.load_snapshot("s", 69).has_value());
+  orchestrix::detail::StoreAccess::check_invariants(store);
 }

@@ -96,6 +96,7 @@ class StoreImpl {
   bool next_in_log(RecordCursor& c, EventView& view) const;
 
   const Segment* log_head() const noexcept { return head_.load(std::memory_order_acquire); }
+  const Shape& shape(std::uint32_t id) const noexcept { return interns_.shape(id); }
 
   ReadPin pin() const noexcept { return ReadPin(const_cast<StoreImpl*>(this), reclaim_.pin()); }
   void unpin(PinGeneration* g) noexcept { reclaim_.unpin(g); }
@@ -122,7 +123,6 @@ class StoreImpl {
                            std::uint32_t first_shape);
   Segment* allocate_segment(std::size_t block_bytes);
   void free_segment(Segment* s) noexcept;
-  void decode(const std::byte*& p, RecordCursor& c, EventView& view) const;
   void validate(std::string_view stream, std::span<const EventData> events) const;
   // Marks the stream's events below new_first dead (REQUIRES: exclusive shard lock; not
   // checkable: std::shared_mutex has no owner query).
@@ -180,33 +180,3 @@ class StoreImpl {
 };
 
 }  // namespace orchestrix::detail
-
-namespace orchestrix {
-// Fills EventView's private fields (friend of EventView).
-class EventViewBuilder {
- public:
-  static void set(EventView& v, std::string_view stream, std::uint64_t version,
-                  std::uint64_t position, const detail::Shape& shape, std::int64_t time,
-                  const detail::RecordFields& f) noexcept {
-    v.stream_ = stream;
-    v.version_ = version;
-    v.position_ = Position{position};
-    v.type_ = shape.type;
-    v.source_ = shape.source;
-    v.content_type_ = shape.content_type;
-    v.time_ = Timestamp{time};
-    v.id_ = detail::uuid_from(f.id);
-    v.data_ = f.data;
-    if (f.correlation) {
-      v.correlation_id_ = detail::uuid_from(f.correlation);
-    } else {
-      v.correlation_id_.reset();
-    }
-    if (f.causation) {
-      v.causation_id_ = detail::uuid_from(f.causation);
-    } else {
-      v.causation_id_.reset();
-    }
-  }
-};
-}  // namespace orchestrix

@@ -9,9 +9,14 @@
 #include "store_impl.hpp"
 
 namespace orchestrix::detail {
+
+// The sizes event.hpp and event_range.hpp state (64-bit targets).
+static_assert(sizeof(void*) != 8 || sizeof(EventView) == 128);
+static_assert(sizeof(void*) != 8 || sizeof(EventRange::iterator) == 232);
+
 namespace {
 
-// Out of line and cold, so that the per-event check in next_in_stream stays a load and a
+// Out of line and cold, so that the retained check of the read step stays a load and a
 // compare on the decoding path.
 [[noreturn, gnu::cold, gnu::noinline]] void throw_below_retained(const StreamState& stream,
                                                                  std::uint64_t version,
@@ -26,6 +31,30 @@ namespace {
 inline void check_retained_mid_run(const RecordCursor& c) {
   const std::uint64_t retained = c.stream->first_retained.load(std::memory_order_relaxed);
   if (c.version < retained) throw_below_retained(*c.stream, c.version, retained);
+}
+
+// Records of a run starting at c.version that lie inside the cursor's range.
+inline std::uint32_t clamp_to_end(std::uint32_t count, const RecordCursor& c) noexcept {
+  return c.end - c.version < count ? static_cast<std::uint32_t>(c.end - c.version) : count;
+}
+
+// After the last record of a run, the stream's next run usually starts right there, in the same
+// segment (a batch lays its runs out back to back). Recognises it from its header: the bytes
+// below `used` are published runs that never change, and a (stream, first_version) pair names
+// one run's events wherever a copy of it lies. Returns false when the next bytes are another
+// stream's, or unpublished: the caller then seeks through the locators.
+inline bool continue_in_segment(RecordCursor& c) noexcept {
+  const std::byte* base = c.segment->data();
+  const std::uint32_t offset = static_cast<std::uint32_t>(c.next - base);
+  if (offset >= c.segment->used.load(std::memory_order_acquire)) return false;
+  RunHeader h;
+  const std::byte* records = decode_run_header(c.next, h);
+  if (h.stream != c.stream || h.first_version != c.version) return false;
+  c.next = records;
+  c.position = h.first_position;  // compaction may have packed runs of distant positions
+  c.run_left = clamp_to_end(h.count, c);
+  c.time = h.base_time;
+  return true;
 }
 
 }  // namespace
@@ -64,24 +93,37 @@ void StoreImpl::seek_locked(RecordCursor& c, std::uint64_t version) const {
     --c.run_left;
   }
   c.next = p;
+  c.run_left = clamp_to_end(c.run_left, c);
 }
 
-void StoreImpl::decode(const std::byte*& p, RecordCursor& c, EventView& view) const {
-  RecordFields f;
-  p = decode_record(p, f);
-  c.time = add_time_delta(c.time, f.time_delta);
-  EventViewBuilder::set(view, c.stream->name, c.version, c.position, interns_.shape(f.shape),
-                        c.time, f);
-  ++c.version;
-  ++c.position;
-  --c.run_left;
+void set_shape_names(const StoreImpl* store, EventView& view, std::uint32_t id) noexcept {
+  const Shape& shape = store->shape(id);
+  EventViewBuilder::set_shape(view, shape.type, shape.source, shape.content_type);
 }
+
+namespace {
+
+// The next event of a stream cursor, whatever its state: at the end of a run, the stream's next
+// run found in place or, failing that, by a seek under the shard lock; then the retained check
+// and the record. run_left counts the records of the run still inside the cursor's range, so a
+// run_left of 0 also covers the end of the range. Returns false there.
+bool step_in_stream(RecordCursor& c, EventView& view) {
+  if (c.run_left == 0) {
+    if (c.version >= c.end) return false;
+    if (!continue_in_segment(c)) c.store->seek(c, c.version);  // checks the retained range
+  }
+  check_retained_mid_run(c);
+  decode_step(c, view);
+  return true;
+}
+
+}  // namespace
 
 void StoreImpl::next_in_stream(RecordCursor& c, EventView& view) const {
-  // Only the seek to the next run needs the shard lock; after it the locked variant has no seek
-  // left to do.
-  if (c.run_left == 0) seek(c, c.version);
-  next_in_stream_locked(c, view);
+  ORCHESTRIX_DCHECK_MSG(c.store == this, "cursor of another store");
+  [[maybe_unused]] const bool stepped = step_in_stream(c, view);
+  ORCHESTRIX_DCHECK_MSG(stepped, "next_in_stream past the end of the cursor's range");
+  EventViewBuilder::set_stream(view, c.stream->name);
 }
 
 void StoreImpl::next_in_stream_locked(RecordCursor& c, EventView& view) const {
@@ -90,7 +132,8 @@ void StoreImpl::next_in_stream_locked(RecordCursor& c, EventView& view) const {
   } else {
     check_retained_mid_run(c);
   }
-  decode(c.next, c, view);
+  decode_step(c, view);
+  EventViewBuilder::set_stream(view, c.stream->name);
 }
 
 bool StoreImpl::next_in_log(RecordCursor& c, EventView& view) const {
@@ -108,6 +151,7 @@ bool StoreImpl::next_in_log(RecordCursor& c, EventView& view) const {
       RunHeader h;
       const std::byte* records = decode_run_header(c.next, h);
       c.stream = h.stream;
+      EventViewBuilder::set_stream(view, h.stream->name);
       c.version = h.first_version;
       c.position = h.first_position;
       c.time = h.base_time;
@@ -131,7 +175,7 @@ bool StoreImpl::next_in_log(RecordCursor& c, EventView& view) const {
       continue;
     }
     if (c.position >= c.end) return false;
-    decode(c.next, c, view);
+    decode_step(c, view);
     return true;
   }
 }
@@ -176,6 +220,7 @@ EventRange::iterator EventRange::begin() const {
   if (first_ >= end_ || stream_ == nullptr) return it;
   it.cursor_.store = store_;
   it.cursor_.stream = stream_;
+  it.cursor_.retained = &stream_->first_retained;
   it.cursor_.end = end_;
   store_->seek(it.cursor_, first_);
   store_->next_in_stream(it.cursor_, it.view_);
@@ -183,14 +228,9 @@ EventRange::iterator EventRange::begin() const {
   return it;
 }
 
-EventRange::iterator& EventRange::iterator::operator++() {
+void EventRange::iterator::advance_slow() {
   ORCHESTRIX_DCHECK_MSG(!done_, "++ on an iterator that equals end()");
-  if (cursor_.version >= cursor_.end) {
-    done_ = true;
-  } else {
-    cursor_.store->next_in_stream(cursor_, view_);
-  }
-  return *this;
+  done_ = !detail::step_in_stream(cursor_, view_);
 }
 
 AllEventsRange::iterator AllEventsRange::begin() const {

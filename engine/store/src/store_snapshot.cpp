@@ -55,6 +55,38 @@ std::span<const std::byte> Snapshot::state() const noexcept {
 }
 
 namespace detail {
+namespace {
+
+// States up to this size are copied while the shard lock is held, which lets a save take over
+// the block of the snapshot it pushes out (no allocation, no free); larger states are copied
+// into a fresh block before the lock, so that the copy never holds up the shard.
+constexpr std::size_t kInPlaceStateBytes = 4096;
+
+// A fresh block holding `snapshot` (type not set yet). Throws std::bad_alloc.
+SnapshotBlob* make_blob(std::pmr::memory_resource& memory, const SnapshotData& snapshot) {
+  void* p = memory.allocate(sizeof(SnapshotBlob) + snapshot.state.size(), alignof(SnapshotBlob));
+  auto* blob = new (p) SnapshotBlob{};
+  blob->memory = &memory;
+  blob->version = snapshot.version;
+  blob->state_bytes = snapshot.state.size();
+  if (!snapshot.state.empty()) {
+    std::memcpy(blob->state(), snapshot.state.data(), snapshot.state.size());
+  }
+  return blob;
+}
+
+// Releases the block unless ownership moved on (b reset to nullptr).
+struct BlobGuard {
+  SnapshotBlob* b = nullptr;
+  BlobGuard() = default;
+  BlobGuard(const BlobGuard&) = delete;
+  BlobGuard& operator=(const BlobGuard&) = delete;
+  ~BlobGuard() {
+    if (b) b->release();
+  }
+};
+
+}  // namespace
 
 void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snapshot) {
   if (snapshot.type.empty()) throw InvalidArgument("snapshot type is empty");
@@ -64,22 +96,9 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
   if (snapshot.state.size() > options_.max_payload_bytes) {
     throw InvalidArgument("snapshot state is larger than StoreOptions::max_payload_bytes");
   }
-  // The block is made before any lock; released (freed) again if anything below throws.
-  void* p = snapshot_memory_.allocate(sizeof(SnapshotBlob) + snapshot.state.size(),
-                                      alignof(SnapshotBlob));
-  auto* blob = new (p) SnapshotBlob{};
-  blob->memory = &snapshot_memory_;
-  blob->version = snapshot.version;
-  blob->state_bytes = snapshot.state.size();
-  if (!snapshot.state.empty()) {
-    std::memcpy(blob->state(), snapshot.state.data(), snapshot.state.size());
-  }
-  struct Guard {
-    SnapshotBlob* b;
-    ~Guard() {
-      if (b) b->release();
-    }
-  } guard{blob};
+  const bool in_place = snapshot.state.size() <= kInPlaceStateBytes;
+  BlobGuard guard;  // the new block, released (freed) again if anything below throws
+  if (!in_place) guard.b = make_blob(snapshot_memory_, snapshot);
 
   Shard& shard = shard_for(stream);
   std::unique_lock lock(shard.mu);
@@ -92,14 +111,45 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
     throw InvalidArgument("snapshot version is older than the stream's latest snapshot");
   }
   if (st->snapshots.capacity() == 0) st->snapshots.reserve(options_.snapshots_per_stream);
-  // Only an accepted snapshot adds its type to the intern table (lock order shard -> intern).
-  // Last step that can throw: a bad_alloc here leaves at most the reserved capacity above.
-  blob->type = interns_.intern_string(snapshot.type);
-  if (st->snapshots.size() == options_.snapshots_per_stream) {
-    st->snapshots.front()->release();
-    st->snapshots.erase(st->snapshots.begin());
+  const bool full = st->snapshots.size() == options_.snapshots_per_stream;
+  // The block pushed out may be rewritten when nothing else references it: the store's
+  // reference is the only one (refs == 1), and none can be added while the shard is locked
+  // exclusively (load_snapshot takes the lock; copying a handle needs a handle). Acquire: a
+  // handle released just now has finished reading the old state.
+  SnapshotBlob* reuse = nullptr;
+  if (in_place && full) {
+    SnapshotBlob* oldest = st->snapshots.front();
+    if (oldest->state_bytes == snapshot.state.size() &&
+        oldest->refs.load(std::memory_order_acquire) == 1) {
+      reuse = oldest;
+    }
   }
-  st->snapshots.push_back(std::exchange(guard.b, nullptr));  // capacity reserved: no throw
+  if (in_place && reuse == nullptr) guard.b = make_blob(snapshot_memory_, snapshot);
+  // Only an accepted snapshot adds its type to the intern table (lock order shard -> intern).
+  // Last step that can throw: a bad_alloc here leaves at most the reserved capacity above. A
+  // type equal to the latest snapshot's is already interned there.
+  const std::string_view type =
+      !st->snapshots.empty() && st->snapshots.back()->type == snapshot.type
+          ? st->snapshots.back()->type
+          : interns_.intern_string(snapshot.type);
+  if (reuse != nullptr) {
+    reuse->version = snapshot.version;
+    reuse->type = type;
+    if (!snapshot.state.empty()) {
+      std::memcpy(reuse->state(), snapshot.state.data(), snapshot.state.size());
+    }
+    // Oldest becomes latest; no reference changes hands.
+    if (st->snapshots.size() > 1) {
+      std::rotate(st->snapshots.begin(), st->snapshots.begin() + 1, st->snapshots.end());
+    }
+  } else {
+    guard.b->type = type;
+    if (full) {
+      st->snapshots.front()->release();
+      st->snapshots.erase(st->snapshots.begin());
+    }
+    st->snapshots.push_back(std::exchange(guard.b, nullptr));  // capacity reserved: no throw
+  }
 
   const RetentionPolicy policy = st->has_retention ? st->retention : options_.retention;
   std::uint64_t keep_from = 0;

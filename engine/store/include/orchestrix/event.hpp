@@ -11,9 +11,11 @@
 // lives.
 #pragma once
 
+#include <array>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -59,9 +61,22 @@ struct EventData {
   std::optional<Uuid> causation_id;
 };
 
-// A stored event, decoded. Cheap to copy (no allocation, ~170 bytes); every view member points
+namespace detail {
+// The id a default-constructed EventView reports (all zero).
+inline constexpr std::byte kNilUuidBytes[16]{};
+
+inline Uuid load_uuid(const std::byte* p) noexcept {
+  std::array<std::uint8_t, 16> b{};
+  std::memcpy(b.data(), p, b.size());
+  return Uuid{b};
+}
+}  // namespace detail
+
+// A stored event, decoded. Cheap to copy (no allocation, 128 bytes); every view member points
 // into store memory (see the lifetime rule above). data() is the payload exactly as appended.
-// A default-constructed view is empty (all fields zero/empty) and refers to nothing.
+// The ids are kept as pointers to the record's bytes and copied out by their accessors, so
+// decoding a record fills a few words whichever ids it carries.
+// A default-constructed view is empty (all fields zero/empty, a nil id) and refers to nothing.
 class EventView {
  public:
   EventView() = default;
@@ -73,7 +88,7 @@ class EventView {
   // Global position (commit order over all streams); unchanged by compaction.
   Position position() const noexcept { return position_; }
   // CloudEvents "id": as appended, or the UUIDv7 the store generated.
-  const Uuid& id() const noexcept { return id_; }
+  Uuid id() const noexcept { return detail::load_uuid(id_); }
   std::string_view type() const noexcept { return type_; }
   std::string_view source() const noexcept { return source_; }
   std::string_view content_type() const noexcept { return content_type_; }
@@ -81,8 +96,14 @@ class EventView {
   Timestamp time() const noexcept { return time_; }
   std::span<const std::byte> data() const noexcept { return data_; }
   // Absent unless the appended event carried them.
-  const std::optional<Uuid>& correlation_id() const noexcept { return correlation_id_; }
-  const std::optional<Uuid>& causation_id() const noexcept { return causation_id_; }
+  std::optional<Uuid> correlation_id() const noexcept {
+    if (correlation_ == nullptr) return std::nullopt;
+    return detail::load_uuid(correlation_);
+  }
+  std::optional<Uuid> causation_id() const noexcept {
+    if (causation_ == nullptr) return std::nullopt;
+    return detail::load_uuid(causation_);
+  }
 
  private:
   friend class EventViewBuilder;  // internal: fills the fields while decoding a record
@@ -95,9 +116,9 @@ class EventView {
   std::uint64_t version_ = 0;
   Position position_;
   Timestamp time_;
-  Uuid id_;
-  std::optional<Uuid> correlation_id_;
-  std::optional<Uuid> causation_id_;
+  const std::byte* id_ = detail::kNilUuidBytes;  // 16 bytes
+  const std::byte* correlation_ = nullptr;       // 16 bytes, or nullptr when absent
+  const std::byte* causation_ = nullptr;         // 16 bytes, or nullptr when absent
 };
 
 }  // namespace orchestrix

@@ -26,11 +26,13 @@
 // destroyed: no read pin may be left).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
 #include <string_view>
 
+#include "orchestrix/detail/record_decode.hpp"
 #include "orchestrix/event.hpp"
 
 namespace orchestrix {
@@ -65,21 +67,49 @@ class ReadPin {
 
 // Decoding position inside the record log. Internal: plain data read and written only by the
 // store's decoding functions (it lives in the iterators so that iterating never allocates).
-// Stream reads use stream/segment/next/run_left/version/position/end/time; global reads also use
-// limit (end of the published bytes of `segment`) and begin_position.
+// Stream reads use stream/retained/segment/next/run_left/version/position/end/time; global
+// reads also use limit (end of the published bytes of `segment`) and begin_position.
 struct RecordCursor {
+  static constexpr std::uint32_t kNoShape = 0xFFFFFFFF;
+
   const StoreImpl* store = nullptr;
   const StreamState* stream = nullptr;  // stream of the current run
   const Segment* segment = nullptr;     // segment of the current run
   const std::byte* next = nullptr;      // next record (or run header) to decode
   const std::byte* limit = nullptr;     // end of committed bytes in `segment` (global reads)
-  std::uint32_t run_left = 0;           // records left in the current run
-  std::uint64_t version = 0;            // version of the next record
-  std::uint64_t position = 0;           // global position of the next record
-  std::uint64_t end = 0;                // stop before this version (stream) / position (all)
-  std::uint64_t begin_position = 0;     // global reads: skip positions below this
-  std::int64_t time = 0;                // time of the previous record of the run
+  // Records left in the current run; stream reads count only those before `end`.
+  std::uint32_t run_left = 0;
+  // Id of the shape whose names the iterator's view holds (kNoShape: none yet); decoding skips
+  // the names when a record repeats it.
+  std::uint32_t shape = kNoShape;
+  std::uint64_t version = 0;         // version of the next record
+  std::uint64_t position = 0;        // global position of the next record
+  std::uint64_t end = 0;             // stop before this version (stream) / position (all)
+  std::uint64_t begin_position = 0;  // global reads: skip positions below this
+  std::int64_t time = 0;             // time of the previous record of the run
+  // &stream->first_retained of a stream read: checked before each record (see EventRange).
+  const std::atomic<std::uint64_t>* retained = nullptr;
 };
+
+// Out of line (store_read.cpp): puts the names of shape `id` into `view`.
+void set_shape_names(const StoreImpl* store, EventView& view, std::uint32_t id) noexcept;
+
+// Decodes the record at c.next into `view` (all but the stream, which changes only with the
+// run) and moves the cursor past it. REQUIRES: c.run_left > 0. The per-event step of both
+// iterators; inline so that a read loop makes no call per event.
+inline void decode_step(RecordCursor& c, EventView& view) noexcept {
+  RecordFields f;
+  c.next = decode_record(c.next, f);
+  c.time = add_time_delta(c.time, f.time_delta);
+  if (f.shape != c.shape) [[unlikely]] {  // most runs repeat one shape: names already in view
+    c.shape = f.shape;
+    set_shape_names(c.store, view, f.shape);
+  }
+  EventViewBuilder::set(view, c.version, c.position, c.time, f);
+  ++c.version;
+  ++c.position;
+  --c.run_left;
+}
 
 // What the iterators of both read ranges share: the input-iterator surface, the decoding cursor
 // and the current view. `Derived` adds operator++ (how it advances is all that differs).
@@ -111,8 +141,8 @@ class EventIteratorBase {
 
 // The events of one stream from some version up to the head at the time of the read.
 //
-// Memory: the range holds a pin and a few pointers (~48 bytes); an iterator holds a cursor and
-// the current EventView (~250 bytes). Neither allocates.
+// Memory: the range holds a pin and a few pointers (56 bytes); an iterator holds a cursor and
+// the current EventView (232 bytes). Neither allocates.
 // Errors: begin() and ++ throw ReadBelowRetained when retention has removed the version they are
 // about to read (see the lifetime rule above); they never skip events silently.
 class EventRange {
@@ -121,15 +151,27 @@ class EventRange {
   // view's contents stay valid while the range lives). Compare with end() (a sentinel).
   class iterator : public detail::EventIteratorBase<iterator> {
    public:
-    // Decodes the next event (O(1): one atomic load of the stream's retained version, then
-    // the record; O(log n) + a shared shard lock every 64 events). Throws ReadBelowRetained
-    // when that event is below the stream's retained range by now, even mid-run.
+    // Decodes the next event. O(1): inside a run (<= 64 events) one relaxed atomic load of the
+    // stream's retained version and the record, decoded inline; at the end of a run a call,
+    // which finds the stream's next run right after it in the same segment or else seeks it
+    // (O(log n) under a shared shard lock). Throws ReadBelowRetained when that event is below
+    // the stream's retained range by now, even mid-run.
     // REQUIRES: *this != end() (DCHECKed).
-    iterator& operator++();
+    iterator& operator++() {
+      detail::RecordCursor& c = cursor_;
+      if (c.run_left != 0 && c.version >= c.retained->load(std::memory_order_relaxed)) [[likely]] {
+        detail::decode_step(c, view_);
+      } else {
+        advance_slow();
+      }
+      return *this;
+    }
     using detail::EventIteratorBase<iterator>::operator++;
 
    private:
     friend class EventRange;
+    // The end of the range, the next run, or ReadBelowRetained (store_read.cpp).
+    void advance_slow();
   };
 
   // An empty range (e.g. of a stream that does not exist). Ranges are move-only: the pin moves

@@ -39,6 +39,8 @@ struct SnapshotData {
 // it when the store is destroyed for the snapshots the store still keeps, not for older ones.
 // Thread safety: handles may be copied, read and destroyed from any thread.
 // Memory: counted under StoreMemoryStats::snapshot_bytes while any handle or the store holds it.
+// A save that pushes out a snapshot no handle holds, with a state of the same size (up to
+// 4 KiB), rewrites that block in place instead of allocating a new one.
 class Snapshot {
  public:
   Snapshot(const Snapshot& other) noexcept;

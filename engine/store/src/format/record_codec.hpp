@@ -16,7 +16,8 @@
 //   16      causation id, if has_causation
 //   varint  data length, then the data bytes
 // shape_id names the interned (type, source, content type) triple (InternTable).
-// Time deltas are differences modulo 2^64 (time_delta / add_time_delta below).
+// Time deltas are differences modulo 2^64 (time_delta below; add_time_delta, RecordFields and
+// decode_record are in orchestrix/detail/record_decode.hpp, where the inline read step sees them).
 #pragma once
 
 #include <array>
@@ -85,12 +86,6 @@ constexpr std::int64_t time_delta(std::int64_t time, std::int64_t previous) noex
                                    static_cast<std::uint64_t>(previous));
 }
 
-// The time a delta was taken from: add_time_delta(p, time_delta(t, p)) == t for all t, p.
-constexpr std::int64_t add_time_delta(std::int64_t previous, std::int64_t delta) noexcept {
-  return static_cast<std::int64_t>(static_cast<std::uint64_t>(previous) +
-                                   static_cast<std::uint64_t>(delta));
-}
-
 // Fields of one record to encode.
 struct RecordInput {
   std::uint32_t shape = 0;
@@ -125,34 +120,6 @@ inline std::byte* encode_record(std::byte* p, const RecordInput& r) noexcept {
   p = put_varint(p, r.data.size());
   if (!r.data.empty()) std::memcpy(p, r.data.data(), r.data.size());
   return p + r.data.size();
-}
-
-// A record decoded in place (pointers into the segment).
-struct RecordFields {
-  std::uint32_t shape = 0;
-  std::int64_t time_delta = 0;
-  const std::byte* id = nullptr;
-  const std::byte* correlation = nullptr;
-  const std::byte* causation = nullptr;
-  std::span<const std::byte> data;
-};
-
-inline const std::byte* decode_record(const std::byte* p, RecordFields& f) noexcept {
-  std::uint64_t head = 0;
-  std::uint64_t v = 0;
-  p = get_varint(p, head);
-  f.shape = static_cast<std::uint32_t>(head >> 2);
-  p = get_varint(p, v);
-  f.time_delta = unzigzag(v);
-  f.id = p;
-  p += 16;
-  f.correlation = (head & 2) ? p : nullptr;
-  p += (head & 2) ? 16 : 0;
-  f.causation = (head & 1) ? p : nullptr;
-  p += (head & 1) ? 16 : 0;
-  p = get_varint(p, v);
-  f.data = std::span<const std::byte>(p, static_cast<std::size_t>(v));
-  return p + v;
 }
 
 inline Uuid uuid_from(const std::byte* p) noexcept {

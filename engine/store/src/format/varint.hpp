@@ -1,9 +1,12 @@
-// Internal: LEB128 varints and zigzag, the length/delta encoding of the record format.
-// Decoding trusts its input: it only ever reads bytes the store itself encoded.
+// Internal: LEB128 varints and zigzag, the length/delta encoding of the record format. The
+// decoding halves (get_varint, unzigzag) are in orchestrix/detail/record_decode.hpp, which the
+// inline read step needs.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+
+#include "orchestrix/detail/record_decode.hpp"
 
 namespace orchestrix::detail {
 
@@ -25,25 +28,8 @@ inline std::byte* put_varint(std::byte* p, std::uint64_t v) noexcept {
   return p;
 }
 
-inline const std::byte* get_varint(const std::byte* p, std::uint64_t& out) noexcept {
-  std::uint64_t v = 0;
-  int shift = 0;
-  for (;;) {
-    const auto b = static_cast<std::uint64_t>(*p++);
-    v |= (b & 0x7F) << shift;
-    if (b < 0x80) break;
-    shift += 7;
-  }
-  out = v;
-  return p;
-}
-
 constexpr std::uint64_t zigzag(std::int64_t v) noexcept {
   return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-
-constexpr std::int64_t unzigzag(std::uint64_t v) noexcept {
-  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
 }
 
 }  // namespace orchestrix::detail
