@@ -3,6 +3,7 @@
 #include "store_impl.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -129,11 +130,13 @@ void StoreImpl::free_segment(Segment* s) noexcept {
   segment_memory_.deallocate(s, n, kSegmentAlign);
 }
 
-void StoreImpl::validate(std::string_view stream, std::span<const EventData> events) const {
+BatchScan StoreImpl::scan(std::string_view stream, std::span<const EventData> events) const {
   if (stream.empty()) throw InvalidArgument("stream id is empty");
   if (stream.size() > kMaxStreamIdBytes) {
     throw InvalidArgument("stream id is longer than 1024 bytes");
   }
+  BatchScan b;
+  const EventData* last = nullptr;  // first event of the current shape
   for (const EventData& e : events) {
     if (e.type.empty()) throw InvalidArgument("event type is empty");
     if (e.type.size() > kMaxTypeBytes) throw InvalidArgument("event type is longer than 255 bytes");
@@ -146,34 +149,27 @@ void StoreImpl::validate(std::string_view stream, std::span<const EventData> eve
     if (e.data.size() > options_.max_payload_bytes) {
       throw InvalidArgument("event payload is larger than StoreOptions::max_payload_bytes");
     }
+    b.needs_clock = b.needs_clock || !e.time;
+    if (last != nullptr && same_shape(*last, e)) continue;
+    if (last != nullptr) b.one_shape = false;
+    last = &e;
+    if (!b.shapes_known) continue;
+    const std::optional<std::uint32_t> id = interns_.find(Shape{e.type, e.source, e.content_type});
+    if (!id) {
+      b.shapes_known = false;
+    } else if (&e == events.data()) {
+      b.first_shape = *id;
+    }
   }
+  return b;
 }
 
 AppendResult StoreImpl::append(std::string_view stream, std::span<const EventData> events,
                                ExpectedVersion expected) {
-  validate(stream, events);
-  // Look every shape up before taking any lock (a one-entry cache skips repeats); nothing is
-  // added yet, so a rejected append leaves the intern table alone. The first event's shape id
-  // seeds write_batch's cache, so a single-shape batch never looks up again.
-  std::uint32_t first_shape = 0;
-  bool all_known = true;
-  {
-    const EventData* last = nullptr;
-    for (const EventData& e : events) {
-      if (last && same_shape(*last, e)) continue;
-      const std::optional<std::uint32_t> id =
-          interns_.find(Shape{e.type, e.source, e.content_type});
-      if (!id) {
-        all_known = false;
-        break;
-      }
-      if (last == nullptr) first_shape = *id;
-      last = &e;
-    }
-  }
-  const bool needs_clock =
-      std::any_of(events.begin(), events.end(), [](const EventData& e) { return !e.time; });
-  const std::int64_t now = needs_clock ? Timestamp::now().unix_nanos() : 0;
+  // Checks the input and looks every shape up before taking any lock; nothing is added yet, so
+  // a rejected append leaves the intern table alone.
+  BatchScan batch = scan(stream, events);
+  const std::int64_t now = batch.needs_clock ? Timestamp::now().unix_nanos() : 0;
 
   Shard& shard = shard_for(stream);
   AppendResult result;
@@ -183,14 +179,14 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
     if (auto done = check_expected(st, stream, events, expected)) return *done;
     // The append will be written: only now add the shapes that were missing (lock order
     // shard -> intern). Shapes added here stay if the append fails later (cap, bad_alloc).
-    if (!all_known) first_shape = intern_shapes(events);
+    if (!batch.shapes_known) batch.first_shape = intern_shapes(events);
     bool created = false;
     if (st == nullptr) {
       st = create_stream_locked(shard, stream);
       created = true;
     }
     try {
-      result = write_batch(*st, events, now, first_shape);
+      result = write_batch(*st, events, now, batch);
     } catch (...) {
       if (created) {
         shard.streams.erase(st->name);
@@ -294,11 +290,19 @@ bool StoreImpl::ids_match(const StreamState& st, std::uint64_t from_version,
   return true;
 }
 
-// Lays the batch out as runs in the log tail and fresh segments. Pass 1 plans and allocates
-// (anything that can throw); pass 2 writes and publishes (cannot throw). Both passes run the
-// same `layout` loop so their decisions agree byte for byte.
+// Lays the batch out as runs in the log tail and fresh segments, computing every record's size
+// once and encoding every record once:
+//   plan     (no log lock) the record bytes of each canonical run, the records [64k, 64k + 64)
+//            of the batch;
+//   reserve  (log lock) walks the runs with those sums: positions, tail space, fresh segments,
+//            locator room; anything that can throw happens here, before any change;
+//   fill     (no log lock) replays the same walk and encodes into the reserved space;
+//   publish  in position order.
+// A run is a canonical run, or a part of one cut where a segment fills up; only then are the
+// cut run's records sized one by one (in both walks, so their decisions agree byte for byte).
 AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> events,
-                                    std::int64_t now, std::uint32_t first_shape) {
+                                    std::int64_t now, const BatchScan& batch) {
+  const std::uint32_t first_shape = batch.first_shape;
   ORCHESTRIX_DCHECK(!events.empty());
   ORCHESTRIX_DCHECK_MSG(
       interns_.find(Shape{events[0].type, events[0].source, events[0].content_type}) ==
@@ -307,40 +311,78 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   const std::size_t n = events.size();
   const std::uint64_t first_version = st.event_count;
   auto time_of = [&](std::size_t i) { return events[i].time ? events[i].time->unix_nanos() : now; };
+
+  // Shape ids: the batch's one shape, or a one-entry cache keyed by the previous event's strings
+  // (pointer fast path), so the intern table is searched once per change of shape.
+  const bool one_shape = batch.one_shape;
+  ORCHESTRIX_DCHECK_MSG(
+      !one_shape || std::all_of(events.begin(), events.end(),
+                                [&](const EventData& e) { return same_shape(events[0], e); }),
+      "one_shape is set but the batch has several shapes");
   std::uint32_t cached_shape = first_shape;
   const EventData* cached = &events[0];
   auto shape_of = [&](std::size_t i) {
+    if (one_shape) return first_shape;
     const EventData& e = events[i];
-    if (!(cached && same_shape(*cached, e))) {
+    if (cached != &e && !same_shape(*cached, e)) {
       const std::optional<std::uint32_t> id =
           interns_.find(Shape{e.type, e.source, e.content_type});
       ORCHESTRIX_DCHECK_MSG(id.has_value(), "an event's shape is not interned");
       cached_shape = *id;
-      cached = &e;
     }
+    cached = &e;
     return cached_shape;
   };
-  const Uuid nil;
-  auto input_of = [&](std::size_t i, bool run_start, const Uuid* id) {
+  auto body_size = [&](std::size_t i, std::uint32_t shape) {
     const EventData& e = events[i];
-    RecordInput r;
-    r.shape = shape_of(i);
-    r.time_delta = run_start ? 0 : time_delta(time_of(i), time_of(i - 1));
-    r.id = id;
-    r.correlation = e.correlation_id ? &*e.correlation_id : nullptr;
-    r.causation = e.causation_id ? &*e.causation_id : nullptr;
-    r.data = e.data;
-    return r;
+    return record_size_without_delta(shape, e.correlation_id.has_value(),
+                                     e.causation_id.has_value(), e.data.size());
   };
 
-  // layout(start, start_off, first_position, next_segment, on_run): walks the batch run by
+  // Records [i, j) as one run: their bytes. Or, with a `room` limit, the longest prefix
+  // [i, end) that fits in `room` bytes and its bytes (end == i: not even the first fits).
+  struct Span {
+    std::size_t end = 0;
+    std::uint64_t bytes = 0;
+  };
+  auto fit = [&](std::size_t i, std::size_t j, std::uint64_t room) {
+    Span s{i, 0};
+    std::int64_t previous = time_of(i);
+    for (std::size_t k = i; k < j; ++k) {
+      const std::int64_t t = time_of(k);
+      const std::uint64_t b =
+          body_size(k, shape_of(k)) + (k == i ? 1 : time_delta_size(time_delta(t, previous)));
+      if (s.bytes + b > room) break;
+      s.bytes += b;
+      s.end = k + 1;
+      previous = t;
+    }
+    return s;
+  };
+  constexpr std::uint64_t kNoLimit = ~std::uint64_t{0};
+
+  // Plan: the canonical runs' record bytes, for batches of up to kPlannedRuns runs (16,384
+  // events); the runs of longer batches past that are summed in each walk instead.
+  constexpr std::size_t kPlannedRuns = 256;
+  const std::size_t canonical_runs = (n + kMaxRunRecords - 1) / kMaxRunRecords;
+  const std::size_t planned_runs = std::min(canonical_runs, kPlannedRuns);
+  std::array<std::uint64_t, kPlannedRuns>
+      planned;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  for (std::size_t r = 0; r < planned_runs; ++r) {
+    const std::size_t i = r * kMaxRunRecords;
+    planned[r] = fit(i, std::min(n, i + kMaxRunRecords), kNoLimit).bytes;
+  }
+
+  // walk(start, start_off, first_position, next_segment, on_run): lays the batch out run by
   // run from offset start_off of segment `start` (nullptr: begin with a new segment).
-  auto layout = [&](Segment* start, std::uint32_t start_off, std::uint64_t first_position,
-                    auto&& next_segment, auto&& on_run) {
+  auto walk = [&](Segment* start, std::uint32_t start_off, std::uint64_t first_position,
+                  auto&& next_segment, auto&& on_run) {
     Segment* seg = start;
     std::uint32_t off = start_off;
     std::size_t i = 0;
     while (i < n) {
+      const std::size_t canonical = i / kMaxRunRecords;
+      const std::size_t run_end = std::min(n, (canonical + 1) * kMaxRunRecords);
       RunHeader h;
       h.stream = &st;
       h.first_version = first_version + i;
@@ -348,25 +390,33 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
       h.count = 1;
       h.base_time = time_of(i);
       const std::size_t hs = run_header_size(h);  // count <= 64: one varint byte
-      const std::size_t first_bytes = record_size(input_of(i, true, &nil));
-      if (seg == nullptr || off + hs + first_bytes > seg->capacity) {
-        const std::size_t need = kSegmentHeaderBytes + hs + first_bytes;
-        seg = next_segment(std::max(options_.segment_bytes, need), h.first_position);
-        off = 0;
+      Span run{run_end, 0};
+      if (i % kMaxRunRecords == 0 && canonical < planned_runs) {
+        run.bytes = planned[canonical];
+      } else {
+        run = fit(i, run_end, kNoLimit);
       }
-      std::size_t bytes = first_bytes;
-      std::size_t j = i + 1;
-      while (j < n && j - i < kMaxRunRecords) {
-        const std::size_t b = record_size(input_of(j, false, &nil));
-        if (off + hs + bytes + b > seg->capacity) break;
-        bytes += b;
-        ++j;
+      if (seg == nullptr || off + hs + run.bytes > seg->capacity) {
+        // Cut the run where the segment fills up, or start a new segment (big enough for the
+        // first record at least) when not even its first record fits.
+        const std::uint64_t room = seg == nullptr || off + hs > seg->capacity
+                                       ? 0
+                                       : std::uint64_t{seg->capacity} - off - hs;
+        Span part = room == 0 ? Span{i, 0} : fit(i, run.end, room);
+        if (part.end == i) {
+          const std::size_t first_bytes = body_size(i, shape_of(i)) + 1;
+          const std::size_t need = kSegmentHeaderBytes + hs + first_bytes;
+          seg = next_segment(std::max(options_.segment_bytes, need), h.first_position);
+          off = 0;
+          part = hs + run.bytes <= seg->capacity ? run : fit(i, run.end, seg->capacity - hs);
+        }
+        run = part;
       }
-      h.count = static_cast<std::uint32_t>(j - i);
-      h.records_bytes = static_cast<std::uint32_t>(bytes);
-      on_run(seg, off, h, i, j);
-      off += static_cast<std::uint32_t>(hs + bytes);
-      i = j;
+      h.count = static_cast<std::uint32_t>(run.end - i);
+      h.records_bytes = static_cast<std::uint32_t>(run.bytes);
+      on_run(seg, off, h, i, run.end);
+      off += static_cast<std::uint32_t>(hs + run.bytes);
+      i = run.end;
     }
   };
 
@@ -388,7 +438,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
     start_end = start_off;
     std::size_t runs = 0;
     try {
-      layout(
+      walk(
           start, start_off, first_position,
           [&](std::size_t block_bytes, std::uint64_t first_pos) {
             Segment* s = allocate_segment(block_bytes);
@@ -442,11 +492,11 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   // from compaction) and the replay below starts with a new segment either way.
   if (start != nullptr && start_end == start_off) start = nullptr;
 
-  // Fill (no log lock; appends to other shards encode in parallel): replay the same layout and
+  // Fill (no log lock; appends to other shards encode in parallel): replay the same walk and
   // encode into the reserved space. Nothing below can throw.
   Segment* next_new = chain;
   std::uint64_t written = 0;
-  layout(
+  walk(
       start, start_off, first_position,
       [&](std::size_t, std::uint64_t) {
         Segment* s = next_new;
@@ -457,11 +507,24 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
         std::byte* p = seg->data() + off;
         const std::byte* run_start = p;
         p = encode_run_header(p, h);
+        std::int64_t previous = h.base_time;
         for (std::size_t k = i; k < j; ++k) {
-          const Uuid id = events[k].id ? *events[k].id : Uuid::v7();
-          p = encode_record(p, input_of(k, k == i, &id));
+          const EventData& e = events[k];
+          const Uuid id = e.id ? *e.id : Uuid::v7();
+          const std::int64_t t = time_of(k);
+          RecordInput r;
+          r.shape = shape_of(k);
+          r.time_delta = time_delta(t, previous);  // 0 for the run's first record
+          r.id = &id;
+          r.correlation = e.correlation_id ? &*e.correlation_id : nullptr;
+          r.causation = e.causation_id ? &*e.causation_id : nullptr;
+          r.data = e.data;
+          p = encode_record(p, r);
+          previous = t;
         }
         const auto run_bytes = static_cast<std::uint32_t>(p - run_start);
+        ORCHESTRIX_DCHECK_MSG(run_bytes == run_header_size(h) + h.records_bytes,
+                              "a run's encoded size differs from its planned size");
         st.locators.push_back(Locator{seg, h.first_version, off, run_bytes});
         written += run_bytes;
       });

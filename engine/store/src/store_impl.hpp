@@ -49,6 +49,14 @@ constexpr std::size_t kMaxTypeBytes = 255;
 constexpr std::size_t kMaxSourceBytes = 1024;
 constexpr std::size_t kMaxContentTypeBytes = 255;
 
+// What StoreImpl::scan() learned about a batch it accepted.
+struct BatchScan {
+  std::uint32_t first_shape = 0;  // shape id of events[0], when shapes_known
+  bool shapes_known = true;       // every shape of the batch is interned already
+  bool one_shape = true;          // every event has events[0]'s shape
+  bool needs_clock = false;       // some event has no time
+};
+
 class StoreImpl {
  public:
   StoreImpl(const StoreOptions& options, std::pmr::memory_resource* upstream);
@@ -116,14 +124,16 @@ class StoreImpl {
   std::uint32_t intern_shapes(std::span<const EventData> events);
   bool ids_match(const StreamState& st, std::uint64_t from_version,
                  std::span<const EventData> events) const;
-  // REQUIRES: events non-empty, every shape interned; first_shape = shape id of events[0]
-  // (all DCHECKed).
+  // REQUIRES: events non-empty, every shape interned; batch = scan(events) with first_shape
+  // the shape id of events[0] (DCHECKed, as is one_shape).
   AppendResult write_batch(StreamState& st, std::span<const EventData> events, std::int64_t now,
-                           std::uint32_t first_shape);
+                           const BatchScan& batch);
   Segment* allocate_segment(std::size_t block_bytes);
   void free_segment(Segment* s) noexcept;
   void decode(const std::byte*& p, RecordCursor& c, EventView& view) const;
-  void validate(std::string_view stream, std::span<const EventData> events) const;
+  // Checks the stream id and every event against the limits (throws InvalidArgument) and
+  // looks the batch's shapes up without adding any.
+  BatchScan scan(std::string_view stream, std::span<const EventData> events) const;
   // Marks the stream's events below new_first dead (REQUIRES: exclusive shard lock; not
   // checkable: std::shared_mutex has no owner query).
   void advance_retained_locked(StreamState& st, std::uint64_t new_first) noexcept;
