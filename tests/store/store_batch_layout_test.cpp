@@ -107,8 +107,13 @@ TEST_CASE("a batch across segment ends cuts a run only where a segment fills up"
   const std::size_t runs = runs_of(store, "b");
   CHECK(runs >= 157);  // ceil(10000 / 64)
   CHECK(runs <= 157 + segments);
+  // The same batch again: its shapes are known now, so append() plans its runs before taking
+  // any lock (the first time, the plan waited for the new shapes to be interned).
+  store.append("c", b.span());
+  CHECK(runs_of(store, "c") <= 157 + store.memory_stats().segments - segments + 1);
   check_stream(store, "a", first, 0);
   check_stream(store, "b", b, 37);
+  check_stream(store, "c", b, 37 + 10'000);
   check_store(store);
 }
 

@@ -130,14 +130,18 @@ void StoreImpl::free_segment(Segment* s) noexcept {
   segment_memory_.deallocate(s, n, kSegmentAlign);
 }
 
-BatchScan StoreImpl::scan(std::string_view stream, std::span<const EventData> events) const {
+void StoreImpl::scan(std::string_view stream, std::span<const EventData> events,
+                     BatchScan& b) const {
   if (stream.empty()) throw InvalidArgument("stream id is empty");
   if (stream.size() > kMaxStreamIdBytes) {
     throw InvalidArgument("stream id is longer than 1024 bytes");
   }
-  BatchScan b;
+  const std::size_t n = events.size();
   const EventData* last = nullptr;  // first event of the current shape
-  for (const EventData& e : events) {
+  std::uint32_t shape = 0;          // its id, while shapes_known
+  std::int64_t previous = 0;        // time of the previous event
+  for (std::size_t i = 0; i < n; ++i) {
+    const EventData& e = events[i];
     if (e.type.empty()) throw InvalidArgument("event type is empty");
     if (e.type.size() > kMaxTypeBytes) throw InvalidArgument("event type is longer than 255 bytes");
     if (e.source.size() > kMaxSourceBytes) {
@@ -149,27 +153,48 @@ BatchScan StoreImpl::scan(std::string_view stream, std::span<const EventData> ev
     if (e.data.size() > options_.max_payload_bytes) {
       throw InvalidArgument("event payload is larger than StoreOptions::max_payload_bytes");
     }
-    b.needs_clock = b.needs_clock || !e.time;
-    if (last != nullptr && same_shape(*last, e)) continue;
-    if (last != nullptr) b.one_shape = false;
-    last = &e;
-    if (!b.shapes_known) continue;
-    const std::optional<std::uint32_t> id = interns_.find(Shape{e.type, e.source, e.content_type});
-    if (!id) {
-      b.shapes_known = false;
-    } else if (&e == events.data()) {
-      b.first_shape = *id;
+    if (last == nullptr || !same_shape(*last, e)) {
+      if (last != nullptr) b.one_shape = false;
+      last = &e;
+      if (b.shapes_known) {
+        const std::optional<std::uint32_t> id =
+            interns_.find(Shape{e.type, e.source, e.content_type});
+        b.shapes_known = id.has_value();
+        shape = id.value_or(0);
+        if (i == 0) b.first_shape = shape;
+      }
     }
+    std::int64_t t = 0;
+    if (e.time) {
+      t = e.time->unix_nanos();
+    } else {
+      if (!b.needs_clock) b.now = Timestamp::now().unix_nanos();
+      b.needs_clock = true;
+      t = b.now;
+    }
+    // The record's bytes in its 64-record stretch (the first one's time delta is 0: one byte).
+    const std::size_t run = i / kMaxRunRecords;
+    if (run < BatchScan::kPlannedRuns) {
+      const bool run_start = i % kMaxRunRecords == 0;
+      const std::uint64_t bytes =
+          record_size_without_delta(shape, e.correlation_id.has_value(), e.causation_id.has_value(),
+                                    e.data.size()) +
+          (run_start ? 1 : time_delta_size(time_delta(t, previous)));
+      b.run_bytes[run] = (run_start ? 0 : b.run_bytes[run]) + bytes;
+    }
+    previous = t;
   }
-  return b;
+  if (b.shapes_known) {
+    b.planned_runs = std::min(BatchScan::kPlannedRuns, (n + kMaxRunRecords - 1) / kMaxRunRecords);
+  }
 }
 
 AppendResult StoreImpl::append(std::string_view stream, std::span<const EventData> events,
                                ExpectedVersion expected) {
   // Checks the input and looks every shape up before taking any lock; nothing is added yet, so
   // a rejected append leaves the intern table alone.
-  BatchScan batch = scan(stream, events);
-  const std::int64_t now = batch.needs_clock ? Timestamp::now().unix_nanos() : 0;
+  BatchScan batch;
+  scan(stream, events, batch);
 
   Shard& shard = shard_for(stream);
   AppendResult result;
@@ -186,7 +211,7 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
       created = true;
     }
     try {
-      result = write_batch(*st, events, now, batch);
+      result = write_batch(*st, events, batch);
     } catch (...) {
       if (created) {
         shard.streams.erase(st->name);
@@ -301,7 +326,8 @@ bool StoreImpl::ids_match(const StreamState& st, std::uint64_t from_version,
 // A run is a canonical run, or a part of one cut where a segment fills up; only then are the
 // cut run's records sized one by one (in both walks, so their decisions agree byte for byte).
 AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> events,
-                                    std::int64_t now, const BatchScan& batch) {
+                                    BatchScan& batch) {
+  const std::int64_t now = batch.now;
   const std::uint32_t first_shape = batch.first_shape;
   ORCHESTRIX_DCHECK(!events.empty());
   ORCHESTRIX_DCHECK_MSG(
@@ -362,16 +388,27 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   constexpr std::uint64_t kNoLimit = ~std::uint64_t{0};
 
   // Plan: the canonical runs' record bytes, for batches of up to kPlannedRuns runs (16,384
-  // events); the runs of longer batches past that are summed in each walk instead.
-  constexpr std::size_t kPlannedRuns = 256;
+  // events); the runs of longer batches past that are summed in each walk instead. scan() made
+  // the plan when it knew every shape id; otherwise (shapes interned since) it is made here.
   const std::size_t canonical_runs = (n + kMaxRunRecords - 1) / kMaxRunRecords;
-  const std::size_t planned_runs = std::min(canonical_runs, kPlannedRuns);
-  std::array<std::uint64_t, kPlannedRuns>
-      planned;  // NOLINT(cppcoreguidelines-pro-type-member-init)
-  for (std::size_t r = 0; r < planned_runs; ++r) {
-    const std::size_t i = r * kMaxRunRecords;
-    planned[r] = fit(i, std::min(n, i + kMaxRunRecords), kNoLimit).bytes;
+  const std::size_t planned_runs = std::min(canonical_runs, BatchScan::kPlannedRuns);
+  std::array<std::uint64_t, BatchScan::kPlannedRuns>& planned = batch.run_bytes;
+  if (batch.planned_runs != planned_runs) {
+    for (std::size_t r = 0; r < planned_runs; ++r) {
+      const std::size_t i = r * kMaxRunRecords;
+      planned[r] = fit(i, std::min(n, i + kMaxRunRecords), kNoLimit).bytes;
+    }
+    batch.planned_runs = planned_runs;
   }
+  ORCHESTRIX_DCHECK_MSG(
+      [&] {
+        for (std::size_t r = 0; r < planned_runs; ++r) {
+          const std::size_t i = r * kMaxRunRecords;
+          if (planned[r] != fit(i, std::min(n, i + kMaxRunRecords), kNoLimit).bytes) return false;
+        }
+        return true;
+      }(),
+      "the planned run sizes differ from the records' sizes");
 
   // walk(start, start_off, first_position, next_segment, on_run): lays the batch out run by
   // run from offset start_off of segment `start` (nullptr: begin with a new segment).

@@ -16,6 +16,7 @@
 // encode outside it and publish in position order (store_impl.cpp, write_batch).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -49,12 +50,19 @@ constexpr std::size_t kMaxTypeBytes = 255;
 constexpr std::size_t kMaxSourceBytes = 1024;
 constexpr std::size_t kMaxContentTypeBytes = 255;
 
-// What StoreImpl::scan() learned about a batch it accepted.
+// What StoreImpl::scan() learned about a batch it accepted, and its plan: the record bytes of
+// each canonical run, the records [64k, 64k + 64) of the batch, for the first kPlannedRuns.
 struct BatchScan {
+  static constexpr std::size_t kPlannedRuns = 256;  // 16,384 events
+
   std::uint32_t first_shape = 0;  // shape id of events[0], when shapes_known
   bool shapes_known = true;       // every shape of the batch is interned already
   bool one_shape = true;          // every event has events[0]'s shape
-  bool needs_clock = false;       // some event has no time
+  bool needs_clock = false;       // some event has no time; `now` is its time then
+  std::int64_t now = 0;
+  std::size_t planned_runs = 0;  // runs whose bytes are in run_bytes (0 unless shapes_known)
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): filled up to planned_runs.
+  std::array<std::uint64_t, kPlannedRuns> run_bytes;
 };
 
 class StoreImpl {
@@ -124,16 +132,17 @@ class StoreImpl {
   std::uint32_t intern_shapes(std::span<const EventData> events);
   bool ids_match(const StreamState& st, std::uint64_t from_version,
                  std::span<const EventData> events) const;
-  // REQUIRES: events non-empty, every shape interned; batch = scan(events) with first_shape
-  // the shape id of events[0] (DCHECKed, as is one_shape).
-  AppendResult write_batch(StreamState& st, std::span<const EventData> events, std::int64_t now,
-                           const BatchScan& batch);
+  // REQUIRES: events non-empty, every shape interned; `batch` from scan(events), with
+  // first_shape the shape id of events[0] (DCHECKed, as are one_shape and the plan). Makes the
+  // plan when scan() could not.
+  AppendResult write_batch(StreamState& st, std::span<const EventData> events, BatchScan& batch);
   Segment* allocate_segment(std::size_t block_bytes);
   void free_segment(Segment* s) noexcept;
   void decode(const std::byte*& p, RecordCursor& c, EventView& view) const;
-  // Checks the stream id and every event against the limits (throws InvalidArgument) and
-  // looks the batch's shapes up without adding any.
-  BatchScan scan(std::string_view stream, std::span<const EventData> events) const;
+  // Checks the stream id and every event against the limits (throws InvalidArgument), looks
+  // the batch's shapes up without adding any, reads the clock when an event has no time, and
+  // plans the runs when every shape is known. One pass over the batch.
+  void scan(std::string_view stream, std::span<const EventData> events, BatchScan& b) const;
   // Marks the stream's events below new_first dead (REQUIRES: exclusive shard lock; not
   // checkable: std::shared_mutex has no owner query).
   void advance_retained_locked(StreamState& st, std::uint64_t new_first) noexcept;
