@@ -75,12 +75,8 @@ StoreImpl::~StoreImpl() {
   }
 }
 
-Shard& StoreImpl::shard_for(std::string_view stream) const noexcept {
-  return shards_[std::hash<std::string_view>{}(stream) % shard_count_];
-}
-
-StreamState* StoreImpl::find_locked(const Shard& shard, std::string_view stream) const {
-  auto it = shard.streams.find(stream);
+StreamState* StoreImpl::find_locked(const Shard& shard, const StreamKey& key) const {
+  auto it = shard.streams.find(key);
   return it == shard.streams.end() ? nullptr : it->second;
 }
 
@@ -196,12 +192,18 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
   BatchScan batch;
   scan(stream, events, batch);
 
-  Shard& shard = shard_for(stream);
+  const StreamKey key(stream);
+  Shard& shard = shard_for(key);
   AppendResult result;
   {
     std::unique_lock lock(shard.mu);
-    StreamState* st = find_locked(shard, stream);
-    if (auto done = check_expected(st, stream, events, expected)) return *done;
+    StreamState* st = find_locked(shard, key);
+    // any() with an event without id: never a retry, never a conflict (the common append).
+    const bool unconditional =
+        expected.kind() == ExpectedVersion::Kind::kAny && !events.empty() && !events[0].id;
+    if (!unconditional) {
+      if (auto done = check_expected(st, stream, events, expected)) return *done;
+    }
     // The append will be written: only now add the shapes that were missing (lock order
     // shard -> intern). Shapes added here stay if the append fails later (cap, bad_alloc).
     if (!batch.shapes_known) batch.first_shape = intern_shapes(events);
@@ -411,7 +413,8 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
       "the planned run sizes differ from the records' sizes");
 
   // walk(start, start_off, first_position, next_segment, on_run): lays the batch out run by
-  // run from offset start_off of segment `start` (nullptr: begin with a new segment).
+  // run from offset start_off of segment `start` (nullptr: begin with a new segment), calling
+  // on_run(segment, offset, header, header bytes, first record, end record) for each run.
   auto walk = [&](Segment* start, std::uint32_t start_off, std::uint64_t first_position,
                   auto&& next_segment, auto&& on_run) {
     Segment* seg = start;
@@ -451,7 +454,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
       }
       h.count = static_cast<std::uint32_t>(run.end - i);
       h.records_bytes = static_cast<std::uint32_t>(run.bytes);
-      on_run(seg, off, h, i, run.end);
+      on_run(seg, off, h, hs, i, run.end);
       off += static_cast<std::uint32_t>(hs + run.bytes);
       i = run.end;
     }
@@ -488,9 +491,10 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
             chain_tail = s;
             return s;
           },
-          [&](Segment* seg, std::uint32_t off, const RunHeader& h, std::size_t, std::size_t) {
+          [&](Segment* seg, std::uint32_t off, const RunHeader& h, std::size_t hs, std::size_t,
+              std::size_t) {
             ++runs;
-            const auto end = static_cast<std::uint32_t>(off + run_header_size(h) + h.records_bytes);
+            const auto end = static_cast<std::uint32_t>(off + hs + h.records_bytes);
             if (seg == start) {
               start_end = end;
             } else {
@@ -540,7 +544,8 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
         next_new = s->next.load(std::memory_order_relaxed);
         return s;
       },
-      [&](Segment* seg, std::uint32_t off, const RunHeader& h, std::size_t i, std::size_t j) {
+      [&](Segment* seg, std::uint32_t off, const RunHeader& h, [[maybe_unused]] std::size_t hs,
+          std::size_t i, std::size_t j) {
         std::byte* p = seg->data() + off;
         const std::byte* run_start = p;
         p = encode_run_header(p, h);
@@ -560,7 +565,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
           previous = t;
         }
         const auto run_bytes = static_cast<std::uint32_t>(p - run_start);
-        ORCHESTRIX_DCHECK_MSG(run_bytes == run_header_size(h) + h.records_bytes,
+        ORCHESTRIX_DCHECK_MSG(run_bytes == hs + h.records_bytes,
                               "a run's encoded size differs from its planned size");
         st.locators.push_back(Locator{seg, h.first_version, off, run_bytes});
         written += run_bytes;

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory_resource>
 #include <mutex>
 #include <optional>
@@ -39,10 +40,34 @@
 
 namespace orchestrix::detail {
 
+// A stream id with its hash, computed once per append: it picks the shard and probes the
+// shard's table (which hashes plain stream ids the same way).
+struct StreamKey {
+  explicit StreamKey(std::string_view stream) noexcept
+      : name(stream), hash(std::hash<std::string_view>{}(stream)) {}
+  std::string_view name;
+  std::size_t hash;
+};
+
+struct StreamHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+  std::size_t operator()(const StreamKey& k) const noexcept { return k.hash; }
+};
+
+struct StreamEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+  bool operator()(const StreamKey& a, std::string_view b) const noexcept { return a.name == b; }
+  bool operator()(std::string_view a, const StreamKey& b) const noexcept { return a == b.name; }
+};
+
 struct alignas(64) Shard {
   explicit Shard(std::pmr::memory_resource* table_memory) : streams(table_memory) {}
   mutable std::shared_mutex mu;
-  std::pmr::unordered_map<std::string_view, StreamState*> streams;
+  std::pmr::unordered_map<std::string_view, StreamState*, StreamHash, StreamEq> streams;
 };
 
 constexpr std::size_t kMaxStreamIdBytes = 1024;
@@ -117,8 +142,12 @@ class StoreImpl {
   void unpin(PinGeneration* g) noexcept { reclaim_.unpin(g); }
 
  private:
-  Shard& shard_for(std::string_view stream) const noexcept;
-  StreamState* find_locked(const Shard& shard, std::string_view stream) const;
+  Shard& shard_for(std::string_view stream) const noexcept { return shard_for(StreamKey(stream)); }
+  Shard& shard_for(const StreamKey& key) const noexcept { return shards_[key.hash % shard_count_]; }
+  StreamState* find_locked(const Shard& shard, std::string_view stream) const {
+    return find_locked(shard, StreamKey(stream));
+  }
+  StreamState* find_locked(const Shard& shard, const StreamKey& key) const;
   StreamState* create_stream_locked(Shard& shard, std::string_view stream);
   void destroy_stream(StreamState* st) noexcept;
   // Returns a result when the append is already done (idempotent retry / empty batch); throws
