@@ -11,6 +11,7 @@
 
 #include "orchestrix/detail/check.hpp"
 #include "orchestrix/errors.hpp"
+#include "spin.hpp"
 
 namespace orchestrix::detail {
 namespace {
@@ -196,7 +197,8 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
   Shard& shard = shard_for(key);
   AppendResult result;
   {
-    std::unique_lock lock(shard.mu);
+    lock_spinning(shard.mu);
+    std::unique_lock lock(shard.mu, std::adopt_lock);
     StreamState* st = find_locked(shard, key);
     // any() with an event without id: never a retry, never a conflict (the common append).
     const bool unconditional =
@@ -471,7 +473,8 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   Segment* chain = nullptr;
   Segment* chain_tail = nullptr;
   {
-    std::lock_guard log_lock(log_mu_);
+    lock_spinning(log_mu_);
+    std::lock_guard log_lock(log_mu_, std::adopt_lock);
     first_position = reserved_position_;
     start = tail_open_ ? tail_ : nullptr;
     start_off = start ? start->reserved : 0;
@@ -571,15 +574,10 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
         written += run_bytes;
       });
 
-  // Publish in position order: wait for the batches reserved before this one, then extend the
-  // touched segments' `used` and the head (release: readers acquire them before decoding).
-  // Spin briefly (the predecessor is usually copying its last bytes), then sleep on the atomic
-  // so that a descheduled predecessor does not make this thread burn its time slice.
-  for (int spin = 0; published_.load(std::memory_order_acquire) != first_position; ++spin) {
-    if (spin < 64) continue;
-    const std::uint64_t seen = published_.load(std::memory_order_acquire);
-    if (seen != first_position) published_.wait(seen, std::memory_order_acquire);
-  }
+  // Publish in position order: wait for the batches reserved before this one (spin, yield,
+  // then sleep: spin.hpp), then extend the touched segments' `used` and the head (release:
+  // readers acquire them before decoding).
+  wait_until_equal(published_, first_position);
   if (start != nullptr && start_end != start_off) {
     start->used.store(start_end, std::memory_order_release);
   }
