@@ -49,11 +49,11 @@ struct StreamKey {
   std::size_t hash;
 };
 
+// Not noexcept for plain ids, so that libstdc++ keeps each node's hash (as it does for
+// std::hash<std::string_view>): probing then compares hashes and never rehashes a stored id.
 struct StreamHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   std::size_t operator()(const StreamKey& k) const noexcept { return k.hash; }
 };
 
