@@ -121,32 +121,6 @@ inline std::size_t record_size(const RecordInput& r) noexcept {
          time_delta_size(r.time_delta);
 }
 
-// memcpy for payloads, with short ones (most event payloads: up to 16 bytes) copied inline
-// by two possibly overlapping loads and stores instead of a library call.
-inline void copy_payload(std::byte* dst, const std::byte* src, std::size_t n) noexcept {
-  if (n > 16) {
-    std::memcpy(dst, src, n);
-  } else if (n >= 8) {
-    std::uint64_t a = 0;
-    std::uint64_t b = 0;
-    std::memcpy(&a, src, 8);
-    std::memcpy(&b, src + n - 8, 8);
-    std::memcpy(dst, &a, 8);
-    std::memcpy(dst + n - 8, &b, 8);
-  } else if (n >= 4) {
-    std::uint32_t a = 0;
-    std::uint32_t b = 0;
-    std::memcpy(&a, src, 4);
-    std::memcpy(&b, src + n - 4, 4);
-    std::memcpy(dst, &a, 4);
-    std::memcpy(dst + n - 4, &b, 4);
-  } else if (n > 0) {
-    dst[0] = src[0];
-    dst[n / 2] = src[n / 2];
-    dst[n - 1] = src[n - 1];
-  }
-}
-
 inline std::byte* encode_record(std::byte* p, const RecordInput& r) noexcept {
   const std::uint64_t head =
       (std::uint64_t{r.shape} << 2) | (r.correlation ? 2u : 0u) | (r.causation ? 1u : 0u);
@@ -163,7 +137,7 @@ inline std::byte* encode_record(std::byte* p, const RecordInput& r) noexcept {
     p += 16;
   }
   p = put_varint(p, r.data.size());
-  copy_payload(p, r.data.data(), r.data.size());
+  if (!r.data.empty()) std::memcpy(p, r.data.data(), r.data.size());
   return p + r.data.size();
 }
 
