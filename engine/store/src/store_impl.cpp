@@ -3,6 +3,7 @@
 #include "store_impl.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -10,6 +11,7 @@
 
 #include "orchestrix/detail/check.hpp"
 #include "orchestrix/errors.hpp"
+#include "spin.hpp"
 
 namespace orchestrix::detail {
 namespace {
@@ -74,12 +76,8 @@ StoreImpl::~StoreImpl() {
   }
 }
 
-Shard& StoreImpl::shard_for(std::string_view stream) const noexcept {
-  return shards_[std::hash<std::string_view>{}(stream) % shard_count_];
-}
-
-StreamState* StoreImpl::find_locked(const Shard& shard, std::string_view stream) const {
-  auto it = shard.streams.find(stream);
+StreamState* StoreImpl::find_locked(const Shard& shard, const StreamKey& key) const {
+  auto it = shard.streams.find(key);
   return it == shard.streams.end() ? nullptr : it->second;
 }
 
@@ -129,12 +127,18 @@ void StoreImpl::free_segment(Segment* s) noexcept {
   segment_memory_.deallocate(s, n, kSegmentAlign);
 }
 
-void StoreImpl::validate(std::string_view stream, std::span<const EventData> events) const {
+void StoreImpl::scan(std::string_view stream, std::span<const EventData> events,
+                     BatchScan& b) const {
   if (stream.empty()) throw InvalidArgument("stream id is empty");
   if (stream.size() > kMaxStreamIdBytes) {
     throw InvalidArgument("stream id is longer than 1024 bytes");
   }
-  for (const EventData& e : events) {
+  const std::size_t n = events.size();
+  const EventData* last = nullptr;  // first event of the current shape
+  std::uint32_t shape = 0;          // its id, while shapes_known
+  std::int64_t previous = 0;        // time of the previous event
+  for (std::size_t i = 0; i < n; ++i) {
+    const EventData& e = events[i];
     if (e.type.empty()) throw InvalidArgument("event type is empty");
     if (e.type.size() > kMaxTypeBytes) throw InvalidArgument("event type is longer than 255 bytes");
     if (e.source.size() > kMaxSourceBytes) {
@@ -146,51 +150,72 @@ void StoreImpl::validate(std::string_view stream, std::span<const EventData> eve
     if (e.data.size() > options_.max_payload_bytes) {
       throw InvalidArgument("event payload is larger than StoreOptions::max_payload_bytes");
     }
+    if (last == nullptr || !same_shape(*last, e)) {
+      if (last != nullptr) b.one_shape = false;
+      last = &e;
+      if (b.shapes_known) {
+        const std::optional<std::uint32_t> id =
+            interns_.find(Shape{e.type, e.source, e.content_type});
+        b.shapes_known = id.has_value();
+        shape = id.value_or(0);
+        if (i == 0) b.first_shape = shape;
+      }
+    }
+    std::int64_t t = 0;
+    if (e.time) {
+      t = e.time->unix_nanos();
+    } else {
+      if (!b.needs_clock) b.now = Timestamp::now().unix_nanos();
+      b.needs_clock = true;
+      t = b.now;
+    }
+    // The record's bytes in its 64-record stretch (the first one's time delta is 0: one byte).
+    const std::size_t run = i / kMaxRunRecords;
+    if (run < BatchScan::kPlannedRuns) {
+      const bool run_start = i % kMaxRunRecords == 0;
+      const std::uint64_t bytes =
+          record_size_without_delta(shape, e.correlation_id.has_value(), e.causation_id.has_value(),
+                                    e.data.size()) +
+          (run_start ? 1 : time_delta_size(time_delta(t, previous)));
+      b.run_bytes[run] = (run_start ? 0 : b.run_bytes[run]) + bytes;
+    }
+    previous = t;
+  }
+  if (b.shapes_known) {
+    b.planned_runs = std::min(BatchScan::kPlannedRuns, (n + kMaxRunRecords - 1) / kMaxRunRecords);
   }
 }
 
 AppendResult StoreImpl::append(std::string_view stream, std::span<const EventData> events,
                                ExpectedVersion expected) {
-  validate(stream, events);
-  // Look every shape up before taking any lock (a one-entry cache skips repeats); nothing is
-  // added yet, so a rejected append leaves the intern table alone. The first event's shape id
-  // seeds write_batch's cache, so a single-shape batch never looks up again.
-  std::uint32_t first_shape = 0;
-  bool all_known = true;
-  {
-    const EventData* last = nullptr;
-    for (const EventData& e : events) {
-      if (last && same_shape(*last, e)) continue;
-      const std::optional<std::uint32_t> id =
-          interns_.find(Shape{e.type, e.source, e.content_type});
-      if (!id) {
-        all_known = false;
-        break;
-      }
-      if (last == nullptr) first_shape = *id;
-      last = &e;
-    }
-  }
-  const bool needs_clock =
-      std::any_of(events.begin(), events.end(), [](const EventData& e) { return !e.time; });
-  const std::int64_t now = needs_clock ? Timestamp::now().unix_nanos() : 0;
+  // Checks the input and looks every shape up before taking any lock; nothing is added yet, so
+  // a rejected append leaves the intern table alone.
+  BatchScan batch;
+  scan(stream, events, batch);
 
-  Shard& shard = shard_for(stream);
+  const StreamKey key(stream);
+  Shard& shard = shard_for(key);
   AppendResult result;
   {
-    std::unique_lock lock(shard.mu);
-    StreamState* st = find_locked(shard, stream);
-    if (auto done = check_expected(st, stream, events, expected)) return *done;
+    lock_spinning(shard.mu);
+    std::unique_lock lock(shard.mu, std::adopt_lock);
+    StreamState* st = find_locked(shard, key);
+    // any() with an event without id: never a retry, never a conflict (the common append).
+    const bool unconditional =
+        expected.kind() == ExpectedVersion::Kind::kAny && !events.empty() && !events[0].id;
+    if (!unconditional) {
+      if (auto done = check_expected(st, stream, events, expected)) return *done;
+    }
     // The append will be written: only now add the shapes that were missing (lock order
     // shard -> intern). Shapes added here stay if the append fails later (cap, bad_alloc).
-    if (!all_known) first_shape = intern_shapes(events);
+    if (!batch.shapes_known) batch.first_shape = intern_shapes(events);
     bool created = false;
     if (st == nullptr) {
       st = create_stream_locked(shard, stream);
       created = true;
     }
     try {
-      result = write_batch(*st, events, now, first_shape);
+      result = write_batch(*st, events, batch);
     } catch (...) {
       if (created) {
         shard.streams.erase(st->name);
@@ -294,11 +319,20 @@ bool StoreImpl::ids_match(const StreamState& st, std::uint64_t from_version,
   return true;
 }
 
-// Lays the batch out as runs in the log tail and fresh segments. Pass 1 plans and allocates
-// (anything that can throw); pass 2 writes and publishes (cannot throw). Both passes run the
-// same `layout` loop so their decisions agree byte for byte.
+// Lays the batch out as runs in the log tail and fresh segments, computing every record's size
+// once and encoding every record once:
+//   plan     (no log lock) the record bytes of each canonical run, the records [64k, 64k + 64)
+//            of the batch;
+//   reserve  (log lock) walks the runs with those sums: positions, tail space, fresh segments,
+//            locator room; anything that can throw happens here, before any change;
+//   fill     (no log lock) replays the same walk and encodes into the reserved space;
+//   publish  in position order.
+// A run is a canonical run, or a part of one cut where a segment fills up; only then are the
+// cut run's records sized one by one (in both walks, so their decisions agree byte for byte).
 AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> events,
-                                    std::int64_t now, std::uint32_t first_shape) {
+                                    BatchScan& batch) {
+  const std::int64_t now = batch.now;
+  const std::uint32_t first_shape = batch.first_shape;
   ORCHESTRIX_DCHECK(!events.empty());
   ORCHESTRIX_DCHECK_MSG(
       interns_.find(Shape{events[0].type, events[0].source, events[0].content_type}) ==
@@ -307,40 +341,90 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   const std::size_t n = events.size();
   const std::uint64_t first_version = st.event_count;
   auto time_of = [&](std::size_t i) { return events[i].time ? events[i].time->unix_nanos() : now; };
+
+  // Shape ids: the batch's one shape, or a one-entry cache keyed by the previous event's strings
+  // (pointer fast path), so the intern table is searched once per change of shape.
+  const bool one_shape = batch.one_shape;
+  ORCHESTRIX_DCHECK_MSG(
+      !one_shape || std::all_of(events.begin(), events.end(),
+                                [&](const EventData& e) { return same_shape(events[0], e); }),
+      "one_shape is set but the batch has several shapes");
   std::uint32_t cached_shape = first_shape;
   const EventData* cached = &events[0];
   auto shape_of = [&](std::size_t i) {
+    if (one_shape) return first_shape;
     const EventData& e = events[i];
-    if (!(cached && same_shape(*cached, e))) {
+    if (cached != &e && !same_shape(*cached, e)) {
       const std::optional<std::uint32_t> id =
           interns_.find(Shape{e.type, e.source, e.content_type});
       ORCHESTRIX_DCHECK_MSG(id.has_value(), "an event's shape is not interned");
       cached_shape = *id;
-      cached = &e;
     }
+    cached = &e;
     return cached_shape;
   };
-  const Uuid nil;
-  auto input_of = [&](std::size_t i, bool run_start, const Uuid* id) {
+  auto body_size = [&](std::size_t i, std::uint32_t shape) {
     const EventData& e = events[i];
-    RecordInput r;
-    r.shape = shape_of(i);
-    r.time_delta = run_start ? 0 : time_delta(time_of(i), time_of(i - 1));
-    r.id = id;
-    r.correlation = e.correlation_id ? &*e.correlation_id : nullptr;
-    r.causation = e.causation_id ? &*e.causation_id : nullptr;
-    r.data = e.data;
-    return r;
+    return record_size_without_delta(shape, e.correlation_id.has_value(),
+                                     e.causation_id.has_value(), e.data.size());
   };
 
-  // layout(start, start_off, first_position, next_segment, on_run): walks the batch run by
-  // run from offset start_off of segment `start` (nullptr: begin with a new segment).
-  auto layout = [&](Segment* start, std::uint32_t start_off, std::uint64_t first_position,
-                    auto&& next_segment, auto&& on_run) {
+  // Records [i, j) as one run: their bytes. Or, with a `room` limit, the longest prefix
+  // [i, end) that fits in `room` bytes and its bytes (end == i: not even the first fits).
+  struct Span {
+    std::size_t end = 0;
+    std::uint64_t bytes = 0;
+  };
+  auto fit = [&](std::size_t i, std::size_t j, std::uint64_t room) {
+    Span s{i, 0};
+    std::int64_t previous = time_of(i);
+    for (std::size_t k = i; k < j; ++k) {
+      const std::int64_t t = time_of(k);
+      const std::uint64_t b =
+          body_size(k, shape_of(k)) + (k == i ? 1 : time_delta_size(time_delta(t, previous)));
+      if (s.bytes + b > room) break;
+      s.bytes += b;
+      s.end = k + 1;
+      previous = t;
+    }
+    return s;
+  };
+  constexpr std::uint64_t kNoLimit = ~std::uint64_t{0};
+
+  // Plan: the canonical runs' record bytes, for batches of up to kPlannedRuns runs (16,384
+  // events); the runs of longer batches past that are summed in each walk instead. scan() made
+  // the plan when it knew every shape id; otherwise (shapes interned since) it is made here.
+  const std::size_t canonical_runs = (n + kMaxRunRecords - 1) / kMaxRunRecords;
+  const std::size_t planned_runs = std::min(canonical_runs, BatchScan::kPlannedRuns);
+  std::array<std::uint64_t, BatchScan::kPlannedRuns>& planned = batch.run_bytes;
+  if (batch.planned_runs != planned_runs) {
+    for (std::size_t r = 0; r < planned_runs; ++r) {
+      const std::size_t i = r * kMaxRunRecords;
+      planned[r] = fit(i, std::min(n, i + kMaxRunRecords), kNoLimit).bytes;
+    }
+    batch.planned_runs = planned_runs;
+  }
+  ORCHESTRIX_DCHECK_MSG(
+      [&] {
+        for (std::size_t r = 0; r < planned_runs; ++r) {
+          const std::size_t i = r * kMaxRunRecords;
+          if (planned[r] != fit(i, std::min(n, i + kMaxRunRecords), kNoLimit).bytes) return false;
+        }
+        return true;
+      }(),
+      "the planned run sizes differ from the records' sizes");
+
+  // walk(start, start_off, first_position, next_segment, on_run): lays the batch out run by
+  // run from offset start_off of segment `start` (nullptr: begin with a new segment), calling
+  // on_run(segment, offset, header, header bytes, first record, end record) for each run.
+  auto walk = [&](Segment* start, std::uint32_t start_off, std::uint64_t first_position,
+                  auto&& next_segment, auto&& on_run) {
     Segment* seg = start;
     std::uint32_t off = start_off;
     std::size_t i = 0;
     while (i < n) {
+      const std::size_t canonical = i / kMaxRunRecords;
+      const std::size_t run_end = std::min(n, (canonical + 1) * kMaxRunRecords);
       RunHeader h;
       h.stream = &st;
       h.first_version = first_version + i;
@@ -348,25 +432,33 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
       h.count = 1;
       h.base_time = time_of(i);
       const std::size_t hs = run_header_size(h);  // count <= 64: one varint byte
-      const std::size_t first_bytes = record_size(input_of(i, true, &nil));
-      if (seg == nullptr || off + hs + first_bytes > seg->capacity) {
-        const std::size_t need = kSegmentHeaderBytes + hs + first_bytes;
-        seg = next_segment(std::max(options_.segment_bytes, need), h.first_position);
-        off = 0;
+      Span run{run_end, 0};
+      if (i % kMaxRunRecords == 0 && canonical < planned_runs) {
+        run.bytes = planned[canonical];
+      } else {
+        run = fit(i, run_end, kNoLimit);
       }
-      std::size_t bytes = first_bytes;
-      std::size_t j = i + 1;
-      while (j < n && j - i < kMaxRunRecords) {
-        const std::size_t b = record_size(input_of(j, false, &nil));
-        if (off + hs + bytes + b > seg->capacity) break;
-        bytes += b;
-        ++j;
+      if (seg == nullptr || off + hs + run.bytes > seg->capacity) {
+        // Cut the run where the segment fills up, or start a new segment (big enough for the
+        // first record at least) when not even its first record fits.
+        const std::uint64_t room = seg == nullptr || off + hs > seg->capacity
+                                       ? 0
+                                       : std::uint64_t{seg->capacity} - off - hs;
+        Span part = room == 0 ? Span{i, 0} : fit(i, run.end, room);
+        if (part.end == i) {
+          const std::size_t first_bytes = body_size(i, shape_of(i)) + 1;
+          const std::size_t need = kSegmentHeaderBytes + hs + first_bytes;
+          seg = next_segment(std::max(options_.segment_bytes, need), h.first_position);
+          off = 0;
+          part = hs + run.bytes <= seg->capacity ? run : fit(i, run.end, seg->capacity - hs);
+        }
+        run = part;
       }
-      h.count = static_cast<std::uint32_t>(j - i);
-      h.records_bytes = static_cast<std::uint32_t>(bytes);
-      on_run(seg, off, h, i, j);
-      off += static_cast<std::uint32_t>(hs + bytes);
-      i = j;
+      h.count = static_cast<std::uint32_t>(run.end - i);
+      h.records_bytes = static_cast<std::uint32_t>(run.bytes);
+      on_run(seg, off, h, hs, i, run.end);
+      off += static_cast<std::uint32_t>(hs + run.bytes);
+      i = run.end;
     }
   };
 
@@ -381,14 +473,15 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   Segment* chain = nullptr;
   Segment* chain_tail = nullptr;
   {
-    std::lock_guard log_lock(log_mu_);
+    lock_spinning(log_mu_);
+    std::lock_guard log_lock(log_mu_, std::adopt_lock);
     first_position = reserved_position_;
     start = tail_open_ ? tail_ : nullptr;
     start_off = start ? start->reserved : 0;
     start_end = start_off;
     std::size_t runs = 0;
     try {
-      layout(
+      walk(
           start, start_off, first_position,
           [&](std::size_t block_bytes, std::uint64_t first_pos) {
             Segment* s = allocate_segment(block_bytes);
@@ -401,9 +494,10 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
             chain_tail = s;
             return s;
           },
-          [&](Segment* seg, std::uint32_t off, const RunHeader& h, std::size_t, std::size_t) {
+          [&](Segment* seg, std::uint32_t off, const RunHeader& h, std::size_t hs, std::size_t,
+              std::size_t) {
             ++runs;
-            const auto end = static_cast<std::uint32_t>(off + run_header_size(h) + h.records_bytes);
+            const auto end = static_cast<std::uint32_t>(off + hs + h.records_bytes);
             if (seg == start) {
               start_end = end;
             } else {
@@ -442,39 +536,48 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   // from compaction) and the replay below starts with a new segment either way.
   if (start != nullptr && start_end == start_off) start = nullptr;
 
-  // Fill (no log lock; appends to other shards encode in parallel): replay the same layout and
+  // Fill (no log lock; appends to other shards encode in parallel): replay the same walk and
   // encode into the reserved space. Nothing below can throw.
   Segment* next_new = chain;
   std::uint64_t written = 0;
-  layout(
+  walk(
       start, start_off, first_position,
       [&](std::size_t, std::uint64_t) {
         Segment* s = next_new;
         next_new = s->next.load(std::memory_order_relaxed);
         return s;
       },
-      [&](Segment* seg, std::uint32_t off, const RunHeader& h, std::size_t i, std::size_t j) {
+      [&](Segment* seg, std::uint32_t off, const RunHeader& h, [[maybe_unused]] std::size_t hs,
+          std::size_t i, std::size_t j) {
         std::byte* p = seg->data() + off;
         const std::byte* run_start = p;
         p = encode_run_header(p, h);
+        std::int64_t previous = h.base_time;
         for (std::size_t k = i; k < j; ++k) {
-          const Uuid id = events[k].id ? *events[k].id : Uuid::v7();
-          p = encode_record(p, input_of(k, k == i, &id));
+          const EventData& e = events[k];
+          const Uuid id = e.id ? *e.id : Uuid::v7();
+          const std::int64_t t = time_of(k);
+          RecordInput r;
+          r.shape = shape_of(k);
+          r.time_delta = time_delta(t, previous);  // 0 for the run's first record
+          r.id = &id;
+          r.correlation = e.correlation_id ? &*e.correlation_id : nullptr;
+          r.causation = e.causation_id ? &*e.causation_id : nullptr;
+          r.data = e.data;
+          p = encode_record(p, r);
+          previous = t;
         }
         const auto run_bytes = static_cast<std::uint32_t>(p - run_start);
+        ORCHESTRIX_DCHECK_MSG(run_bytes == hs + h.records_bytes,
+                              "a run's encoded size differs from its planned size");
         st.locators.push_back(Locator{seg, h.first_version, off, run_bytes});
         written += run_bytes;
       });
 
-  // Publish in position order: wait for the batches reserved before this one, then extend the
-  // touched segments' `used` and the head (release: readers acquire them before decoding).
-  // Spin briefly (the predecessor is usually copying its last bytes), then sleep on the atomic
-  // so that a descheduled predecessor does not make this thread burn its time slice.
-  for (int spin = 0; published_.load(std::memory_order_acquire) != first_position; ++spin) {
-    if (spin < 64) continue;
-    const std::uint64_t seen = published_.load(std::memory_order_acquire);
-    if (seen != first_position) published_.wait(seen, std::memory_order_acquire);
-  }
+  // Publish in position order: wait for the batches reserved before this one (spin, yield,
+  // then sleep: spin.hpp), then extend the touched segments' `used` and the head (release:
+  // readers acquire them before decoding).
+  wait_until_equal(published_, first_position);
   if (start != nullptr && start_end != start_off) {
     start->used.store(start_end, std::memory_order_release);
   }

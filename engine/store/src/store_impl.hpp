@@ -16,9 +16,11 @@
 // encode outside it and publish in position order (store_impl.cpp, write_batch).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory_resource>
 #include <mutex>
 #include <optional>
@@ -38,16 +40,55 @@
 
 namespace orchestrix::detail {
 
+// A stream id with its hash, computed once per append: it picks the shard and probes the
+// shard's table (which hashes plain stream ids the same way).
+struct StreamKey {
+  explicit StreamKey(std::string_view stream) noexcept
+      : name(stream), hash(std::hash<std::string_view>{}(stream)) {}
+  std::string_view name;
+  std::size_t hash;
+};
+
+// Not noexcept for plain ids, so that libstdc++ keeps each node's hash (as it does for
+// std::hash<std::string_view>): probing then compares hashes and never rehashes a stored id.
+struct StreamHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  std::size_t operator()(const StreamKey& k) const noexcept { return k.hash; }
+};
+
+struct StreamEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+  bool operator()(const StreamKey& a, std::string_view b) const noexcept { return a.name == b; }
+  bool operator()(std::string_view a, const StreamKey& b) const noexcept { return a == b.name; }
+};
+
 struct alignas(64) Shard {
   explicit Shard(std::pmr::memory_resource* table_memory) : streams(table_memory) {}
   mutable std::shared_mutex mu;
-  std::pmr::unordered_map<std::string_view, StreamState*> streams;
+  std::pmr::unordered_map<std::string_view, StreamState*, StreamHash, StreamEq> streams;
 };
 
 constexpr std::size_t kMaxStreamIdBytes = 1024;
 constexpr std::size_t kMaxTypeBytes = 255;
 constexpr std::size_t kMaxSourceBytes = 1024;
 constexpr std::size_t kMaxContentTypeBytes = 255;
+
+// What StoreImpl::scan() learned about a batch it accepted, and its plan: the record bytes of
+// each canonical run, the records [64k, 64k + 64) of the batch, for the first kPlannedRuns.
+// NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): run_bytes is filled up to planned_runs
+struct BatchScan {
+  static constexpr std::size_t kPlannedRuns = 256;  // 16,384 events
+
+  std::uint32_t first_shape = 0;  // shape id of events[0], when shapes_known
+  bool shapes_known = true;       // every shape of the batch is interned already
+  bool one_shape = true;          // every event has events[0]'s shape
+  bool needs_clock = false;       // some event has no time; `now` is its time then
+  std::int64_t now = 0;
+  std::size_t planned_runs = 0;  // runs whose bytes are in run_bytes (0 unless shapes_known)
+  std::array<std::uint64_t, kPlannedRuns> run_bytes;  // left uninitialized: 2 KiB per append
+};
 
 class StoreImpl {
  public:
@@ -102,8 +143,12 @@ class StoreImpl {
   void unpin(PinGeneration* g) noexcept { reclaim_.unpin(g); }
 
  private:
-  Shard& shard_for(std::string_view stream) const noexcept;
-  StreamState* find_locked(const Shard& shard, std::string_view stream) const;
+  Shard& shard_for(std::string_view stream) const noexcept { return shard_for(StreamKey(stream)); }
+  Shard& shard_for(const StreamKey& key) const noexcept { return shards_[key.hash % shard_count_]; }
+  StreamState* find_locked(const Shard& shard, std::string_view stream) const {
+    return find_locked(shard, StreamKey(stream));
+  }
+  StreamState* find_locked(const Shard& shard, const StreamKey& key) const;
   StreamState* create_stream_locked(Shard& shard, std::string_view stream);
   void destroy_stream(StreamState* st) noexcept;
   // Returns a result when the append is already done (idempotent retry / empty batch); throws
@@ -117,13 +162,16 @@ class StoreImpl {
   std::uint32_t intern_shapes(std::span<const EventData> events);
   bool ids_match(const StreamState& st, std::uint64_t from_version,
                  std::span<const EventData> events) const;
-  // REQUIRES: events non-empty, every shape interned; first_shape = shape id of events[0]
-  // (all DCHECKed).
-  AppendResult write_batch(StreamState& st, std::span<const EventData> events, std::int64_t now,
-                           std::uint32_t first_shape);
+  // REQUIRES: events non-empty, every shape interned; `batch` from scan(events), with
+  // first_shape the shape id of events[0] (DCHECKed, as are one_shape and the plan). Makes the
+  // plan when scan() could not.
+  AppendResult write_batch(StreamState& st, std::span<const EventData> events, BatchScan& batch);
   Segment* allocate_segment(std::size_t block_bytes);
   void free_segment(Segment* s) noexcept;
-  void validate(std::string_view stream, std::span<const EventData> events) const;
+  // Checks the stream id and every event against the limits (throws InvalidArgument), looks
+  // the batch's shapes up without adding any, reads the clock when an event has no time, and
+  // plans the runs when every shape is known. One pass over the batch.
+  void scan(std::string_view stream, std::span<const EventData> events, BatchScan& b) const;
   // Marks the stream's events below new_first dead (REQUIRES: exclusive shard lock; not
   // checkable: std::shared_mutex has no owner query).
   void advance_retained_locked(StreamState& st, std::uint64_t new_first) noexcept;

@@ -96,10 +96,24 @@ struct RecordInput {
   std::span<const std::byte> data;
 };
 
+// Bytes of a record except its time delta: what does not depend on the record's place in a
+// run. The head's flag bits never change its varint size (shape_id << 2 | 3 < 0x80 exactly when
+// shape_id << 2 < 0x80, and so on for every length), so the flags are not needed.
+inline std::size_t record_size_without_delta(std::uint32_t shape, bool has_correlation,
+                                             bool has_causation, std::size_t data_bytes) noexcept {
+  return varint_size(std::uint64_t{shape} << 2) + 16 + (has_correlation ? 16 : 0) +
+         (has_causation ? 16 : 0) + varint_size(data_bytes) + data_bytes;
+}
+
+// Bytes of a record's time delta: 1 for the first record of a run (delta 0).
+inline std::size_t time_delta_size(std::int64_t delta) noexcept {
+  return varint_size(zigzag(delta));
+}
+
 inline std::size_t record_size(const RecordInput& r) noexcept {
-  std::uint64_t head = std::uint64_t{r.shape} << 2;
-  return varint_size(head) + varint_size(zigzag(r.time_delta)) + 16 + (r.correlation ? 16 : 0) +
-         (r.causation ? 16 : 0) + varint_size(r.data.size()) + r.data.size();
+  return record_size_without_delta(r.shape, r.correlation != nullptr, r.causation != nullptr,
+                                   r.data.size()) +
+         time_delta_size(r.time_delta);
 }
 
 inline std::byte* encode_record(std::byte* p, const RecordInput& r) noexcept {

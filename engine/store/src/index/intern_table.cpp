@@ -30,9 +30,13 @@ std::size_t InternTable::ShapeHash::operator()(const Shape& s) const noexcept {
 }
 
 std::optional<std::uint32_t> InternTable::find(const Shape& s) const {
+  const std::uint32_t recent = recent_.load(std::memory_order_acquire);
+  if (recent != kNoShape && ShapeEq{}(shape(recent), s)) return recent;
   std::shared_lock lock(mu_);
   auto it = shapes_.find(s);
   if (it == shapes_.end()) return std::nullopt;
+  // Under the lock: shape(id) is complete (written before the lock of intern() was released).
+  if (it->second != recent) recent_.store(it->second, std::memory_order_release);
   return it->second;
 }
 
@@ -85,6 +89,7 @@ std::uint32_t InternTable::intern(const Shape& s) {
   // Readers find shape `id` only through records published after this point (release by the
   // log's publish), and through the acquire load of the directory above.
   count_ = id + 1;
+  recent_.store(id, std::memory_order_release);
   return id;
 }
 

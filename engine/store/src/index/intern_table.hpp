@@ -2,8 +2,9 @@
 // event, stored once and named in every record by a small integer (usually one varint byte).
 //
 // Thread safety: intern()/find()/intern_string() take an internal shared_mutex (exclusive only
-// when something new is added). shape(id) is lock-free: shapes live in fixed chunks that are
-// never moved, published with release ordering before their id can appear in any record.
+// when something new is added; find() and intern() not at all for the shape found last).
+// shape(id) is lock-free: shapes live in fixed chunks that are never moved, published with
+// release ordering before their id can appear in any record.
 // Memory: everything from the resource given at construction (the "interned" category).
 #pragma once
 
@@ -39,7 +40,9 @@ class InternTable {
   // The id of the shape, added if new. Throws InvalidArgument when kMaxShapes are in use,
   // std::bad_alloc from the resource (the table is unchanged then).
   std::uint32_t intern(const Shape& s);
-  // The id of an existing shape, without allocating.
+  // The id of an existing shape, without allocating. The shape found last is remembered: when
+  // the next call asks for it again (the usual case: one event type after another), it is
+  // compared by content and returned without taking the lock or hashing.
   std::optional<std::uint32_t> find(const Shape& s) const;
   // A stable copy of `s` (valid until the table is destroyed).
   std::string_view intern_string(std::string_view s);
@@ -67,6 +70,10 @@ class InternTable {
   std::pmr::unordered_map<Shape, std::uint32_t, ShapeHash, ShapeEq> shapes_;
   std::uint32_t count_ = 0;
   std::array<std::atomic<Shape*>, kMaxShapes / kChunkShapes> dir_{};
+  // Id of the shape found or added last, kNoShape before the first. Stored with release after
+  // the shape is readable through shape(id), loaded with acquire.
+  static constexpr std::uint32_t kNoShape = ~std::uint32_t{0};
+  mutable std::atomic<std::uint32_t> recent_{kNoShape};
 };
 
 }  // namespace orchestrix::detail
