@@ -203,7 +203,10 @@ ORCHESTRIX_BENCHMARK(BM_AsyncBusPinnedPublishConcurrent)
 void BM_AsyncControl2wPinnedPublishConcurrent(benchmark::State& state) {
   async_control(state, 2, true);
 }
-ORCHESTRIX_BENCHMARK(BM_AsyncControl2wPinnedPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+ORCHESTRIX_BENCHMARK(BM_AsyncControl2wPinnedPublishConcurrent)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 // A diagnostic, not a workload: ONE bus with 4 pinned workers, where publishing thread t's 16
 // keys all map to workers 2t and 2t + 1 (chosen with worker_for). The threads, their CPUs and
@@ -294,7 +297,10 @@ ORCHESTRIX_BENCHMARK(BM_AsyncBusOwnKeysPublishConcurrent)
 void BM_AsyncControl2wOwnKeysPublishConcurrent(benchmark::State& state) {
   async_control(state, 2, false, kOwnKeysLanes, 16);
 }
-ORCHESTRIX_BENCHMARK(BM_AsyncControl2wOwnKeysPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+ORCHESTRIX_BENCHMARK(BM_AsyncControl2wOwnKeysPublishConcurrent)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 void BM_AsyncBusOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
   own_keys_shared_bus(state, true);
@@ -309,7 +315,10 @@ ORCHESTRIX_BENCHMARK(BM_AsyncBusOwnKeysPinnedPublishConcurrent)
 void BM_AsyncControl2wOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
   async_control(state, 2, true, kOwnKeysLanes, 16);
 }
-ORCHESTRIX_BENCHMARK(BM_AsyncControl2wOwnKeysPinnedPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+ORCHESTRIX_BENCHMARK(BM_AsyncControl2wOwnKeysPinnedPublishConcurrent)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 void BM_AsyncBusOwnKeys1LanePublishConcurrent(benchmark::State& state) {
   own_keys_shared_bus(state, false);

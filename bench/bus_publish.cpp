@@ -26,6 +26,7 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <boost/signals2/signal.hpp>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -33,8 +34,6 @@
 #include <typeindex>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/signals2/signal.hpp>
 
 #include "alloc_count.hpp"
 #include "orchestrix/bus/message_bus.hpp"
@@ -290,21 +289,19 @@ benchmark::internal::Benchmark* add(const std::string& name, Scenario scenario) 
 }
 
 // Registers BM_Bus<name>, BM_NaiveBus<name>, BM_Signals2<name>, BM_FunctionLoop<name>.
-#define ORCHESTRIX_SIDES_(name, fn, settings)                      \
-  do {                                                              \
-    settings(add("BM_Bus" name, fn<MessageBus>));                   \
-    settings(add("BM_NaiveBus" name, fn<NaiveBus>));                \
-    settings(add("BM_Signals2" name, fn<Signals2Bus>));             \
-    settings(add("BM_FunctionLoop" name, fn<FunctionLoopBus>));     \
+#define ORCHESTRIX_SIDES_(name, fn, settings)                   \
+  do {                                                          \
+    settings(add("BM_Bus" name, fn<MessageBus>));               \
+    settings(add("BM_NaiveBus" name, fn<NaiveBus>));            \
+    settings(add("BM_Signals2" name, fn<Signals2Bus>));         \
+    settings(add("BM_FunctionLoop" name, fn<FunctionLoopBus>)); \
   } while (false)
 
 const bool kRegistered = [] {
   const auto none = [](benchmark::internal::Benchmark* /*b*/) {};
   const auto batch = [](benchmark::internal::Benchmark* b) { b->Arg(100)->Arg(1000); };
   const auto handlers = [](benchmark::internal::Benchmark* b) { b->Arg(5)->Arg(10); };
-  const auto payload = [](benchmark::internal::Benchmark* b) {
-    b->Arg(16)->Arg(1024)->Arg(65536);
-  };
+  const auto payload = [](benchmark::internal::Benchmark* b) { b->Arg(16)->Arg(1024)->Arg(65536); };
   const auto concurrent = [](benchmark::internal::Benchmark* b) {
     b->Arg(10)->Arg(100)->Threads(1)->Threads(2)->UseRealTime();
   };

@@ -15,7 +15,8 @@ namespace orchestrix::bench {
 namespace {
 
 void check(int rc, const char* what) {
-  if (rc != MDB_SUCCESS) throw std::runtime_error(std::string("lmdb: ") + what + ": " + mdb_strerror(rc));
+  if (rc != MDB_SUCCESS)
+    throw std::runtime_error(std::string("lmdb: ") + what + ": " + mdb_strerror(rc));
 }
 
 std::filesystem::path make_temp_dir() {
@@ -28,7 +29,8 @@ std::filesystem::path make_temp_dir() {
     base = "/tmp";
   }
   std::string pattern = base + "/orchestrix-bench-lmdb-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("lmdb: mkdtemp failed in " + base);
+  if (mkdtemp(pattern.data()) == nullptr)
+    throw std::runtime_error("lmdb: mkdtemp failed in " + base);
   return pattern;
 }
 
@@ -50,7 +52,9 @@ MDB_val val(const void* p, std::size_t n) { return {n, const_cast<void*>(p)}; }
 // A transaction aborted on scope exit unless committed.
 class Txn {
  public:
-  Txn(MDB_env* env, unsigned flags) { check(mdb_txn_begin(env, nullptr, flags, &txn_), "txn_begin"); }
+  Txn(MDB_env* env, unsigned flags) {
+    check(mdb_txn_begin(env, nullptr, flags, &txn_), "txn_begin");
+  }
   ~Txn() {
     if (txn_ != nullptr) mdb_txn_abort(txn_);
   }
@@ -75,7 +79,8 @@ std::string_view take_short_string(const std::byte*& p) {
 }
 
 void put_short_string(std::string& out, std::string_view s) {
-  if (s.size() > 255) throw std::runtime_error("lmdb peer: a type/source/content type over 255 bytes");
+  if (s.size() > 255)
+    throw std::runtime_error("lmdb peer: a type/source/content type over 255 bytes");
   out.push_back(static_cast<char>(s.size()));
   out.append(s);
 }
@@ -195,8 +200,8 @@ void LmdbStore::read(std::string_view stream, std::uint64_t from,
   if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) check(rc, "cursor_get");
 }
 
-void LmdbStore::save_snapshot(std::string_view stream, std::uint64_t version,
-                              std::string_view type, std::string_view state) {
+void LmdbStore::save_snapshot(std::string_view stream, std::uint64_t version, std::string_view type,
+                              std::string_view state) {
   std::string value(reinterpret_cast<const char*>(&version), 8);
   put_short_string(value, type);
   value.append(state);

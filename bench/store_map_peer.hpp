@@ -31,13 +31,11 @@ struct CountingAllocator {
   template <class U>
   CountingAllocator(const CountingAllocator<U>& /*other*/) noexcept {}
   T* allocate(std::size_t n) {
-    g_map_peer_bytes.fetch_add(static_cast<std::int64_t>(n * sizeof(T)),
-                               std::memory_order_relaxed);
+    g_map_peer_bytes.fetch_add(static_cast<std::int64_t>(n * sizeof(T)), std::memory_order_relaxed);
     return std::allocator<T>{}.allocate(n);
   }
   void deallocate(T* p, std::size_t n) noexcept {
-    g_map_peer_bytes.fetch_sub(static_cast<std::int64_t>(n * sizeof(T)),
-                               std::memory_order_relaxed);
+    g_map_peer_bytes.fetch_sub(static_cast<std::int64_t>(n * sizeof(T)), std::memory_order_relaxed);
     std::allocator<T>{}.deallocate(p, n);
   }
   template <class U>

@@ -24,7 +24,8 @@ struct SeedBatch {
   SeedWorkload workload;
   WorkloadBatch batch;
   explicit SeedBatch(std::uint32_t n, std::uint64_t seed = 42)
-      : workload({.events = n, .events_per_stream = n, .seed = seed, .wall_clock = WallClock::kYes}) {
+      : workload(
+            {.events = n, .events_per_stream = n, .seed = seed, .wall_clock = WallClock::kYes}) {
     workload.next(batch);
   }
   std::span<const EventData> events() const { return batch.events; }

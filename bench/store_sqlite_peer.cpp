@@ -115,7 +115,8 @@ SqliteStore::SqliteStore() {
                       "SELECT version, position, id, type, source, content_type, time, data FROM "
                       "events WHERE stream = ?1 AND version >= ?2 ORDER BY version");
     save_snapshot_ = prepare(
-        db_, "INSERT OR REPLACE INTO snapshots(stream, version, type, state) VALUES (?1, ?2, ?3, ?4)");
+        db_,
+        "INSERT OR REPLACE INTO snapshots(stream, version, type, state) VALUES (?1, ?2, ?3, ?4)");
     load_snapshot_ = prepare(db_, "SELECT version, type, state FROM snapshots WHERE stream = ?1");
     begin_ = prepare(db_, "BEGIN");
     commit_ = prepare(db_, "COMMIT");
