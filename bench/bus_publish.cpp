@@ -204,6 +204,7 @@ void publish_batch(benchmark::State& state) {
   Subscriptions<Bus, SmallEvent> subs;
   subs.add(bus);
   std::vector<Envelope<SmallEvent>> batch;
+  batch.reserve(static_cast<std::size_t>(state.range(0)));
   for (int i = 0; i < state.range(0); ++i) batch.push_back(make_message(SmallEvent{i}));
   const AllocCount allocs;
   for (auto _ : state) {
@@ -289,13 +290,15 @@ benchmark::internal::Benchmark* add(const std::string& name, Scenario scenario) 
 }
 
 // Registers BM_Bus<name>, BM_NaiveBus<name>, BM_Signals2<name>, BM_FunctionLoop<name>.
-#define ORCHESTRIX_SIDES_(name, fn, settings)                   \
-  do {                                                          \
-    settings(add("BM_Bus" name, fn<MessageBus>));               \
-    settings(add("BM_NaiveBus" name, fn<NaiveBus>));            \
-    settings(add("BM_Signals2" name, fn<Signals2Bus>));         \
-    settings(add("BM_FunctionLoop" name, fn<FunctionLoopBus>)); \
+// NOLINTBEGIN(bugprone-macro-parentheses): `fn` is a template name; (fn)<Bus> does not parse.
+#define ORCHESTRIX_SIDES_(name, fn, settings)                       \
+  do {                                                              \
+    (settings)(add("BM_Bus" name, (fn<MessageBus>)));               \
+    (settings)(add("BM_NaiveBus" name, (fn<NaiveBus>)));            \
+    (settings)(add("BM_Signals2" name, (fn<Signals2Bus>)));         \
+    (settings)(add("BM_FunctionLoop" name, (fn<FunctionLoopBus>))); \
   } while (false)
+// NOLINTEND(bugprone-macro-parentheses)
 
 const bool kRegistered = [] {
   const auto none = [](benchmark::internal::Benchmark* /*b*/) {};

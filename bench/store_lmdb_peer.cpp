@@ -96,8 +96,7 @@ struct LmdbStore::Impl {
   std::atomic<std::uint64_t> positions{0};  // written under LMDB's writer lock
 };
 
-LmdbStore::LmdbStore() : impl_(new Impl) {
-  std::unique_ptr<Impl> guard(impl_);
+LmdbStore::LmdbStore() : impl_(std::make_unique<Impl>()) {
   impl_->dir = make_temp_dir();
   try {
     check(mdb_env_create(&impl_->env), "env_create");
@@ -115,14 +114,12 @@ LmdbStore::LmdbStore() : impl_(new Impl) {
     std::filesystem::remove_all(impl_->dir, ec);
     throw;
   }
-  guard.release();
 }
 
 LmdbStore::~LmdbStore() {
   mdb_env_close(impl_->env);
   std::error_code ec;
   std::filesystem::remove_all(impl_->dir, ec);
-  delete impl_;
 }
 
 void LmdbStore::append(std::string_view stream, std::span<const EventData> events) {
