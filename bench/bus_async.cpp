@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "orchestrix/bus/async_message_bus.hpp"
+#include "registration.hpp"
 
 namespace {
 
@@ -96,7 +97,7 @@ void BM_AsyncBusPublish(benchmark::State& state) {
   auto s = subscribe_noop(bus);
   publish_loop(state, bus, make_batch(static_cast<int>(state.range(0)), 0));
 }
-BENCHMARK(BM_AsyncBusPublish)->Arg(10)->Arg(100)->UseRealTime();
+ORCHESTRIX_BENCHMARK(BM_AsyncBusPublish)->Arg(10)->Arg(100)->UseRealTime();
 
 // The pinned variants run the same scenarios with one fixed placement policy for every
 // configuration, so that the comparison does not depend on where the scheduler happens to put
@@ -164,7 +165,7 @@ void shared_bus(benchmark::State& state, bool pinned) {
   publish_loop(state, *shared.bus, make_batch(100, state.thread_index() * 8));
 }
 void BM_AsyncBusPublishConcurrent(benchmark::State& state) { shared_bus(state, false); }
-BENCHMARK(BM_AsyncBusPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncBusPublishConcurrent)
     ->Setup(shared_setup)
     ->Teardown(shared_teardown)
     ->Threads(1)
@@ -186,13 +187,13 @@ void async_control(benchmark::State& state, std::size_t workers, bool pinned, st
                              : make_batch(100, 0, state.thread_index(), own_keys));
 }
 void BM_AsyncControlPublishConcurrent(benchmark::State& state) { async_control(state, 1, false); }
-BENCHMARK(BM_AsyncControlPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+ORCHESTRIX_BENCHMARK(BM_AsyncControlPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
 
 void BM_AsyncControl2wPublishConcurrent(benchmark::State& state) { async_control(state, 2, false); }
-BENCHMARK(BM_AsyncControl2wPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+ORCHESTRIX_BENCHMARK(BM_AsyncControl2wPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
 
 void BM_AsyncBusPinnedPublishConcurrent(benchmark::State& state) { shared_bus(state, true); }
-BENCHMARK(BM_AsyncBusPinnedPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncBusPinnedPublishConcurrent)
     ->Setup(shared_pinned_setup)
     ->Teardown(shared_teardown)
     ->Threads(1)
@@ -202,7 +203,10 @@ BENCHMARK(BM_AsyncBusPinnedPublishConcurrent)
 void BM_AsyncControl2wPinnedPublishConcurrent(benchmark::State& state) {
   async_control(state, 2, true);
 }
-BENCHMARK(BM_AsyncControl2wPinnedPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+ORCHESTRIX_BENCHMARK(BM_AsyncControl2wPinnedPublishConcurrent)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 // A diagnostic, not a workload: ONE bus with 4 pinned workers, where publishing thread t's 16
 // keys all map to workers 2t and 2t + 1 (chosen with worker_for). The threads, their CPUs and
@@ -231,7 +235,7 @@ void BM_AsyncBusPartitionedPinnedPublishConcurrent(benchmark::State& state) {
   const PinnedScope pin(state, true);
   publish_loop(state, *shared.bus, partitioned_batches[state.thread_index() % 2]);
 }
-BENCHMARK(BM_AsyncBusPartitionedPinnedPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncBusPartitionedPinnedPublishConcurrent)
     ->Setup(partitioned_setup)
     ->Teardown(shared_teardown)
     ->Threads(1)
@@ -283,7 +287,7 @@ void own_keys_shared_bus(benchmark::State& state, bool pinned, int keys = 16,
 void BM_AsyncBusOwnKeysPublishConcurrent(benchmark::State& state) {
   own_keys_shared_bus(state, false);
 }
-BENCHMARK(BM_AsyncBusOwnKeysPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncBusOwnKeysPublishConcurrent)
     ->Setup(own_keys_setup)
     ->Teardown(shared_teardown)
     ->Threads(1)
@@ -293,12 +297,15 @@ BENCHMARK(BM_AsyncBusOwnKeysPublishConcurrent)
 void BM_AsyncControl2wOwnKeysPublishConcurrent(benchmark::State& state) {
   async_control(state, 2, false, kOwnKeysLanes, 16);
 }
-BENCHMARK(BM_AsyncControl2wOwnKeysPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+ORCHESTRIX_BENCHMARK(BM_AsyncControl2wOwnKeysPublishConcurrent)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 void BM_AsyncBusOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
   own_keys_shared_bus(state, true);
 }
-BENCHMARK(BM_AsyncBusOwnKeysPinnedPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncBusOwnKeysPinnedPublishConcurrent)
     ->Setup(own_keys_pinned_setup)
     ->Teardown(shared_teardown)
     ->Threads(1)
@@ -308,12 +315,15 @@ BENCHMARK(BM_AsyncBusOwnKeysPinnedPublishConcurrent)
 void BM_AsyncControl2wOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
   async_control(state, 2, true, kOwnKeysLanes, 16);
 }
-BENCHMARK(BM_AsyncControl2wOwnKeysPinnedPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+ORCHESTRIX_BENCHMARK(BM_AsyncControl2wOwnKeysPinnedPublishConcurrent)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
 
 void BM_AsyncBusOwnKeys1LanePublishConcurrent(benchmark::State& state) {
   own_keys_shared_bus(state, false);
 }
-BENCHMARK(BM_AsyncBusOwnKeys1LanePublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncBusOwnKeys1LanePublishConcurrent)
     ->Setup(own_keys_1lane_setup)
     ->Teardown(shared_teardown)
     ->Threads(1)
@@ -323,7 +333,7 @@ BENCHMARK(BM_AsyncBusOwnKeys1LanePublishConcurrent)
 void BM_AsyncBusOwnKeys1LanePinnedPublishConcurrent(benchmark::State& state) {
   own_keys_shared_bus(state, true);
 }
-BENCHMARK(BM_AsyncBusOwnKeys1LanePinnedPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncBusOwnKeys1LanePinnedPublishConcurrent)
     ->Setup(own_keys_1lane_pinned_setup)
     ->Teardown(shared_teardown)
     ->Threads(1)
@@ -336,7 +346,7 @@ BENCHMARK(BM_AsyncBusOwnKeys1LanePinnedPublishConcurrent)
 void BM_AsyncBusOwnManyKeysPinnedPublishConcurrent(benchmark::State& state) {
   own_keys_shared_bus(state, true, 100);
 }
-BENCHMARK(BM_AsyncBusOwnManyKeysPinnedPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncBusOwnManyKeysPinnedPublishConcurrent)
     ->Setup(own_keys_pinned_setup)
     ->Teardown(shared_teardown)
     ->Threads(1)
@@ -346,7 +356,7 @@ BENCHMARK(BM_AsyncBusOwnManyKeysPinnedPublishConcurrent)
 void BM_AsyncControl2wOwnManyKeysPinnedPublishConcurrent(benchmark::State& state) {
   async_control(state, 2, true, kOwnKeysLanes, 100);
 }
-BENCHMARK(BM_AsyncControl2wOwnManyKeysPinnedPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncControl2wOwnManyKeysPinnedPublishConcurrent)
     ->Threads(1)
     ->Threads(2)
     ->UseRealTime();
@@ -364,7 +374,7 @@ void publisher_lanes_setup(const benchmark::State&) {
 void BM_AsyncBusByPublisherPinnedPublishConcurrent(benchmark::State& state) {
   shared_bus(state, true);
 }
-BENCHMARK(BM_AsyncBusByPublisherPinnedPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncBusByPublisherPinnedPublishConcurrent)
     ->Setup(publisher_lanes_setup)
     ->Teardown(shared_teardown)
     ->Threads(1)
@@ -374,7 +384,7 @@ BENCHMARK(BM_AsyncBusByPublisherPinnedPublishConcurrent)
 void BM_AsyncControl2wByPublisherPinnedPublishConcurrent(benchmark::State& state) {
   async_control(state, 2, true, kPublisherLanes, 0, LaneChoice::kByPublisher);
 }
-BENCHMARK(BM_AsyncControl2wByPublisherPinnedPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncControl2wByPublisherPinnedPublishConcurrent)
     ->Threads(1)
     ->Threads(2)
     ->UseRealTime();
@@ -382,7 +392,7 @@ BENCHMARK(BM_AsyncControl2wByPublisherPinnedPublishConcurrent)
 void BM_AsyncBusByPublisherOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
   own_keys_shared_bus(state, true, 16, false);
 }
-BENCHMARK(BM_AsyncBusByPublisherOwnKeysPinnedPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncBusByPublisherOwnKeysPinnedPublishConcurrent)
     ->Setup(publisher_lanes_setup)
     ->Teardown(shared_teardown)
     ->Threads(1)
@@ -392,7 +402,7 @@ BENCHMARK(BM_AsyncBusByPublisherOwnKeysPinnedPublishConcurrent)
 void BM_AsyncControl2wByPublisherOwnKeysPinnedPublishConcurrent(benchmark::State& state) {
   async_control(state, 2, true, kPublisherLanes, 16, LaneChoice::kByPublisher);
 }
-BENCHMARK(BM_AsyncControl2wByPublisherOwnKeysPinnedPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncControl2wByPublisherOwnKeysPinnedPublishConcurrent)
     ->Threads(1)
     ->Threads(2)
     ->UseRealTime();
@@ -400,7 +410,7 @@ BENCHMARK(BM_AsyncControl2wByPublisherOwnKeysPinnedPublishConcurrent)
 void BM_AsyncBusByPublisherOwnManyKeysPinnedPublishConcurrent(benchmark::State& state) {
   own_keys_shared_bus(state, true, 100, false);
 }
-BENCHMARK(BM_AsyncBusByPublisherOwnManyKeysPinnedPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncBusByPublisherOwnManyKeysPinnedPublishConcurrent)
     ->Setup(publisher_lanes_setup)
     ->Teardown(shared_teardown)
     ->Threads(1)
@@ -410,7 +420,7 @@ BENCHMARK(BM_AsyncBusByPublisherOwnManyKeysPinnedPublishConcurrent)
 void BM_AsyncControl2wByPublisherOwnManyKeysPinnedPublishConcurrent(benchmark::State& state) {
   async_control(state, 2, true, kPublisherLanes, 100, LaneChoice::kByPublisher);
 }
-BENCHMARK(BM_AsyncControl2wByPublisherOwnManyKeysPinnedPublishConcurrent)
+ORCHESTRIX_BENCHMARK(BM_AsyncControl2wByPublisherOwnManyKeysPinnedPublishConcurrent)
     ->Threads(1)
     ->Threads(2)
     ->UseRealTime();

@@ -1,24 +1,32 @@
-// Message bus benchmarks: the synchronous MessageBus against a naive baseline.
+// bench_bus (synchronous part): the MessageBus against the peers a user would pick instead, in
+// the same executable and the same run.
 //
-// Scenarios (mirroring the original benchmarks/test_message_bus_benchmark.py list):
+// Sides: BM_Bus (MessageBus), BM_NaiveBus (what most in-process buses do: a mutex around an
+// unordered_map of std::vector<std::function>, with the same per-handler try/catch isolation),
+// BM_Signals2 (Boost.Signals2, thread-safe by default), BM_FunctionLoop (a plain
+// std::vector<std::function> loop: no lookup, no lock, no isolation: the floor of dispatch).
+// Scenarios (the original's name in brackets):
 //   BM_EnvelopeCreate                  make_message(): UUIDv7 + clock read + interned type
-//   BM_{Bus,NaiveBus}PublishSingle     one prebuilt message, one handler
-//   BM_{Bus,NaiveBus}CreateAndPublish  build the envelope, then publish (the original "single")
-//   BM_{Bus,NaiveBus}PublishBatch/N    N = 100, 1000 prebuilt messages per iteration
-//   BM_{Bus,NaiveBus}PublishHandlers/N N = 5, 10 handlers of one message type
-//   BM_{Bus,NaiveBus}PublishPayload/B  build + publish a message carrying B = 16, 1024, 65536 bytes
-//   BM_{Bus,NaiveBus}PublishConcurrent Threads(1) and Threads(2) publishing on ONE shared bus
-//   BM_ControlPublishConcurrent        the no-sharing control: each thread its own private bus
+//   BM_<side>PublishSingle             one prebuilt message, one handler
+//   BM_<side>CreateAndPublish          build the envelope, then publish [single message]
+//   BM_<side>PublishBatch/N            N = 100, 1,000 prebuilt messages per iteration [batch]
+//   BM_<side>PublishHandlers/N         N = 5, 10 handlers of one message type [multiple handlers]
+//   BM_<side>PublishPayload/B          build + publish a message carrying B = 16, 1,024, 65,536
+//                                      bytes [payload sizes small, medium, large]
+//   BM_<side>PublishConcurrent/N       Threads(1) and Threads(2) publishing N = 10, 100 messages
+//                                      per iteration on ONE shared bus [concurrent publishing]
+//   BM_ControlPublishConcurrent/N      the no-sharing control: each thread its own private bus
 //   BM_AtomicSpBusPublish{Single,Concurrent}  the "obvious" lock-free design: the handler list in
 //                                    a std::atomic<std::shared_ptr> (libstdc++ 12 guards it with
 //                                    an internal lock, and every load bumps the shared count)
-// The naive baseline is what most in-process buses do: a mutex around an unordered_map of
-// std::vector<std::function>, with the same per-handler try/catch isolation.
+// Counters: items_per_second (messages; the total over all threads for the concurrent ones, in
+// real time), allocs_per_op (alloc_count.hpp; an operation is one iteration).
 // Speed-up = items_per_second(Threads 2) / items_per_second(Threads 1); docs/message-bus.md
 // compares each shared bus's speed-up with the control's, from one run.
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <boost/signals2/signal.hpp>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -27,11 +35,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alloc_count.hpp"
 #include "orchestrix/bus/message_bus.hpp"
+#include "registration.hpp"
 
 namespace {
 
 using namespace orchestrix::bus;
+using orchestrix::bench::AllocCount;
 
 struct SmallEvent {
   static constexpr MessageKind message_kind = MessageKind::kEvent;
@@ -100,6 +111,39 @@ class AtomicSpBus {
   std::atomic<std::shared_ptr<const List>> list_{std::make_shared<const List>()};
 };
 
+// Boost.Signals2: one signal per bus (one message type per bus in these benches).
+class Signals2Bus {
+ public:
+  template <class T, class F>
+  void subscribe(F f) {
+    signal_.connect([f = std::move(f)](const void* m) { f(*static_cast<const Envelope<T>*>(m)); });
+  }
+  template <class T>
+  void publish(const Envelope<T>& m) {
+    signal_(&m);
+  }
+
+ private:
+  boost::signals2::signal<void(const void*)> signal_;
+};
+
+// A plain std::vector<std::function> loop (one message type per bus in these benches).
+class FunctionLoopBus {
+ public:
+  template <class T, class F>
+  void subscribe(F f) {
+    handlers_.emplace_back(
+        [f = std::move(f)](const void* m) { f(*static_cast<const Envelope<T>*>(m)); });
+  }
+  template <class T>
+  void publish(const Envelope<T>& m) {
+    for (const auto& h : handlers_) h(&m);
+  }
+
+ private:
+  std::vector<std::function<void(const void*)>> handlers_;
+};
+
 template <class T>
 auto sink_handler() {
   return [](const Envelope<T>& m) { benchmark::DoNotOptimize(&m); };
@@ -120,13 +164,15 @@ struct Subscriptions {
 
 void BM_EnvelopeCreate(benchmark::State& state) {
   int i = 0;
+  const AllocCount allocs;
   for (auto _ : state) {
     auto m = make_message(SmallEvent{++i}, {.subject = "agg-1"});
     benchmark::DoNotOptimize(m);
   }
+  allocs.report(state);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_EnvelopeCreate);
+ORCHESTRIX_BENCHMARK(BM_EnvelopeCreate);
 
 template <class Bus>
 void publish_single(benchmark::State& state) {
@@ -134,15 +180,11 @@ void publish_single(benchmark::State& state) {
   Subscriptions<Bus, SmallEvent> subs;
   subs.add(bus);
   const auto m = make_message(SmallEvent{1}, {.subject = "agg-1"});
+  const AllocCount allocs;
   for (auto _ : state) bus.publish(m);
+  allocs.report(state);
   state.SetItemsProcessed(state.iterations());
 }
-void BM_BusPublishSingle(benchmark::State& state) { publish_single<MessageBus>(state); }
-void BM_NaiveBusPublishSingle(benchmark::State& state) { publish_single<NaiveBus>(state); }
-void BM_AtomicSpBusPublishSingle(benchmark::State& state) { publish_single<AtomicSpBus>(state); }
-BENCHMARK(BM_BusPublishSingle);
-BENCHMARK(BM_NaiveBusPublishSingle);
-BENCHMARK(BM_AtomicSpBusPublishSingle);
 
 template <class Bus>
 void create_and_publish(benchmark::State& state) {
@@ -150,13 +192,11 @@ void create_and_publish(benchmark::State& state) {
   Subscriptions<Bus, SmallEvent> subs;
   subs.add(bus);
   int i = 0;
+  const AllocCount allocs;
   for (auto _ : state) bus.publish(make_message(SmallEvent{++i}, {.subject = "agg-1"}));
+  allocs.report(state);
   state.SetItemsProcessed(state.iterations());
 }
-void BM_BusCreateAndPublish(benchmark::State& state) { create_and_publish<MessageBus>(state); }
-void BM_NaiveBusCreateAndPublish(benchmark::State& state) { create_and_publish<NaiveBus>(state); }
-BENCHMARK(BM_BusCreateAndPublish);
-BENCHMARK(BM_NaiveBusCreateAndPublish);
 
 template <class Bus>
 void publish_batch(benchmark::State& state) {
@@ -164,16 +204,15 @@ void publish_batch(benchmark::State& state) {
   Subscriptions<Bus, SmallEvent> subs;
   subs.add(bus);
   std::vector<Envelope<SmallEvent>> batch;
+  batch.reserve(static_cast<std::size_t>(state.range(0)));
   for (int i = 0; i < state.range(0); ++i) batch.push_back(make_message(SmallEvent{i}));
+  const AllocCount allocs;
   for (auto _ : state) {
     for (const auto& m : batch) bus.publish(m);
   }
+  allocs.report(state);
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-void BM_BusPublishBatch(benchmark::State& state) { publish_batch<MessageBus>(state); }
-void BM_NaiveBusPublishBatch(benchmark::State& state) { publish_batch<NaiveBus>(state); }
-BENCHMARK(BM_BusPublishBatch)->Arg(100)->Arg(1000);
-BENCHMARK(BM_NaiveBusPublishBatch)->Arg(100)->Arg(1000);
 
 template <class Bus>
 void publish_handlers(benchmark::State& state) {
@@ -181,14 +220,12 @@ void publish_handlers(benchmark::State& state) {
   Subscriptions<Bus, SmallEvent> subs;
   for (int i = 0; i < state.range(0); ++i) subs.add(bus);
   const auto m = make_message(SmallEvent{1});
+  const AllocCount allocs;
   for (auto _ : state) bus.publish(m);
+  allocs.report(state);
   state.SetItemsProcessed(state.iterations());
   state.counters["handlers"] = static_cast<double>(state.range(0));
 }
-void BM_BusPublishHandlers(benchmark::State& state) { publish_handlers<MessageBus>(state); }
-void BM_NaiveBusPublishHandlers(benchmark::State& state) { publish_handlers<NaiveBus>(state); }
-BENCHMARK(BM_BusPublishHandlers)->Arg(5)->Arg(10);
-BENCHMARK(BM_NaiveBusPublishHandlers)->Arg(5)->Arg(10);
 
 template <class Bus>
 void publish_payload(benchmark::State& state) {
@@ -196,18 +233,16 @@ void publish_payload(benchmark::State& state) {
   Subscriptions<Bus, PayloadEvent> subs;
   subs.add(bus);
   const std::string payload(static_cast<std::size_t>(state.range(0)), 'x');
+  const AllocCount allocs;
   for (auto _ : state) bus.publish(make_message(PayloadEvent{payload}, {.subject = "agg-1"}));
+  allocs.report(state);
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(state.iterations() * state.range(0));
 }
-void BM_BusPublishPayload(benchmark::State& state) { publish_payload<MessageBus>(state); }
-void BM_NaiveBusPublishPayload(benchmark::State& state) { publish_payload<NaiveBus>(state); }
-BENCHMARK(BM_BusPublishPayload)->Arg(16)->Arg(1024)->Arg(65536);
-BENCHMARK(BM_NaiveBusPublishPayload)->Arg(16)->Arg(1024)->Arg(65536);
 
 // ---- concurrent publishers ---------------------------------------------------------------------
-// Each thread publishes its own prebuilt message, 100 per iteration, to one sink handler.
-constexpr int kConcurrentBatch = 100;
+// Each thread publishes its own prebuilt message, N (the argument) per iteration, to one sink
+// handler.
 
 template <class Bus>
 // `bus` is read only inside the loop, i.e. after the loop's start barrier, which is what makes
@@ -215,10 +250,13 @@ template <class Bus>
 // could see the previous run's deleted bus).
 void publish_loop(benchmark::State& state, Bus* const& bus) {
   const auto m = make_message(SmallEvent{state.thread_index()});
+  const auto n = state.range(0);
+  const AllocCount allocs;
   for (auto _ : state) {
-    for (int i = 0; i < kConcurrentBatch; ++i) bus->publish(m);
+    for (std::int64_t i = 0; i < n; ++i) bus->publish(m);
   }
-  state.SetItemsProcessed(state.iterations() * kConcurrentBatch);
+  allocs.report(state);
+  state.SetItemsProcessed(state.iterations() * n);
 }
 
 template <class Bus>
@@ -236,24 +274,50 @@ void publish_concurrent_shared(benchmark::State& state) {
     delete bus;
   }
 }
-void BM_BusPublishConcurrent(benchmark::State& state) {
-  publish_concurrent_shared<MessageBus>(state);
-}
-void BM_NaiveBusPublishConcurrent(benchmark::State& state) {
-  publish_concurrent_shared<NaiveBus>(state);
-}
-void BM_AtomicSpBusPublishConcurrent(benchmark::State& state) {
-  publish_concurrent_shared<AtomicSpBus>(state);
-}
-void BM_ControlPublishConcurrent(benchmark::State& state) {
+void control_publish_concurrent(benchmark::State& state) {
   MessageBus bus;  // private to this thread: nothing is shared
   auto s = bus.subscribe<SmallEvent>(sink_handler<SmallEvent>());
   MessageBus* const own = &bus;
   publish_loop(state, own);
 }
-BENCHMARK(BM_BusPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
-BENCHMARK(BM_ControlPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
-BENCHMARK(BM_NaiveBusPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
-BENCHMARK(BM_AtomicSpBusPublishConcurrent)->Threads(1)->Threads(2)->UseRealTime();
+
+// ---- registration ------------------------------------------------------------------------
+
+using Scenario = void (*)(benchmark::State&);
+
+benchmark::internal::Benchmark* add(const std::string& name, Scenario scenario) {
+  return orchestrix::bench::configure(benchmark::RegisterBenchmark(name.c_str(), scenario));
+}
+
+// Registers BM_Bus<name>, BM_NaiveBus<name>, BM_Signals2<name>, BM_FunctionLoop<name>.
+// NOLINTBEGIN(bugprone-macro-parentheses): `fn` is a template name; (fn)<Bus> does not parse.
+#define ORCHESTRIX_SIDES_(name, fn, settings)                       \
+  do {                                                              \
+    (settings)(add("BM_Bus" name, (fn<MessageBus>)));               \
+    (settings)(add("BM_NaiveBus" name, (fn<NaiveBus>)));            \
+    (settings)(add("BM_Signals2" name, (fn<Signals2Bus>)));         \
+    (settings)(add("BM_FunctionLoop" name, (fn<FunctionLoopBus>))); \
+  } while (false)
+// NOLINTEND(bugprone-macro-parentheses)
+
+const bool kRegistered = [] {
+  const auto none = [](benchmark::internal::Benchmark* /*b*/) {};
+  const auto batch = [](benchmark::internal::Benchmark* b) { b->Arg(100)->Arg(1000); };
+  const auto handlers = [](benchmark::internal::Benchmark* b) { b->Arg(5)->Arg(10); };
+  const auto payload = [](benchmark::internal::Benchmark* b) { b->Arg(16)->Arg(1024)->Arg(65536); };
+  const auto concurrent = [](benchmark::internal::Benchmark* b) {
+    b->Arg(10)->Arg(100)->Threads(1)->Threads(2)->UseRealTime();
+  };
+  ORCHESTRIX_SIDES_("PublishSingle", publish_single, none);
+  add("BM_AtomicSpBusPublishSingle", publish_single<AtomicSpBus>);
+  ORCHESTRIX_SIDES_("CreateAndPublish", create_and_publish, none);
+  ORCHESTRIX_SIDES_("PublishBatch", publish_batch, batch);
+  ORCHESTRIX_SIDES_("PublishHandlers", publish_handlers, handlers);
+  ORCHESTRIX_SIDES_("PublishPayload", publish_payload, payload);
+  ORCHESTRIX_SIDES_("PublishConcurrent", publish_concurrent_shared, concurrent);
+  concurrent(add("BM_ControlPublishConcurrent", control_publish_concurrent));
+  concurrent(add("BM_AtomicSpBusPublishConcurrent", publish_concurrent_shared<AtomicSpBus>));
+  return true;
+}();
 
 }  // namespace

@@ -1,8 +1,13 @@
-# bench/store: event store benchmarks with a peer baseline in the same file (figures and
-# commands in docs/measurements/store-bench.md; headline ratios in docs/architecture.md).
-add_executable(bench_store store_bench.cpp)
+# bench/store: event store benchmarks with the peers in the same executable (figures and
+# commands in docs/performance.md and docs/measurements/store-bench.md).
+find_package(PkgConfig REQUIRED)
+find_package(SQLite3 REQUIRED)
+pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
+
+add_executable(bench_store store_bench.cpp store_floor.cpp store_sqlite_peer.cpp store_lmdb_peer.cpp)
 orchestrix_target_defaults(bench_store)
-target_link_libraries(bench_store PRIVATE orchestrix::store orchestrix::workload orchestrix::allocators
+target_link_libraries(bench_store PRIVATE orchestrix_bench_support orchestrix::store orchestrix::workload
+                                          orchestrix::allocators SQLite::SQLite3 PkgConfig::LMDB
                                           benchmark::benchmark_main)
 
 # store_memory_report: the memory breakdown printed in docs/measurements/store-bench.md.
