@@ -602,9 +602,10 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
 }
 
 std::optional<std::uint64_t> StoreImpl::stream_version(std::string_view stream) const {
-  const Shard& shard = shard_for(stream);
+  const StreamKey key(stream);
+  const Shard& shard = shard_for(key);
   std::shared_lock lock(shard.mu);
-  const StreamState* st = find_locked(shard, stream);
+  const StreamState* st = find_locked(shard, key);
   if (st == nullptr || st->event_count == 0) return std::nullopt;
   return st->event_count - 1;
 }

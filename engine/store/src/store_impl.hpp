@@ -144,7 +144,11 @@ class StoreImpl {
 
  private:
   Shard& shard_for(std::string_view stream) const noexcept { return shard_for(StreamKey(stream)); }
-  Shard& shard_for(const StreamKey& key) const noexcept { return shards_[key.hash % shard_count_]; }
+  // The hash's upper 32 bits scaled to [0, shard_count_) with a multiply and a shift (no
+  // division; shard_count_ <= 1024, so the product fits in 64 bits).
+  Shard& shard_for(const StreamKey& key) const noexcept {
+    return shards_[((key.hash >> 32U) * shard_count_) >> 32U];
+  }
   StreamState* find_locked(const Shard& shard, std::string_view stream) const {
     return find_locked(shard, StreamKey(stream));
   }

@@ -185,9 +185,10 @@ EventRange StoreImpl::read(std::string_view stream, std::uint64_t from, BelowRet
   r.pin_ = pin();
   r.store_ = this;
   r.requested_ = from;
-  const Shard& shard = shard_for(stream);
+  const StreamKey key(stream);
+  const Shard& shard = shard_for(key);
   std::shared_lock lock(shard.mu);
-  const StreamState* st = find_locked(shard, stream);
+  const StreamState* st = find_locked(shard, key);
   if (st == nullptr) {
     r.first_ = r.end_ = from;
     return r;

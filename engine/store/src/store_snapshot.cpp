@@ -100,9 +100,11 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
   BlobGuard guard;  // the new block, released (freed) again if anything below throws
   if (!in_place) guard.b = make_blob(snapshot_memory_, snapshot);
 
-  Shard& shard = shard_for(stream);
+  const StreamKey key(stream);
+
+  Shard& shard = shard_for(key);
   std::unique_lock lock(shard.mu);
-  StreamState* st = find_locked(shard, stream);
+  StreamState* st = find_locked(shard, key);
   if (st == nullptr) throw InvalidArgument("snapshot of a stream that does not exist");
   if (snapshot.version > st->event_count) {
     throw InvalidArgument("snapshot version is beyond the stream's head (version > event count)");
@@ -171,9 +173,10 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
 
 std::optional<Snapshot> StoreImpl::load_snapshot(std::string_view stream,
                                                  std::uint64_t max_version) const {
-  const Shard& shard = shard_for(stream);
+  const StreamKey key(stream);
+  const Shard& shard = shard_for(key);
   std::shared_lock lock(shard.mu);
-  const StreamState* st = find_locked(shard, stream);
+  const StreamState* st = find_locked(shard, key);
   if (st == nullptr) return std::nullopt;
   for (auto it = st->snapshots.rbegin(); it != st->snapshots.rend(); ++it) {
     if ((*it)->version <= max_version) return SnapshotAccess::make(*it);

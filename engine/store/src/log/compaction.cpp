@@ -14,9 +14,10 @@
 namespace orchestrix::detail {
 
 void StoreImpl::set_retention(std::string_view stream, RetentionPolicy policy) {
-  Shard& shard = shard_for(stream);
+  const StreamKey key(stream);
+  Shard& shard = shard_for(key);
   std::unique_lock lock(shard.mu);
-  StreamState* st = find_locked(shard, stream);
+  StreamState* st = find_locked(shard, key);
   if (st == nullptr) throw InvalidArgument("set_retention on a stream that does not exist");
   st->retention = policy;
   st->has_retention = true;
