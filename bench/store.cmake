@@ -5,8 +5,3 @@ orchestrix_target_defaults(bench_store)
 target_link_libraries(bench_store PRIVATE orchestrix::store orchestrix::workload orchestrix::allocators
                                           benchmark::benchmark_main)
 
-# store_memory_report: the memory breakdown printed in docs/measurements/store-bench.md.
-add_executable(store_memory_report store_memory_report.cpp)
-orchestrix_target_defaults(store_memory_report)
-target_link_libraries(store_memory_report PRIVATE orchestrix::store orchestrix::workload
-                                                  orchestrix::allocators)
