@@ -142,13 +142,16 @@ void steady_state(RunResult& r) {
   r.mean_utilization = sum / static_cast<double>(r.samples.size() - from);
 }
 
-// What the arena or pool holds from its upstream; nullopt for the other resources.
+// What the arena or pool holds from its upstream (the "held from upstream" of
+// docs/allocators.md); nullopt for the other resources.
 std::optional<std::uint64_t> reserved_of(std::pmr::memory_resource* base) {
   if (const auto* arena = dynamic_cast<alloc::ArenaResource*>(base)) {
     return arena->stats().reserved_bytes;
   }
   if (const auto* pool = dynamic_cast<alloc::PoolResource*>(base)) {
-    return pool->stats().reserved_bytes;
+    // Slabs, plus the requests above max_slot_bytes it passed to its upstream (segments).
+    const alloc::PoolStats stats = pool->stats();
+    return stats.reserved_bytes + stats.large_bytes;
   }
   return std::nullopt;
 }

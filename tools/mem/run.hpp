@@ -101,7 +101,8 @@ struct RunResult {
   bool hwm_was_reset = false;                    // false: VmHWM counts from process start
   // VmRSS after the load - VmRSS before it: what the process holds from the OS for the store.
   std::optional<std::uint64_t> held_from_os_bytes;
-  // Bytes the arena or pool holds from its upstream after the load (nullopt for the others).
+  // Bytes the arena or pool holds from its upstream after the load: arena blocks; pool slabs
+  // plus the requests above its largest slot, which go to the upstream (nullopt for the others).
   std::optional<std::uint64_t> resource_reserved_bytes;
   std::vector<Sample> samples;
   // Utilization = (held - waste) / held over the second half of the samples (the steady state).
