@@ -13,11 +13,15 @@ namespace {
 void print_lifecycle(std::ostream& os, const RunResult& r) {
   const RunConfig& c = r.config;
   if (c.snapshot_every == 0 && c.compact_every == 0 && c.auto_compact_ratio == 0) return;
-  fmt::print(os,
-             "lifecycle: snapshot every {} events per stream, retention {}, auto-compact at {:.2f} "
-             "dead, explicit compact() every {} events; {} snapshots, {} explicit compactions\n",
-             c.snapshot_every, retention_text(c.retention), c.auto_compact_ratio, c.compact_every,
-             r.snapshots, r.explicit_compactions);
+  fmt::print(os, "lifecycle: snapshot every {} events per stream, retention {}, ", c.snapshot_every,
+             retention_text(c.retention));
+  if (c.auto_compact_ratio > 0) {
+    fmt::print(os, "auto-compact at {:.2f} dead", c.auto_compact_ratio);
+  } else {
+    fmt::print(os, "no auto-compaction");
+  }
+  if (c.compact_every > 0) fmt::print(os, ", compact() every {} events", c.compact_every);
+  fmt::print(os, "; {} snapshots, {} explicit compactions\n", r.snapshots, r.explicit_compactions);
 }
 
 void print_steady_state(std::ostream& os, const RunResult& r) {

@@ -90,7 +90,8 @@ int swap_command(const RunConfig& config, const std::vector<std::string>& alloca
       return std::find(allocators.begin(), allocators.end(), c.name) == allocators.end();
     });
   }
-  const std::vector<SwapOutcome> outcomes = run_swap(self_exe(), config, candidates);
+  const std::vector<SwapOutcome> outcomes =
+      run_swap(self_exe(), config, candidates, options.progress);
   if (options.output == Output::kJson) {
     std::cout << swap_to_json(outcomes).dump(2) << '\n';
   } else if (options.output == Output::kCsv) {

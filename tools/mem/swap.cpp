@@ -36,7 +36,8 @@ std::vector<SwapCandidate> swap_candidates() {
 }
 
 std::vector<SwapOutcome> run_swap(const std::string& self_exe, const RunConfig& config,
-                                  const std::vector<SwapCandidate>& candidates) {
+                                  const std::vector<SwapCandidate>& candidates,
+                                  const std::string& progress) {
   std::vector<SwapOutcome> out;
   for (const SwapCandidate& cand : candidates) {
     SwapOutcome o;
@@ -47,9 +48,9 @@ std::vector<SwapOutcome> run_swap(const std::string& self_exe, const RunConfig& 
       continue;
     }
     const std::string cmd = fmt::format(
-        "{}'{}' budget --json --resource {} --events {} {} --limit-mb 1e12",
+        "{}'{}' budget --json --resource {} --events {} {} --limit-mb 1e12 --progress {}",
         cand.preload.empty() ? std::string{} : fmt::format("LD_PRELOAD='{}' ", cand.preload),
-        self_exe, cand.resource, config.events, budget_arguments(config));
+        self_exe, cand.resource, config.events, budget_arguments(config), progress);
     std::FILE* pipe = ::popen(cmd.c_str(), "r");
     if (pipe == nullptr) {
       o.error = "could not start the child process";

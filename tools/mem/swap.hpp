@@ -33,8 +33,10 @@ struct SwapOutcome {
 std::string budget_arguments(const RunConfig& config);
 
 // Runs `budget --json` in a child process for each candidate (self_exe = path of this binary),
-// with the workload and lifecycle options of `config`.
+// with the workload and lifecycle options of `config`; each child draws its own progress bar
+// on the shared stderr as `progress` (budget's --progress) says.
 std::vector<SwapOutcome> run_swap(const std::string& self_exe, const RunConfig& config,
-                                  const std::vector<SwapCandidate>& candidates);
+                                  const std::vector<SwapCandidate>& candidates,
+                                  const std::string& progress);
 
 }  // namespace orchestrix::tools
