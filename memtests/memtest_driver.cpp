@@ -15,6 +15,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -97,18 +98,36 @@ Args parse_args(int argc, char** argv) {
 }  // namespace
 }  // namespace orchestrix::memtest
 
-int main(int argc, char** argv) {
-  using namespace orchestrix::memtest;
+namespace orchestrix::memtest {
+namespace {
+
+int run(int argc, char** argv) {
 #if defined(ORCHESTRIX_MEMTEST_DRIVER_MIMALLOC)
   orchestrix::alloc::register_mimalloc_resource();
 #endif
   const Args args = parse_args(argc, argv);
   if (args.exit_code >= 0) return args.exit_code;
-  const std::string_view allocator = args.allocator.empty() ? "system" : args.allocator;
+  // A std::string, not a view of the conditional's temporary.
+  const std::string allocator = args.allocator.empty() ? "system" : args.allocator;
   if (args.compaction) {
     return print_compaction_cost(allocator, args.events.empty() ? 1'000'000 : args.events.front(),
                                  args.repeat);
   }
   if (args.churn) return print_churn(allocator);
   return run_one(allocator, args.events.front());
+}
+
+}  // namespace
+}  // namespace orchestrix::memtest
+
+// An error that escapes a run is printed and exits 1.
+int main(int argc, char** argv) {
+  try {
+    return orchestrix::memtest::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "memtest_driver: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "memtest_driver: unknown error\n");
+  }
+  return 1;
 }

@@ -4,9 +4,10 @@
 // explicit compaction), read the live events back, compact once more at the end when snapshots
 // were taken, and collect every figure the budget and swap commands print.
 //
-// Memory: the run's own bookkeeping (the samples, one counter per stream when snapshots are on,
-// the generator's buffers) comes from the default heap and is allocated before the baseline or
-// reserved up front; everything the store holds comes from the chosen resource.
+// Memory: everything the store holds comes from the chosen resource. The run's own bookkeeping
+// comes from the default heap: the generator's buffers and the samples before the RSS baseline;
+// with snapshots on, one counter per stream (a hash node and the stream name, ~80 bytes per
+// stream) during the run, which the RSS figures include and the instrumented ones do not.
 // Errors: see run_workload(). Thread safety: one run at a time per process.
 #pragma once
 
