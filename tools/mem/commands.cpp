@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chart.hpp"
-#include "heaptrack.hpp"
+#include "heaptrack_compare.hpp"
 #include "orchestrix/alloc/process_memory.hpp"
 #include "preload.hpp"
 #include "progress.hpp"

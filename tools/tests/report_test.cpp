@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "heaptrack.hpp"
+#include "heaptrack_compare.hpp"
 #include "run.hpp"
 #include "run_json.hpp"
 #include "swap.hpp"
