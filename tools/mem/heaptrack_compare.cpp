@@ -167,8 +167,7 @@ HeaptrackComparison run_heaptrack(const std::string& self_exe, const RunConfig& 
     c.blind_spot =
         "mimalloc replaces operator new and delete as well as malloc; heaptrack intercepts "
         "malloc only, so every allocation made with new is invisible to it (the store's system "
-        "resource calls malloc, so its bytes are seen). A binary linked with mimalloc hides "
-        "malloc as well.";
+        "resource calls malloc, so its bytes are seen).";
   }
   return c;
 }

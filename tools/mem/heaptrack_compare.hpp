@@ -6,9 +6,10 @@
 // the differences are compared: heaptrack (run - baseline) against instrumented (run -
 // baseline). heaptrack_print rounds sizes to 3 significant digits (about 0.5%).
 // heaptrack sees only the calls its preload intercepts. Under mimalloc (preloaded behind
-// heaptrack's library) it sees malloc but not operator new, which mimalloc replaces directly; a
-// binary linked with mimalloc hides malloc too. The report says so for mimalloc, and whenever
-// heaptrack saw less than half of what the store held, instead of passing off a difference.
+// heaptrack's library) it sees malloc but not operator new, which mimalloc replaces directly (as in
+// a binary linked with mimalloc: alloc/mimalloc_resource.hpp). The report says so for mimalloc, and
+// whenever heaptrack saw less than half of what the store held, instead of passing off a
+// difference.
 #pragma once
 
 #include <nlohmann/json.hpp>
