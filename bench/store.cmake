@@ -10,8 +10,3 @@ target_link_libraries(bench_store PRIVATE orchestrix_bench_support orchestrix::s
                                           orchestrix::allocators SQLite::SQLite3 PkgConfig::LMDB
                                           benchmark::benchmark_main)
 
-# store_memory_report: the memory breakdown printed in docs/measurements/store-bench.md.
-add_executable(store_memory_report store_memory_report.cpp)
-orchestrix_target_defaults(store_memory_report)
-target_link_libraries(store_memory_report PRIVATE orchestrix::store orchestrix::workload
-                                                  orchestrix::allocators)

@@ -1,33 +1,36 @@
-// orchestrix-mem — memory budget verification and allocator swap experiments.
+// orchestrix-mem — will it fit, and with which allocator? (docs/tools.md)
 //
-//   orchestrix-mem budget [--events N] [--limit-mb M] [--resource R] [--verdict-on W] [--json]
-//       Loads N events of a reference workload into an EventStore, reads them back, prints where
-//       every byte went and a verdict against the limit. Exit 0: fits; 1: does not fit (or the
-//       hard cap was hit); 2: bad arguments or a failed run.
-//   orchestrix-mem swap [--events N] [--allocators a,b,...] [--json]
+//   orchestrix-mem budget [run options] [--limit-mb M] [--resource R] [--json|--csv] [--chart F]
+//       Loads N events of a reference workload (optionally with snapshots, retention and
+//       compaction) into an EventStore, prints where every byte went and a verdict.
+//   orchestrix-mem swap [run options] [--allocators a,b,...] [--json|--csv] [--chart F]
 //       The same run under glibc, mimalloc, jemalloc, tcmalloc (LD_PRELOAD), the bump arena and
 //       the slab pool, each in a clean child process, side by side.
-#include <unistd.h>
-
+//   orchestrix-mem heaptrack [run options] [--resource R] [--json]
+//       The budget run under heaptrack, its figures beside the instrumented ones.
+//
+// Exit codes: 0 fits, 1 does not fit (or the hard cap stopped the run), 2 bad arguments or a
+// failed run, 3 the machine ran out of memory (a partial report is printed).
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
-#include <set>
+#include <new>
+#include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
+#include "commands.hpp"
 #include "orchestrix/alloc/registry.hpp"
+#include "orchestrix/churn_workload.hpp"
 #include "quantity.hpp"
-#include "report.hpp"
 #include "run.hpp"
 #include "swap.hpp"
 
 namespace {
 
-using orchestrix::tools::RunConfig;
+namespace tools = orchestrix::tools;
+using tools::RunConfig;
 
 constexpr std::uint64_t kMaxEvents = 100'000'000;
 constexpr std::uint64_t kMaxBytes = 1'000'000'000'000'000'000;  // 10^18: no limit in practice
@@ -44,69 +47,146 @@ CLI::Validator quantity_check(std::string description, Parse parse) {
       std::move(description));
 }
 
-std::uint64_t count_of(const std::string& text) {
-  return std::get<std::uint64_t>(orchestrix::tools::parse_count(text, 1, kMaxEvents));
+CLI::Validator count_check(std::uint64_t min) {
+  return quantity_check(
+      "COUNT", [min](const std::string& t) { return tools::parse_count(t, min, kMaxEvents); });
+}
+
+std::uint64_t count_of(const std::string& text, std::uint64_t min) {
+  return std::get<std::uint64_t>(tools::parse_count(text, min, kMaxEvents));
 }
 
 std::uint64_t bytes_of(const std::string& text) {
-  return std::get<std::uint64_t>(orchestrix::tools::parse_size_mb(text, 1, kMaxBytes));
+  return std::get<std::uint64_t>(tools::parse_size_mb(text, 1, kMaxBytes));
 }
 
-void add_run_options(CLI::App& cmd, std::string& events, RunConfig& cfg, std::size_t& segment_kib) {
-  cmd.add_option("--events,-n", events, "Number of events to load: 1000000, 1e6 or 1M")
-      ->check(quantity_check(
-          "COUNT",
-          [](const std::string& t) { return orchestrix::tools::parse_count(t, 1, kMaxEvents); }))
+// The options every sub-command shares, as typed; applied to a RunConfig after parsing.
+struct RunOptions {
+  std::string events = "1000000";
+  std::string workload = "seed";
+  std::size_t segment_kib = 256;
+  std::uint64_t seed = 42;
+  std::string churn_streams = "10000";
+  std::uint32_t churn_batch = 10;
+  std::optional<std::string> snapshot_every;
+  std::optional<std::string> retention;
+  std::optional<double> auto_compact;
+  std::string compact_every = "0";
+  std::string progress = "auto";
+};
+
+void add_run_options(CLI::App& cmd, RunOptions& o) {
+  cmd.add_option("--events,-n", o.events, "Number of events to load: 1000000, 1e6 or 1M")
+      ->check(count_check(1))
       ->capture_default_str();
-  cmd.add_option("--workload,-w", cfg.workload, "Reference workload (docs/memory.md)")
-      ->check(CLI::IsMember({"seed", "mixed"}))
+  cmd.add_option("--workload,-w", o.workload,
+                 "Reference workload (docs/memory.md): seed, mixed, or churn (streams growing "
+                 "while snapshots make old events dead; implies --snapshot-every 100 --retention "
+                 "drop --auto-compact 0.05 unless given)")
+      ->check(CLI::IsMember({"seed", "mixed", "churn"}))
       ->capture_default_str();
-  cmd.add_option("--segment-kib", segment_kib, "Store segment size in KiB")
+  cmd.add_option("--segment-kib", o.segment_kib, "Store segment size in KiB")
       ->check(CLI::Range(64, 16 * 1024))
       ->capture_default_str();
-  cmd.add_option("--seed", cfg.seed, "Workload random seed")->capture_default_str();
+  cmd.add_option("--seed", o.seed, "Workload random seed")->capture_default_str();
+  cmd.add_option("--churn-streams", o.churn_streams, "churn: number of streams")
+      ->check(count_check(1))
+      ->capture_default_str();
+  cmd.add_option("--churn-batch", o.churn_batch, "churn: events per append")
+      ->check(CLI::Range(1, 10'000))
+      ->capture_default_str();
+  cmd.add_option("--snapshot-every", o.snapshot_every,
+                 "Snapshot a stream once it has this many events past its latest snapshot (0: "
+                 "never; default 0, churn 100)")
+      ->check(count_check(0));
+  cmd.add_option("--retention", o.retention,
+                 "What a snapshot makes dead: keep-all, drop (every event before it) or keep:N "
+                 "(all but the N before it); default keep-all, churn drop")
+      ->check(CLI::Validator(
+          [](std::string& t) -> std::string {
+            return tools::parse_retention(t) ? ""
+                                             : "'" + t + "': expected keep-all, drop or keep:N";
+          },
+          "POLICY"));
+  cmd.add_option("--auto-compact", o.auto_compact,
+                 "Compact automatically once dead records are this fraction of the records (0: "
+                 "off; default 0, churn 0.05)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--compact-every", o.compact_every,
+                 "Call compact() every this many appended events (0: never)")
+      ->check(count_check(0))
+      ->capture_default_str();
+  cmd.add_option("--progress", o.progress,
+                 "Progress bar on stderr: auto (when stderr is a terminal), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
 }
 
-int run_budget(const RunConfig& cfg, std::uint64_t limit, const std::string& verdict_on,
-               bool json) {
-  const orchestrix::tools::RunResult r = orchestrix::tools::run_workload(cfg);
-  const orchestrix::tools::Verdict v = orchestrix::tools::judge(r, limit, verdict_on);
-  if (json) {
-    nlohmann::json j = orchestrix::tools::to_json(r);
-    j["limit_bytes"] = limit;
-    j["verdict"] = v.fits ? "fits" : "does not fit";
-    j["verdict_bytes"] = v.measured_bytes;
-    j["verdict_on"] = v.measure;
-    std::cout << j.dump(2) << '\n';
-  } else {
-    orchestrix::tools::print_budget_report(std::cout, r, limit, v);
-  }
-  return v.fits ? 0 : 1;
+RunConfig config_of(const RunOptions& o, const std::string& resource) {
+  RunConfig c;
+  c.events = count_of(o.events, 1);
+  c.workload = o.workload;
+  c.resource = resource;
+  c.segment_bytes = o.segment_kib * 1024;
+  c.seed = o.seed;
+  c.churn_streams = count_of(o.churn_streams, 1);
+  c.churn_batch_events = o.churn_batch;
+  const bool churn = o.workload == "churn";
+  c.snapshot_every = o.snapshot_every ? count_of(*o.snapshot_every, 0) : churn ? 100 : 0;
+  c.retention = o.retention ? *tools::parse_retention(*o.retention)
+                : churn     ? orchestrix::RetentionPolicy::drop_before_snapshot()
+                            : orchestrix::RetentionPolicy::keep_all();
+  c.auto_compact_ratio = o.auto_compact ? *o.auto_compact
+                         : churn        ? orchestrix::kChurnAutoCompactDeadRatio
+                                        : 0.0;
+  c.compact_every = count_of(o.compact_every, 0);
+  return c;
 }
+
+void add_output_options(CLI::App& cmd, bool& json, bool& csv, std::string& chart) {
+  auto* j = cmd.add_flag("--json", json, "Print one JSON document instead of the table");
+  cmd.add_flag("--csv", csv, "Print CSV instead of the table")->excludes(j);
+  cmd.add_option("--chart", chart,
+                 "Also draw a chart with gnuplot into FILE.svg or FILE.png (docs/tools.md)");
+}
+
+std::vector<std::string> budget_resources() {
+  std::vector<std::string> names;
+  for (std::string_view n : orchestrix::alloc::resource_names()) names.emplace_back(n);
+  for (const char* m : {"mimalloc", "jemalloc", "tcmalloc"}) names.emplace_back(m);
+  return names;
+}
+
+constexpr const char* kExitCodes =
+    "Exit codes: 0 fits; 1 does not fit (or the hard cap stopped the run); 2 bad arguments or a "
+    "failed run; 3 the machine ran out of memory (a partial report is printed).";
 
 // Sets up the options, parses argv and runs the sub-command.
 int run_cli(int argc, char** argv) {
-  CLI::App app{"orchestrix-mem: memory budget runs and allocator swap experiments"};
+  CLI::App app{"orchestrix-mem: will it fit, and with which allocator? (docs/tools.md)"};
+  app.footer(kExitCodes);
   app.require_subcommand(1);
 
-  RunConfig cfg;
-  std::size_t segment_kib = cfg.segment_bytes / 1024;
-  std::string events = std::to_string(cfg.events);
+  RunOptions run;
+  std::string resource = "system";
   std::string limit_mb = "64";
   std::string verdict_on = "both";
   bool json = false;
+  bool csv = false;
+  std::string chart;
   std::optional<std::string> hard_cap_mb;
-  const auto size_check = quantity_check("SIZE", [](const std::string& t) {
-    return orchestrix::tools::parse_size_mb(t, 1, kMaxBytes);
-  });
+  const auto size_check = quantity_check(
+      "SIZE", [](const std::string& t) { return tools::parse_size_mb(t, 1, kMaxBytes); });
 
   CLI::App* budget = app.add_subcommand(
       "budget", "Will N events fit in M megabytes? Prints the breakdown and a verdict.");
-  add_run_options(*budget, events, cfg, segment_kib);
-  std::vector<std::string> resource_names;
-  for (std::string_view n : orchestrix::alloc::resource_names()) resource_names.emplace_back(n);
-  budget->add_option("--resource,-r", cfg.resource, "The store's memory resource")
-      ->check(CLI::IsMember(resource_names))
+  budget->footer(kExitCodes);
+  add_run_options(*budget, run);
+  budget
+      ->add_option("--resource,-r", resource,
+                   "The store's memory resource; mimalloc, jemalloc and tcmalloc re-run this "
+                   "program with the library preloaded (LD_PRELOAD)")
+      ->check(CLI::IsMember(budget_resources()))
       ->capture_default_str();
   budget
       ->add_option("--limit-mb,-l", limit_mb,
@@ -124,66 +204,71 @@ int run_cli(int argc, char** argv) {
                    "Cap the store's resource (BudgetResource) at this many MB (or a size with "
                    "a unit, as --limit-mb): the run stops at the first BudgetExceeded")
       ->check(size_check);
-  budget->add_flag("--json", json, "Print one JSON object instead of the table");
+  add_output_options(*budget, json, csv, chart);
 
   CLI::App* swap = app.add_subcommand(
       "swap", "Run the workload under every allocator, each in a clean process, side by side.");
-  add_run_options(*swap, events, cfg, segment_kib);
+  swap->footer(kExitCodes);
+  add_run_options(*swap, run);
   std::vector<std::string> only;
-  std::set<std::string> known;
-  for (const auto& c : orchestrix::tools::swap_candidates()) known.insert(c.name);
+  std::vector<std::string> known;
+  for (const auto& c : tools::swap_candidates()) known.push_back(c.name);
   swap->add_option("--allocators,-a", only, "Comma-separated subset (default: all)")
       ->delimiter(',')
       ->check(CLI::IsMember(known));
-  swap->add_flag("--json", json, "Print a JSON array instead of the table");
+  add_output_options(*swap, json, csv, chart);
+
+  CLI::App* heaptrack = app.add_subcommand(
+      "heaptrack",
+      "Run the budget under heaptrack and print its peak and allocation count beside the "
+      "instrumented figures, with the difference.");
+  add_run_options(*heaptrack, run);
+  heaptrack->add_option("--resource,-r", resource, "The store's memory resource, as for budget")
+      ->check(CLI::IsMember(budget_resources()))
+      ->capture_default_str();
+  heaptrack->add_flag("--json", json, "Print one JSON document instead of the table");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);  // prints help or the error
-    return code == 0 ? 0 : 2;
+    return code == 0 ? tools::kExitFits : tools::kExitUsage;
   }
-  cfg.segment_bytes = segment_kib * 1024;
-  cfg.events = count_of(events);
+  RunConfig cfg = config_of(run, resource);
   if (hard_cap_mb) cfg.hard_cap_bytes = bytes_of(*hard_cap_mb);
+  const tools::CommandOptions options{.output = json  ? tools::Output::kJson
+                                                : csv ? tools::Output::kCsv
+                                                      : tools::Output::kTable,
+                                      .chart = chart,
+                                      .progress = run.progress};
 
   try {
-    if (*budget) return run_budget(cfg, bytes_of(limit_mb), verdict_on, json);
-
-    std::vector<orchestrix::tools::SwapCandidate> cands = orchestrix::tools::swap_candidates();
-    if (!only.empty()) {
-      std::erase_if(cands, [&](const auto& c) {
-        return std::find(only.begin(), only.end(), c.name) == only.end();
-      });
-    }
-    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-    const auto outcomes = orchestrix::tools::run_swap(self, cfg, cands);
-    if (json) {
-      std::cout << orchestrix::tools::swap_to_json(outcomes).dump(2) << '\n';
-    } else {
-      orchestrix::tools::print_swap_table(std::cout, cfg, outcomes);
-    }
-    return std::all_of(outcomes.begin(), outcomes.end(),
-                       [](const auto& o) { return o.ok || !o.candidate.available; })
-               ? 0
-               : 2;
+    if (*budget) return tools::budget_command(cfg, bytes_of(limit_mb), verdict_on, options, argv);
+    if (*swap) return tools::swap_command(cfg, only, options);
+    return tools::heaptrack_command(cfg, options);
+  } catch (const std::bad_alloc& e) {
+    std::cerr << "orchestrix-mem: out of memory outside the measured run: " << e.what() << '\n';
+    return tools::kExitOutOfMemory;
   } catch (const std::exception& e) {
     std::cerr << "orchestrix-mem: " << e.what() << '\n';
-    return 2;
+    return tools::kExitUsage;
   }
 }
 
 }  // namespace
 
-// What escapes run_cli() (an allocation failure while the options are set up, say) is reported
-// as a failed run, exit code 2, like every other error.
+// What escapes run_cli() is reported with its own exit code: 3 when memory ran out (setting up
+// the options, say), 2 for every other error.
 int main(int argc, char** argv) {
   try {
     return run_cli(argc, argv);
+  } catch (const std::bad_alloc& e) {
+    std::fprintf(stderr, "orchestrix-mem: out of memory: %s\n", e.what());
+    return tools::kExitOutOfMemory;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "orchestrix-mem: %s\n", e.what());
   } catch (...) {
     std::fprintf(stderr, "orchestrix-mem: unknown error\n");
   }
-  return 2;
+  return tools::kExitUsage;
 }

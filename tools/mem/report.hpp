@@ -1,8 +1,13 @@
-// Verdicts and the human-readable / JSON forms of budget and swap runs.
+// The byte breakdown of a run, in every form orchestrix-mem prints: the budget report and
+// verdict, the swap table and its "best" line, and CSV. The only printer of the store's
+// breakdown in the repository (memtests assert, they do not print).
+// Allocation: strings and streams on the default heap. Thread safety: none needed (pure
+// functions of their arguments).
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -20,13 +25,33 @@ struct Verdict {
 };
 
 // verdict_on: "instrumented" (instrumented peak live bytes), "rss" (VmHWM growth), "both" (the
-// larger of the two). A run that hit its hard cap never fits.
+// larger of the two). A run that hit its hard cap or ran out of memory never fits.
 Verdict judge(const RunResult& r, std::uint64_t limit_bytes, const std::string& verdict_on);
+
+// Share of what the process holds from the OS for the store (held_from_os_bytes) that holds
+// no store byte: (held - instrumented live) / held. nullopt without an RSS figure.
+std::optional<double> fragmentation(const RunResult& r);
 
 void print_budget_report(std::ostream& os, const RunResult& r, std::uint64_t limit_bytes,
                          const Verdict& v);
+// CSV "figure,bytes,bytes_per_event": every store category, the totals, the process figures and
+// the final compaction's.
+void print_budget_csv(std::ostream& os, const RunResult& r);
+
+// The allocators that did best on each figure: lowest peak RSS, lowest held from the OS, lowest
+// RSS after the final compaction, fastest append; absent figures are left out.
+struct SwapBest {
+  std::string peak_rss;
+  std::string held_from_os;
+  std::string rss_after_compaction;
+  std::string append_rate;
+};
+SwapBest best_of(const std::vector<SwapOutcome>& outcomes);
+
 void print_swap_table(std::ostream& os, const RunConfig& cfg,
                       const std::vector<SwapOutcome>& outcomes);
+// One row per allocator, the columns of the table (empty cells for figures not measured).
+void print_swap_csv(std::ostream& os, const std::vector<SwapOutcome>& outcomes);
 nlohmann::json swap_to_json(const std::vector<SwapOutcome>& outcomes);
 
 }  // namespace orchestrix::tools

@@ -5,30 +5,30 @@
 
 #include <array>
 #include <cstdio>
-#include <filesystem>
+
+#include "preload.hpp"
+#include "run_json.hpp"
 
 namespace orchestrix::tools {
-namespace {
-
-std::string find_shared_object(const char* file) {
-  for (const char* dir : {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64",
-                          "/usr/lib", "/usr/local/lib"}) {
-    std::filesystem::path p = std::filesystem::path(dir) / file;
-    if (std::filesystem::exists(p)) return p.string();
+std::string budget_arguments(const RunConfig& c) {
+  std::string args = fmt::format(
+      "--workload {} --segment-kib {} --seed {} --snapshot-every {} --retention {} "
+      "--auto-compact {} --compact-every {}",
+      c.workload, c.segment_bytes / 1024, c.seed, c.snapshot_every, retention_text(c.retention),
+      c.auto_compact_ratio, c.compact_every);
+  if (c.workload == "churn") {
+    args +=
+        fmt::format(" --churn-streams {} --churn-batch {}", c.churn_streams, c.churn_batch_events);
   }
-  return {};
+  return args;
 }
-
-}  // namespace
 
 std::vector<SwapCandidate> swap_candidates() {
   std::vector<SwapCandidate> c;
   c.push_back({"glibc", "system", "", true});
-  for (auto [name, file] :
-       {std::pair{"mimalloc", "libmimalloc.so.2"}, std::pair{"jemalloc", "libjemalloc.so.2"},
-        std::pair{"tcmalloc", "libtcmalloc_minimal.so.4"}}) {
-    std::string so = find_shared_object(file);
-    c.push_back({name, "system", so.empty() ? std::string(file) : so, !so.empty()});
+  for (const char* name : {"mimalloc", "jemalloc", "tcmalloc"}) {
+    const std::string so = preload_library(name);
+    c.push_back({name, name, so.empty() ? preload_file(name) : so, !so.empty()});
   }
   c.push_back({"arena", "arena", "", true});
   c.push_back({"pool", "pool", "", true});
@@ -36,7 +36,8 @@ std::vector<SwapCandidate> swap_candidates() {
 }
 
 std::vector<SwapOutcome> run_swap(const std::string& self_exe, const RunConfig& config,
-                                  const std::vector<SwapCandidate>& candidates) {
+                                  const std::vector<SwapCandidate>& candidates,
+                                  const std::string& progress) {
   std::vector<SwapOutcome> out;
   for (const SwapCandidate& cand : candidates) {
     SwapOutcome o;
@@ -46,14 +47,10 @@ std::vector<SwapOutcome> run_swap(const std::string& self_exe, const RunConfig& 
       out.push_back(std::move(o));
       continue;
     }
-    // Every argument is a number or a name validated by the caller; nothing needs quoting
-    // beyond the paths, which come from this machine's file system.
-    std::string cmd = fmt::format(
-        "{}'{}' budget --json --events {} --workload {} --resource {} --segment-kib {} "
-        "--seed {} --limit-mb 1e12",
+    const std::string cmd = fmt::format(
+        "{}'{}' budget --json --resource {} --events {} {} --limit-mb 1e12 --progress {}",
         cand.preload.empty() ? std::string{} : fmt::format("LD_PRELOAD='{}' ", cand.preload),
-        self_exe, config.events, config.workload, cand.resource, config.segment_bytes / 1024,
-        config.seed);
+        self_exe, cand.resource, config.events, budget_arguments(config), progress);
     std::FILE* pipe = ::popen(cmd.c_str(), "r");
     if (pipe == nullptr) {
       o.error = "could not start the child process";
@@ -65,7 +62,10 @@ std::vector<SwapOutcome> run_swap(const std::string& self_exe, const RunConfig& 
     std::size_t n = 0;
     while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) text.append(buf.data(), n);
     const int status = ::pclose(pipe);
-    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) > 1) {
+    // budget exits 0 (fits), 1 (does not fit) or 3 (out of memory, partial report).
+    const bool reported =
+        status != -1 && WIFEXITED(status) && (WEXITSTATUS(status) <= 1 || WEXITSTATUS(status) == 3);
+    if (!reported) {
       o.error = fmt::format("child failed (status {}): {}", status, text.substr(0, 200));
     } else {
       try {
