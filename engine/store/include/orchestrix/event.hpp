@@ -59,6 +59,10 @@ struct EventData {
   std::string_view content_type;
   std::optional<Uuid> correlation_id;
   std::optional<Uuid> causation_id;
+  // Opaque bytes kept with the event and returned as they came (EventView::attributes()): what
+  // the fields above cannot carry, such as the extra attributes of a CloudEvent
+  // (orchestrix/cloudevents/attribute_blob.hpp). Empty: nothing is stored for it.
+  std::span<const std::byte> attributes{};
 };
 
 namespace detail {

@@ -31,6 +31,19 @@ struct RetentionPolicy {
   std::uint64_t keep_events = 0;
 };
 
+// Compression of sealed log segments (docs/compression.md): when a segment is full, its records
+// are compressed with zstd and the uncompressed block goes back to the resource; reads
+// decompress on demand into a bounded cache. Every byte of it (compressed blocks, cache,
+// dictionaries, codec workspaces) comes from StoreOptions::memory and is counted.
+struct CompressionOptions {
+  bool enabled = false;
+  // zstd level. Range [1, 19].
+  int level = 3;
+  // Bound of the decompressed-segment cache, in bytes (ranges still reading an evicted block
+  // keep it until they are destroyed).
+  std::size_t cache_bytes = 8 * 1024 * 1024;
+};
+
 struct StoreOptions {
   // Where every byte the store holds comes from (records, indexes, interned strings, snapshots,
   // hash tables, the store object itself). nullptr: std::pmr::get_default_resource() at
@@ -67,6 +80,9 @@ struct StoreOptions {
   // compaction at a time; a thread that finds one running does not wait for it).
   double auto_compact_dead_ratio = 0.0;
   std::size_t soft_limit_bytes = 0;
+
+  // Compression of sealed segments (see CompressionOptions).
+  CompressionOptions compression{};
 };
 
 }  // namespace orchestrix
