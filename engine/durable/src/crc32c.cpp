@@ -10,9 +10,12 @@
 namespace orchestrix::durable::crc32c {
 
 std::uint32_t portable_extend(std::uint32_t crc, std::span<const std::byte> data) noexcept {
-  // crc_optimal keeps the running remainder before the final XOR: resuming from `crc` starts it
-  // at crc ^ 0xFFFFFFFF.
-  boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> engine(crc ^ 0xFFFFFFFFU);
+  // crc_optimal takes its initial remainder unreflected and reflects it itself: resuming from
+  // `crc` starts it at the bit-reversal of crc ^ 0xFFFFFFFF.
+  std::uint32_t state = crc ^ 0xFFFFFFFFU;
+  std::uint32_t unreflected = 0;
+  for (int bit = 0; bit < 32; ++bit) unreflected |= ((state >> bit) & 1U) << (31 - bit);
+  boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> engine(unreflected);
   engine.process_bytes(data.data(), data.size());
   return engine.checksum();
 }
