@@ -145,8 +145,8 @@ TEST_CASE("corruption: several flipped bits, 400 seeds: no bad frame, offset at 
         break;
       }
     }
-    const Result r = read_damaged(bytes, seed % 2 == 0 ? CorruptionPolicy::kRefuse
-                                                       : CorruptionPolicy::kSalvage);
+    const Result r =
+        read_damaged(bytes, seed % 2 == 0 ? CorruptionPolicy::kRefuse : CorruptionPolicy::kSalvage);
     check_only_written_frames(log, r);
     if (r.corruption) CHECK(r.offset <= std::max<std::uint64_t>(first, kFileHeaderSize));
     if (first >= kFileHeaderSize) CHECK(r.frames.size() <= frame_holding(log, first));
@@ -183,7 +183,8 @@ TEST_CASE("corruption: garbage appended, 200 seeds: every frame, then a torn tai
     std::uint64_t rng = seed;
     Bytes bytes = log.bytes;
     const std::uint64_t extra = 1 + splitmix64(rng) % 3000;
-    for (std::uint64_t i = 0; i < extra; ++i) bytes.push_back(static_cast<std::byte>(splitmix64(rng)));
+    for (std::uint64_t i = 0; i < extra; ++i)
+      bytes.push_back(static_cast<std::byte>(splitmix64(rng)));
     const Result r = read_damaged(bytes, CorruptionPolicy::kRefuse);
     CHECK_FALSE(r.corruption);
     CHECK(r.frames == log.frames);

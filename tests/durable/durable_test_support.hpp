@@ -65,7 +65,8 @@ struct StoredFrame {
 inline std::vector<StoredFrame> read_frames(LogReader& reader) {
   std::vector<StoredFrame> out;
   FrameView f;
-  while (reader.next(f)) out.push_back({f.offset, f.type, Bytes(f.payload.begin(), f.payload.end())});
+  while (reader.next(f))
+    out.push_back({f.offset, f.type, Bytes(f.payload.begin(), f.payload.end())});
   return out;
 }
 

@@ -84,7 +84,7 @@ TEST_CASE("fault sweep: every call of each kind fails in turn; acknowledged fram
   REQUIRE_FALSE(baseline.failed);
   REQUIRE(recover(clean) == baseline.acked);
 
-  const Op kinds[] = {Op::kOpen,  Op::kRead,     Op::kWrite, Op::kSync,
+  const Op kinds[] = {Op::kOpen,          Op::kRead,   Op::kWrite,   Op::kSync,
                       Op::kSyncDirectory, Op::kRename, Op::kTruncate};
   const int errors[] = {EIO, ENOSPC, EDQUOT};
   std::size_t runs = 0;

@@ -100,8 +100,8 @@ TEST_CASE("log: open() recovers the frames, then appends after them") {
   CHECK(seen == expected);
   CHECK(summary.tail == TailState::kClean);
   const std::vector<StoredFrame> more = append_frames(*w, 2, 10);
-  CHECK(more.front().offset == expected.back().offset + kFrameHeaderSize +
-                                   expected.back().payload.size());
+  CHECK(more.front().offset ==
+        expected.back().offset + kFrameHeaderSize + expected.back().payload.size());
   w->close();
   expected.insert(expected.end(), more.begin(), more.end());
   CHECK(read_all(posix_file_system(), path) == expected);
@@ -113,15 +113,16 @@ TEST_CASE("log: a torn tail (partial frame, garbage, zeros) is cut on reopen for
     FaultFileSystem fs;
     auto w = LogWriter::create(fs, "d/log", kStore);
     std::vector<StoredFrame> expected = append_frames(*w, 3, 10);
-    const std::uint64_t end = w->end_offset();
     w->close();
     Bytes bytes = fs.contents("d/log");
-    if (variant == 0) bytes.resize(bytes.size() - 5);  // the last frame loses its end
-    if (variant == 1) bytes.resize(end + 4, std::byte{0x5a});  // less than a frame header
-    if (variant == 2) bytes.resize(end + 4096, std::byte{0});  // a zero-filled extension
-    if (variant == 3) {                                        // a frame header, no payload
-      bytes.insert(bytes.end(), bytes.begin() + static_cast<std::ptrdiff_t>(expected[3].offset),
-                   bytes.begin() + static_cast<std::ptrdiff_t>(expected[3].offset + 9));
+    REQUIRE(bytes.size() == w->end_offset());
+    if (variant == 0) bytes.erase(bytes.end() - 5, bytes.end());  // the last frame loses its end
+    if (variant == 1) bytes.insert(bytes.end(), 4, std::byte{0x5a});  // less than a frame header
+    if (variant == 2) bytes.insert(bytes.end(), 4096, std::byte{0});  // a zero-filled extension
+    if (variant == 3) {                                               // a frame header, no payload
+      const auto at = bytes.begin() + static_cast<std::ptrdiff_t>(expected[3].offset);
+      const Bytes header(at, at + kFrameHeaderSize);
+      bytes.insert(bytes.end(), header.begin(), header.end());
     }
     if (variant == 0) expected.pop_back();
     fs.set_contents("d/log", bytes);
@@ -166,8 +167,7 @@ TEST_CASE("log: corruption in the middle is refused with its offset, or salvaged
   ReadOptions salvage;
   salvage.on_corruption = CorruptionPolicy::kSalvage;
   LogReader salvaging(fs, "d/log", kStore, salvage);
-  CHECK(read_frames(salvaging) ==
-        std::vector<StoredFrame>(frames.begin(), frames.begin() + 6));
+  CHECK(read_frames(salvaging) == std::vector<StoredFrame>(frames.begin(), frames.begin() + 6));
   CHECK(salvaging.summary().tail == TailState::kSalvaged);
   CHECK(salvaging.summary().resync_offset == frames[7].offset);
 
@@ -239,7 +239,8 @@ TEST_CASE("log: after a failed sync every later append is refused with a typed e
     CHECK(std::string(e.what()).find("earlier") != std::string::npos);
   }
   CHECK_THROWS_AS(w->sync(), IoError);
-  CHECK(w->durable_offset() == acked.back().offset + kFrameHeaderSize + acked.back().payload.size());
+  CHECK(w->durable_offset() ==
+        acked.back().offset + kFrameHeaderSize + acked.back().payload.size());
   w.reset();
   fs.crash();
   CHECK(read_all(fs, "d/log") == acked);

@@ -5,8 +5,7 @@
 
 namespace orchestrix::durable {
 
-DirectoryLock::DirectoryLock(FileSystem& fs, const std::string& directory)
-    : directory_(directory) {
+DirectoryLock::DirectoryLock(FileSystem& fs, const std::string& directory) : directory_(directory) {
   fs.create_directory(directory);
   try {
     lock_ = fs.lock(join_path(directory, kFileName));

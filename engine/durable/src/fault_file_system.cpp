@@ -13,7 +13,11 @@ class FaultFile final : public File {
  public:
   FaultFile(FaultFileSystem& fs, std::uint64_t node, std::uint64_t generation, std::string path,
             bool writable)
-      : fs_(fs), node_(node), generation_(generation), path_(std::move(path)), writable_(writable) {}
+      : fs_(fs),
+        node_(node),
+        generation_(generation),
+        path_(std::move(path)),
+        writable_(writable) {}
 
   std::size_t write_some(std::uint64_t offset, std::span<const std::byte> data) override {
     const std::scoped_lock lock(fs_.mutex_);
@@ -143,9 +147,9 @@ void FaultFileSystem::crash(bool keep_torn_prefix, std::uint64_t seed) {
       continue;
     }
     Node& node = it->second;
-    const bool appended_only = node.data.size() > node.durable.size() &&
-                               std::equal(node.durable.begin(), node.durable.end(),
-                                          node.data.begin());
+    const bool appended_only =
+        node.data.size() > node.durable.size() &&
+        std::equal(node.durable.begin(), node.durable.end(), node.data.begin());
     if (keep_torn_prefix && appended_only) {
       const std::size_t extra = node.data.size() - node.durable.size();
       node.data.resize(node.durable.size() + static_cast<std::size_t>(rng() % (extra + 1)));
@@ -183,7 +187,8 @@ std::unique_ptr<File> FaultFileSystem::open(const std::string& path, OpenMode mo
   enter(Op::kOpen, path);
   auto it = names_.find(path);
   if (it == names_.end()) {
-    if (mode == OpenMode::kRead || mode == OpenMode::kReadWrite) throw IoError("open", path, ENOENT);
+    if (mode == OpenMode::kRead || mode == OpenMode::kReadWrite)
+      throw IoError("open", path, ENOENT);
     it = names_.emplace(path, next_node_++).first;
     nodes_[it->second];
   } else if (mode == OpenMode::kTruncate) {
@@ -244,7 +249,8 @@ void FaultFileSystem::create_directory(const std::string& /*path*/) {}
 
 std::unique_ptr<FileLock> FaultFileSystem::lock(const std::string& path) {
   const std::scoped_lock lock(mutex_);
-  if (locks_.count(path) != 0) throw IoError("lock (in use by another open store)", path, EWOULDBLOCK);
+  if (locks_.count(path) != 0)
+    throw IoError("lock (in use by another open store)", path, EWOULDBLOCK);
   locks_[path] = 1;
   return std::make_unique<FaultLock>(*this, path);
 }

@@ -67,7 +67,8 @@ FrameHeader decode_frame_header(std::span<const std::byte, kFrameHeaderSize> byt
                      static_cast<std::uint8_t>(bytes[8])};
 }
 
-bool frame_checksum_matches(const FrameHeader& header, std::span<const std::byte> payload) noexcept {
+bool frame_checksum_matches(const FrameHeader& header,
+                            std::span<const std::byte> payload) noexcept {
   std::array<std::byte, 5> length_and_type{};
   put_u32(length_and_type.data(), header.length);
   length_and_type[4] = static_cast<std::byte>(header.type);

@@ -60,21 +60,20 @@ LogReader::LogReader(FileSystem& fs, const std::string& path, const Uuid& store,
       throw CorruptionError(Kind::kBadChecksum, path_, 32, "file header checksum mismatch");
   }
   if (!store.is_nil() && header_.store != store) {
-    throw CorruptionError(Kind::kForeignStore, path_, 16,
-                          "file of store " + header_.store.to_string() + ", expected " +
-                              store.to_string());
+    throw CorruptionError(
+        Kind::kForeignStore, path_, 16,
+        "file of store " + header_.store.to_string() + ", expected " + store.to_string());
   }
 }
 
 std::span<const std::byte> LogReader::bytes_at(std::uint64_t offset, std::size_t length) {
   if (offset >= summary_.file_size) return {};
-  length = static_cast<std::size_t>(
-      std::min<std::uint64_t>(length, summary_.file_size - offset));
-  const bool inside = offset >= window_offset_ &&
-                      offset + length <= window_offset_ + window_length_;
+  length = static_cast<std::size_t>(std::min<std::uint64_t>(length, summary_.file_size - offset));
+  const bool inside =
+      offset >= window_offset_ && offset + length <= window_offset_ + window_length_;
   if (!inside) {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(
-        std::max(length, kWindowBytes), summary_.file_size - offset));
+    const std::size_t want = static_cast<std::size_t>(
+        std::min<std::uint64_t>(std::max(length, kWindowBytes), summary_.file_size - offset));
     if (window_.size() < want) window_.resize(want);
     window_offset_ = offset;
     window_length_ = file_->read_full(offset, std::span(window_.data(), want));

@@ -87,7 +87,8 @@ std::uint64_t LogWriter::append(std::uint8_t type, std::span<const std::byte> pa
   const std::size_t size = kFrameHeaderSize + payload.size();
   if (buffer_.size() < size) buffer_.resize(size);
   encode_frame_header(type, payload, std::span(buffer_).first<kFrameHeaderSize>());
-  if (!payload.empty()) std::memcpy(buffer_.data() + kFrameHeaderSize, payload.data(), payload.size());
+  if (!payload.empty())
+    std::memcpy(buffer_.data() + kFrameHeaderSize, payload.data(), payload.size());
   const std::uint64_t offset = end_;
   try {
     file_->write_all(offset, std::span(buffer_.data(), size));

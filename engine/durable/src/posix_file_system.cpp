@@ -113,7 +113,8 @@ class PosixFileSystem final : public FileSystem {
   }
 
   void rename(const std::string& from, const std::string& to) override {
-    if (::rename(from.c_str(), to.c_str()) != 0) throw IoError("rename to '" + to + "' of", from, errno);
+    if (::rename(from.c_str(), to.c_str()) != 0)
+      throw IoError("rename to '" + to + "' of", from, errno);
   }
 
   void sync_directory(const std::string& directory) override {

@@ -129,12 +129,12 @@ class IoError : public Error {
 class CorruptionError : public Error {
  public:
   enum class Kind {
-    kBadChecksum,    // a frame or header whose CRC32C does not match its bytes
-    kBadFrame,       // a frame header that cannot be valid (type 0, length out of range)
-    kTruncated,      // the file is shorter than its fixed header
-    kNotALogFile,    // the magic bytes are not this format's
-    kNewerVersion,   // a format version newer than this build reads
-    kForeignStore,   // the file belongs to another store (store id mismatch)
+    kBadChecksum,   // a frame or header whose CRC32C does not match its bytes
+    kBadFrame,      // a frame header that cannot be valid (type 0, length out of range)
+    kTruncated,     // the file is shorter than its fixed header
+    kNotALogFile,   // the magic bytes are not this format's
+    kNewerVersion,  // a format version newer than this build reads
+    kForeignStore,  // the file belongs to another store (store id mismatch)
   };
 
   CorruptionError(Kind kind, std::string_view path, std::uint64_t offset, std::string_view what)

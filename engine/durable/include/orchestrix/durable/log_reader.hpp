@@ -49,11 +49,11 @@ enum class TailState {
 };
 
 struct ScanSummary {
-  std::uint64_t frames = 0;                     // valid frames returned so far
-  std::uint64_t valid_end = kFileHeaderSize;    // the byte after the last valid frame
-  std::uint64_t file_size = 0;                  // the file's size when the reader opened it
-  TailState tail = TailState::kClean;           // final once next() returned false
-  std::uint64_t resync_offset = 0;              // kSalvaged: where the next valid frame starts
+  std::uint64_t frames = 0;                   // valid frames returned so far
+  std::uint64_t valid_end = kFileHeaderSize;  // the byte after the last valid frame
+  std::uint64_t file_size = 0;                // the file's size when the reader opened it
+  TailState tail = TailState::kClean;         // final once next() returned false
+  std::uint64_t resync_offset = 0;            // kSalvaged: where the next valid frame starts
 };
 
 struct FrameView {

@@ -70,13 +70,13 @@ class LogWriter {
   // calls on_frame for every valid frame in order, cuts a torn tail (or, with
   // CorruptionPolicy::kSalvage, everything from the first bad frame), syncs the file, and returns
   // a writer positioned after the last valid frame. `summary` (optional) receives the scan's.
-  static std::unique_ptr<LogWriter> open(FileSystem& fs, const std::string& path,
-                                         const Uuid& store, WriterOptions options,
-                                         ReadOptions read_options, const FrameCallback& on_frame,
+  static std::unique_ptr<LogWriter> open(FileSystem& fs, const std::string& path, const Uuid& store,
+                                         WriterOptions options, ReadOptions read_options,
+                                         const FrameCallback& on_frame,
                                          ScanSummary* summary = nullptr);
 
-  LogWriter(Token, std::string path, std::unique_ptr<File> file,
-            std::uint64_t end, WriterOptions options);
+  LogWriter(Token, std::string path, std::unique_ptr<File> file, std::uint64_t end,
+            WriterOptions options);
   LogWriter(const LogWriter&) = delete;
   LogWriter& operator=(const LogWriter&) = delete;
   // Stops the periodic thread. Does not sync (call close() for that).
