@@ -125,7 +125,7 @@ void LogWriter::wait_durable_locked(std::unique_lock<std::mutex>& lock, std::uin
       synced_ = upto;
     }
     synced_cv_.notify_all();
-    if (error) throw *error;
+    if (error) throw IoError(*error);
   }
 }
 
