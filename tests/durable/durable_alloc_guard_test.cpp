@@ -13,7 +13,7 @@
 using namespace orchestrix::durable;
 using namespace orchestrix::durable::test;
 
-TEST_CASE("durable memory: append allocates nothing after warm-up; buffers from the resource") {
+TEST_CASE("durable memory: append allocates nothing after warm-up - buffers from the resource") {
   REQUIRE(orchestrix::test::alloc_guard_active());
   const orchestrix::Uuid store = orchestrix::Uuid::v4_from_bits(0xa1, 0x10c);
   orchestrix::alloc::SystemResource system;

@@ -78,7 +78,7 @@ bool is_prefix(const std::vector<Bytes>& a, const std::vector<Bytes>& b) {
 
 }  // namespace
 
-TEST_CASE("fault sweep: every call of each kind fails in turn; acknowledged frames survive") {
+TEST_CASE("fault sweep: every call of each kind fails in turn - acknowledged frames survive") {
   FaultFileSystem clean;
   const Outcome baseline = workload(clean);
   REQUIRE_FALSE(baseline.failed);

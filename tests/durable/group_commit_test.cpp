@@ -70,7 +70,7 @@ TEST_CASE("group commit: 4 threads on the POSIX file system, every acknowledged 
   check_per_thread_order(frames);
 }
 
-TEST_CASE("group commit: a sync failure mid-run reaches every thread; acknowledged frames kept") {
+TEST_CASE("group commit: a sync failure mid-run reaches every thread - acknowledged frames kept") {
   for (std::uint64_t nth : {3U, 20U, 60U}) {
     CAPTURE(nth);
     FaultFileSystem fs;

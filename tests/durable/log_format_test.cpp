@@ -48,7 +48,7 @@ TEST_CASE("log format: a newer version is reported as such, before its checksum 
   CHECK(decode_file_header(bytes, out) == HeaderStatus::kBadVersion);
 }
 
-TEST_CASE("log format: a frame round-trips; each bad case has its status") {
+TEST_CASE("log format: a frame round-trips - each bad case has its status") {
   std::vector<std::byte> payload(100);
   for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::byte>(i * 7);
   std::vector<std::byte> frame(kFrameHeaderSize + payload.size());

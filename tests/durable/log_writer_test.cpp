@@ -65,7 +65,7 @@ TEST_CASE("log: frames written through the POSIX file system read back in order,
   CHECK_FALSE(posix_file_system().exists(path + ".tmp"));
 }
 
-TEST_CASE("log: create refuses an existing file; usage errors are typed") {
+TEST_CASE("log: create refuses an existing file - usage errors are typed") {
   FaultFileSystem fs;
   auto w = LogWriter::create(fs, "d/log", kStore);
   CHECK_THROWS_AS(LogWriter::create(fs, "d/log", kStore), IoError);
@@ -246,7 +246,7 @@ TEST_CASE("log: after a failed sync every later append is refused with a typed e
   CHECK(read_all(fs, "d/log") == acked);
 }
 
-TEST_CASE("log: kNone does not sync; a crash keeps what sync() made durable") {
+TEST_CASE("log: kNone does not sync - a crash keeps what sync() made durable") {
   FaultFileSystem fs;
   auto w = LogWriter::create(fs, "d/log", kStore, mode(Durability::kNone));
   const std::uint64_t syncs = fs.count(FaultFileSystem::Op::kSync);
