@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace orchestrix {
 
@@ -96,6 +97,60 @@ class ReadBelowRetained : public Error {
   std::string stream_;
   std::uint64_t requested_;
   std::uint64_t first_retained_;
+};
+
+// A file operation failed (the durable file layer, engine/durable): what() reads
+// "<operation> '<path>': <system message>". path(): the file or directory concerned;
+// error_number(): the errno the system reported (0 when the layer itself refused, e.g. a log
+// that is unusable after an earlier failed sync; what() then says why). Copying the error copies
+// the path (a std::string on the default heap, like every error here).
+class IoError : public Error {
+ public:
+  IoError(std::string_view operation, std::string_view path, int error_number)
+      : Error(std::string(operation) + " '" + std::string(path) + "': " +
+              (error_number != 0 ? std::generic_category().message(error_number)
+                                 : std::string("refused"))),
+        path_(path),
+        error_number_(error_number) {}
+
+  const std::string& path() const noexcept { return path_; }
+  int error_number() const noexcept { return error_number_; }
+
+ private:
+  std::string path_;
+  int error_number_;
+};
+
+// A file's bytes are not what the durable file layer wrote (engine/durable): a checksum that does
+// not match, a frame that cannot be one, a header of another format, a newer format version, a
+// file of another store. what() reads "<path> at byte <offset>: <what>". kind() says which case;
+// offset() is the byte offset in the file where the bad data starts. Nothing read from a file
+// that raised it was returned to the caller past that offset.
+class CorruptionError : public Error {
+ public:
+  enum class Kind {
+    kBadChecksum,   // a frame or header whose CRC32C does not match its bytes
+    kBadFrame,      // a frame header that cannot be valid (type 0, length out of range)
+    kTruncated,     // the file is shorter than its fixed header
+    kNotALogFile,   // the magic bytes are not this format's
+    kNewerVersion,  // a format version newer than this build reads
+    kForeignStore,  // the file belongs to another store (store id mismatch)
+  };
+
+  CorruptionError(Kind kind, std::string_view path, std::uint64_t offset, std::string_view what)
+      : Error(std::string(path) + " at byte " + std::to_string(offset) + ": " + std::string(what)),
+        kind_(kind),
+        path_(path),
+        offset_(offset) {}
+
+  Kind kind() const noexcept { return kind_; }
+  const std::string& path() const noexcept { return path_; }
+  std::uint64_t offset() const noexcept { return offset_; }
+
+ private:
+  Kind kind_;
+  std::string path_;
+  std::uint64_t offset_;
 };
 
 }  // namespace orchestrix
