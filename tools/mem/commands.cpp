@@ -1,19 +1,19 @@
 #include "commands.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include <fmt/format.h>
-
 #include "chart.hpp"
 #include "event_sample.hpp"
-#include "orchestrix/errors.hpp"
-#include "orchestrix/store_options.hpp"
 #include "heaptrack_compare.hpp"
 #include "orchestrix/alloc/process_memory.hpp"
+#include "orchestrix/errors.hpp"
+#include "orchestrix/store_options.hpp"
 #include "preload.hpp"
 #include "progress.hpp"
 #include "report.hpp"
@@ -44,6 +44,15 @@ bool chart_drawn(const std::string& error) {
   if (error.empty()) return true;
   std::cerr << "orchestrix-mem: " << error << '\n';
   return false;
+}
+
+// With --input: loads the file once here, so that a bad line ends the command (FormatError,
+// exit 2) before any child process runs; the copy is dropped at once.
+void check_input(const RunConfig& config) {
+  if (config.input.empty()) return;
+  const std::optional<StreamBy> by = parse_stream_by(config.stream_by);
+  if (!by) throw InvalidArgument("unknown --stream-by '" + config.stream_by + "'");
+  (void)EventSample::load(config.input, *by);
 }
 
 }  // namespace
@@ -89,9 +98,7 @@ int budget_command(const RunConfig& config, std::uint64_t limit_bytes,
 int input_budget_command(const RunConfig& config, std::uint64_t limit_bytes,
                          const std::string& verdict_on, const CommandOptions& options) {
   if (!chart_ok(options)) return kExitUsage;
-  const std::optional<StreamBy> by = parse_stream_by(config.stream_by);
-  if (!by) throw InvalidArgument("unknown --stream-by '" + config.stream_by + "'");
-  (void)EventSample::load(config.input, *by);  // throws on a bad line, before any run
+  check_input(config);
 
   CompressionRuns runs;
   runs.chosen_on = config.compression.value_or(StoreOptions{}.compression.enabled);
@@ -141,6 +148,7 @@ int input_budget_command(const RunConfig& config, std::uint64_t limit_bytes,
 int swap_command(const RunConfig& config, const std::vector<std::string>& allocators,
                  const CommandOptions& options) {
   if (!chart_ok(options)) return kExitUsage;
+  check_input(config);
   std::vector<SwapCandidate> candidates = swap_candidates();
   if (!allocators.empty()) {
     std::erase_if(candidates, [&](const SwapCandidate& c) {
@@ -170,6 +178,7 @@ int swap_command(const RunConfig& config, const std::vector<std::string>& alloca
 }
 
 int heaptrack_command(const RunConfig& config, const CommandOptions& options) {
+  check_input(config);
   const HeaptrackComparison c = run_heaptrack(self_exe(), config, budget_arguments(config));
   if (options.output == Output::kJson) {
     std::cout << heaptrack_to_json(c).dump(2) << '\n';

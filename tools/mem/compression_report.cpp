@@ -65,7 +65,8 @@ void print_compression_table(std::ostream& os, const CompressionRuns& runs) {
   row("instrumented peak (MB)", mb_cell(on.instrumented.peak_bytes_live),
       mb_cell(off.instrumented.peak_bytes_live));
   row("peak RSS growth (MB)", mb_cell(on.hwm_delta_bytes), mb_cell(off.hwm_delta_bytes));
-  row("append M events/s", fmt::format("{:.3f}", million_per_second(on.events_appended, on.append_seconds)),
+  row("append M events/s",
+      fmt::format("{:.3f}", million_per_second(on.events_appended, on.append_seconds)),
       fmt::format("{:.3f}", million_per_second(off.events_appended, off.append_seconds)));
   fmt::print(os,
              "held: what the store holds at the end of the load (instrumented live bytes); raw: "

@@ -48,9 +48,10 @@ std::string_view stream_of(const ce::CloudEvent& e, StreamBy by) {
 void check_limit(const std::string& path, std::size_t line, std::string_view what,
                  std::size_t bytes, std::size_t limit) {
   if (bytes <= limit) return;
-  throw InvalidArgument(path + ": line " + std::to_string(line) + ": the store cannot take this event: " +
-                        std::string(what) + " is " + std::to_string(bytes) +
-                        " bytes (the store's limit is " + std::to_string(limit) + ")");
+  throw InvalidArgument(path + ": line " + std::to_string(line) +
+                        ": the store cannot take this event: " + std::string(what) + " is " +
+                        std::to_string(bytes) + " bytes (the store's limit is " +
+                        std::to_string(limit) + ")");
 }
 
 std::uint64_t data_member_value_bytes(const ce::CloudEvent& e) {

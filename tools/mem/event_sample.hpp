@@ -69,10 +69,10 @@ class EventSample {
   std::span<const SampleEvent> events() const noexcept { return events_; }
   const std::string& path() const noexcept { return path_; }
   StreamBy stream_by() const noexcept { return stream_by_; }
-  std::uint64_t file_bytes() const noexcept { return file_bytes_; }   // every byte of the file
-  std::uint64_t data_bytes() const noexcept { return data_bytes_; }   // data member values
-  std::uint64_t held_bytes() const noexcept { return held_bytes_; }   // the copies and index
-  std::uint64_t streams() const noexcept { return streams_; }         // distinct stream names
+  std::uint64_t file_bytes() const noexcept { return file_bytes_; }  // every byte of the file
+  std::uint64_t data_bytes() const noexcept { return data_bytes_; }  // data member values
+  std::uint64_t held_bytes() const noexcept { return held_bytes_; }  // the copies and index
+  std::uint64_t streams() const noexcept { return streams_; }        // distinct stream names
   // The earliest "time" of the sample (appended copies start there); nullopt when none has one.
   std::optional<Timestamp> first_time() const noexcept { return first_time_; }
 

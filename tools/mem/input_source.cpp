@@ -47,11 +47,9 @@ bool InputSource::next(WorkloadBatch& batch) {
   batch_.clear();
   pending_ = {};
   const std::string_view stream = events[cursor_].stream;
-  while (produced_ < events_ && batch_.size() < batch_events_ &&
-         events[cursor_].stream == stream) {
+  while (produced_ < events_ && batch_.size() < batch_events_ && events[cursor_].stream == stream) {
     const SampleEvent& e = events[cursor_];
-    const std::int64_t nanos =
-        start_nanos_ + static_cast<std::int64_t>(produced_) * kNanosPerMilli;
+    const std::int64_t nanos = start_nanos_ + static_cast<std::int64_t>(produced_) * kNanosPerMilli;
     const Timestamp time(nanos);
     batch_.push_back(EventData{.type = e.type,
                                .data = e.data,

@@ -84,12 +84,14 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--events,-n", o.events, "Number of events to load: 1000000, 1e6 or 1M")
       ->check(count_check(1))
       ->capture_default_str();
-  auto* workload = cmd.add_option("--workload,-w", o.workload,
-                 "Reference workload (docs/memory.md): seed, mixed, or churn (streams growing "
-                 "while snapshots make old events dead; implies --snapshot-every 100 --retention "
-                 "drop --auto-compact 0.05 unless given)")
-      ->check(CLI::IsMember({"seed", "mixed", "churn"}))
-      ->capture_default_str();
+  auto* workload =
+      cmd.add_option(
+             "--workload,-w", o.workload,
+             "Reference workload (docs/memory.md): seed, mixed, or churn (streams growing "
+             "while snapshots make old events dead; implies --snapshot-every 100 --retention "
+             "drop --auto-compact 0.05 unless given)")
+          ->check(CLI::IsMember({"seed", "mixed", "churn"}))
+          ->capture_default_str();
   cmd.add_option("--segment-kib", o.segment_kib, "Store segment size in KiB")
       ->check(CLI::Range(64, 16 * 1024))
       ->capture_default_str();

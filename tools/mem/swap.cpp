@@ -23,11 +23,10 @@ std::string shell_quoted(const std::string& text) {
 }
 
 std::string budget_arguments(const RunConfig& c) {
-  std::string args =
-      c.input.empty()
-          ? fmt::format("--workload {}", c.workload)
-          : fmt::format("--input {} --stream-by {} --input-batch {}", shell_quoted(c.input),
-                        c.stream_by, c.input_batch_events);
+  std::string args = c.input.empty()
+                         ? fmt::format("--workload {}", c.workload)
+                         : fmt::format("--input {} --stream-by {} --input-batch {}",
+                                       shell_quoted(c.input), c.stream_by, c.input_batch_events);
   args += fmt::format(
       " --segment-kib {} --seed {} --snapshot-every {} --retention {} --auto-compact {} "
       "--compact-every {}",

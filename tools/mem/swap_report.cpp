@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 
+#include "orchestrix/store_options.hpp"
 #include "report.hpp"
 #include "run_json.hpp"
 #include "units.hpp"
@@ -70,7 +71,7 @@ void print_swap_table(std::ostream& os, const RunConfig& cfg,
                "orchestrix-mem swap: {} events of {} (cycled, streams by {}), compression {}, "
                "each allocator in its own process\n\n",
                cfg.events, cfg.input, cfg.stream_by,
-               !cfg.compression ? "default" : *cfg.compression ? "on" : "off");
+               cfg.compression.value_or(StoreOptions{}.compression.enabled) ? "on" : "off");
   } else {
     fmt::print(os, "orchestrix-mem swap: {} {} events, each allocator in its own process\n\n",
                cfg.events, cfg.workload);
@@ -102,7 +103,9 @@ void print_swap_table(std::ostream& os, const RunConfig& cfg,
         glibc_rss && *glibc_rss > 0 ? fmt::format("{:.2f}x", rss / *glibc_rss) : "-",
         million_per_second(r.events_appended, r.append_seconds),
         million_per_second(r.events_read, r.read_seconds),
-        !input ? std::string{} : raw ? fmt::format(" {:>10.3f}", *raw) : fmt::format(" {:>10}", "-"));
+        !input ? std::string{}
+        : raw  ? fmt::format(" {:>10.3f}", *raw)
+               : fmt::format(" {:>10}", "-"));
   }
   fmt::print(os, "\nbest: lowest peak RSS {}; lowest held from the OS {}", b.peak_rss,
              b.held_from_os);
