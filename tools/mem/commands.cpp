@@ -52,7 +52,7 @@ void check_input(const RunConfig& config) {
   if (config.input.empty()) return;
   const std::optional<StreamBy> by = parse_stream_by(config.stream_by);
   if (!by) throw InvalidArgument("unknown --stream-by '" + config.stream_by + "'");
-  (void)EventSample::load(config.input, *by);
+  (void)EventSample::check(config.input, *by);
 }
 
 }  // namespace

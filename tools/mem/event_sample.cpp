@@ -126,6 +126,14 @@ std::span<const std::byte> EventSample::keep(std::span<const std::byte> bytes) {
 }
 
 EventSample EventSample::load(const std::string& path, StreamBy stream_by) {
+  return read(path, stream_by, true);
+}
+
+EventSample EventSample::check(const std::string& path, StreamBy stream_by) {
+  return read(path, stream_by, false);
+}
+
+EventSample EventSample::read(const std::string& path, StreamBy stream_by, bool keep_events) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw InvalidArgument("cannot read --input file '" + path + "': " + std::strerror(errno));
@@ -147,7 +155,7 @@ EventSample EventSample::load(const std::string& path, StreamBy stream_by) {
     ++line_number;
     s.file_bytes_ += line.size() + (in.eof() ? 0 : 1);
     if (blank(line)) continue;
-    const std::size_t index = s.events_.size();
+    const std::size_t index = s.event_count_;
     ce::CloudEvent e;
     try {
       e = decoder.decode_event(line);
@@ -163,8 +171,16 @@ EventSample EventSample::load(const std::string& path, StreamBy stream_by) {
     check_limit(path, line_number, "data", e.data.size(), kMaxDataBytes);
 
     // The event as each appended copy is: a fresh UUID id, a fresh canonical time (or none).
+    ++s.event_count_;
     const bool has_time = e.time.has_value();
     if (has_time && (!s.first_time_ || *e.time < *s.first_time_)) s.first_time_ = e.time;
+    if (!keep_events) {
+      s.data_bytes_ += data_member_value_bytes(e);
+      if (const auto it = names.find(stream); it == names.end()) {
+        names.insert(s.keep(stream));  // the stream names only
+      }
+      continue;
+    }
     e.id = kPlaceholderId;
     const Timestamp placeholder_time = e.time.value_or(Timestamp{});
     e.time.reset();
@@ -203,14 +219,15 @@ EventSample EventSample::load(const std::string& path, StreamBy stream_by) {
   if (in.bad()) {
     throw InvalidArgument("cannot read --input file '" + path + "': " + std::strerror(errno));
   }
-  if (s.events_.empty()) {
+  if (s.event_count_ == 0) {
     throw InvalidArgument("--input file '" + path + "' holds no event (" +
                           (s.file_bytes_ == 0 ? std::string("it is empty")
                                               : std::to_string(line_number) + " blank lines") +
                           ")");
   }
   s.events_.shrink_to_fit();
-  s.streams_ = streams.size();
+  s.streams_ = keep_events ? streams.size() : names.size();
+  if (!keep_events) return s;
   s.held_bytes_ = s.chunk_bytes_ + s.events_.capacity() * sizeof(SampleEvent) +
                   s.chunks_.capacity() * sizeof(s.chunks_[0]);
   return s;

@@ -61,6 +61,11 @@ std::uint64_t time_member_bytes(Timestamp t) noexcept;
 class EventSample {
  public:
   static EventSample load(const std::string& path, StreamBy stream_by);
+  // The same reading and checks (and errors) without keeping the events: held_bytes() is 0 and
+  // events() empty, the other figures are those load() gives. Memory: one line and the
+  // decoder's buffers at a time, and the distinct stream names.
+  static EventSample check(const std::string& path, StreamBy stream_by);
+  std::uint64_t event_count() const noexcept { return event_count_; }
 
   EventSample(EventSample&&) noexcept;
   EventSample& operator=(EventSample&&) noexcept;
@@ -78,6 +83,7 @@ class EventSample {
 
  private:
   EventSample() = default;
+  static EventSample read(const std::string& path, StreamBy stream_by, bool keep_events);
   std::span<std::byte> allocate(std::size_t bytes);
   std::string_view keep(std::string_view text);
   std::span<const std::byte> keep(std::span<const std::byte> bytes);
@@ -93,6 +99,7 @@ class EventSample {
   std::uint64_t chunk_bytes_ = 0;
   std::uint64_t held_bytes_ = 0;
   std::uint64_t streams_ = 0;
+  std::uint64_t event_count_ = 0;
   std::optional<Timestamp> first_time_;
 };
 

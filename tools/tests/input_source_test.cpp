@@ -94,6 +94,27 @@ TEST_CASE("the fixture loads: every event, streams by subject (source without on
   CHECK_FALSE(by_type.events()[0].attributes.empty());  // the subject is not the stream now
 }
 
+TEST_CASE("check() reads and checks like load() without keeping the events") {
+  const tools::EventSample kept = tools::EventSample::load(kOrders, tools::StreamBy::kSubject);
+  const tools::EventSample checked = tools::EventSample::check(kOrders, tools::StreamBy::kSubject);
+  CHECK(checked.events().empty());
+  CHECK(checked.held_bytes() == 0);
+  CHECK(checked.event_count() == kept.event_count());
+  CHECK(kept.event_count() == kept.events().size());
+  CHECK(checked.streams() == kept.streams());
+  CHECK(checked.data_bytes() == kept.data_bytes());
+  CHECK(checked.file_bytes() == kept.file_bytes());
+  const TempFile bad(orders_with(6, R"({"specversion":"2.0","id":"x","source":"s","type":"t"})"),
+                     "check.jsonl");
+  try {
+    (void)tools::EventSample::check(bad.path.string(), tools::StreamBy::kSubject);
+    FAIL("no error");
+  } catch (const ce::FormatError& e) {
+    CHECK(e.line() == 6);
+    CHECK(e.attribute() == "specversion");
+  }
+}
+
 TEST_CASE("a bad line names its line number and attribute; a blank line still counts") {
   struct Case {
     std::size_t line;
