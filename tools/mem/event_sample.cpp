@@ -173,7 +173,9 @@ EventSample EventSample::read(const std::string& path, StreamBy stream_by, bool 
     // The event as each appended copy is: a fresh UUID id, a fresh canonical time (or none).
     ++s.event_count_;
     const bool has_time = e.time.has_value();
-    if (has_time && (!s.first_time_ || *e.time < *s.first_time_)) s.first_time_ = e.time;
+    if (has_time && (!s.first_time_ || e.time->unix_nanos() < s.first_time_->unix_nanos())) {
+      s.first_time_ = e.time;
+    }
     if (!keep_events) {
       s.data_bytes_ += data_member_value_bytes(e);
       if (const auto it = names.find(stream); it == names.end()) {

@@ -3,6 +3,9 @@
 //   orchestrix-mem budget [run options] [--limit-mb M] [--resource R] [--json|--csv] [--chart F]
 //       Loads N events of a reference workload (optionally with snapshots, retention and
 //       compaction) into an EventStore, prints where every byte went and a verdict.
+//   orchestrix-mem budget --input FILE [run options] [--compression on|off] [--no-compare] ...
+//       The user's own CloudEvents (JSON lines) cycled to N events, with compression on and off
+//       (one child process each), raw JSON bytes beside the bytes held, and a verdict.
 //   orchestrix-mem swap [run options] [--allocators a,b,...] [--json|--csv] [--chart F]
 //       The same run under glibc, mimalloc, jemalloc, tcmalloc (LD_PRELOAD), the bump arena and
 //       the slab pool, each in a clean child process, side by side.
