@@ -79,11 +79,11 @@ TEST_CASE("the fixture loads: every event, streams by subject (source without on
   REQUIRE(s.events().size() == 8);  // 9 lines, one blank
   CHECK(s.streams() == 5);          // order-17, order-18, order-19, invoice-9, urn:example:audit
   CHECK(s.events()[5].stream == "urn:example:audit");
-  CHECK(s.events()[0].attributes.empty());     // UUID id, subject = stream, JSON data
+  CHECK(s.events()[0].attributes.empty());        // UUID id, subject = stream, JSON data
   CHECK_FALSE(s.events()[1].attributes.empty());  // extensions
   CHECK_FALSE(s.events()[3].attributes.empty());  // dataschema
   CHECK_FALSE(s.events()[4].attributes.empty());  // data_base64
-  CHECK(s.events()[4].data.size() == 44);          // decoded bytes
+  CHECK(s.events()[4].data.size() == 44);         // decoded bytes
   CHECK(s.file_bytes() == fs::file_size(kOrders));
   CHECK(s.held_bytes() >= s.data_bytes());
   REQUIRE(s.first_time());
@@ -125,8 +125,7 @@ TEST_CASE("a bad line names its line number and attribute; a blank line still co
   const std::vector<Case> cases{
       {3, R"({"specversion":"1.0","id":"x","source":"s","type":"t","time":"yesterday"})", "time",
        ce::Problem::kBadTime},
-      {8, R"({"specversion":"1.0","id":"x","source":"s"})", "type",
-       ce::Problem::kMissingAttribute},
+      {8, R"({"specversion":"1.0","id":"x","source":"s"})", "type", ce::Problem::kMissingAttribute},
       {1, R"({"specversion":"1.0","id":"x","source":"s","type":"t","data_base64":"***"})",
        "data_base64", ce::Problem::kInvalidBase64},
       {9, R"({"specversion":"1.0","id":7,"source":"s","type":"t"})", "id", ce::Problem::kWrongType},
