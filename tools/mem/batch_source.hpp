@@ -20,6 +20,8 @@ class BatchSource {
   virtual ~BatchSource() = default;
   // The next batch (views valid until the next call); false once `events` were produced.
   virtual bool next(WorkloadBatch& batch) = 0;
+  // Called after the batch of the last next() was appended (not when the append threw).
+  virtual void on_appended() {}
 };
 
 struct SourceOptions {

@@ -56,6 +56,29 @@ void print_compaction(std::ostream& os, const FinalCompaction& f) {
   if (!f.error.empty()) fmt::print(os, "  compact() failed: {}\n", f.error);
 }
 
+void print_input(std::ostream& os, const RunResult& r) {
+  if (!r.input) return;
+  const InputFigures& in = *r.input;
+  const std::uint64_t n = r.events_appended;
+  fmt::print(os,
+             "\nyour events: {} in {} ({:.2f} MB, data {:.2f} MB; {} streams by {}), cycled to "
+             "{} appended events\n",
+             in.sample_events, in.path, mb(in.sample_file_bytes), mb(in.sample_data_bytes),
+             in.sample_streams, in.stream_by, n);
+  fmt::print(os, "{:<26} {:>14} {:>9.2f}   (the appended events as CloudEvents JSON lines)\n",
+             "raw JSON", in.raw_json_bytes, per_event(in.raw_json_bytes, n));
+  fmt::print(os, "{:<26} {:>14} {:>9.2f}   (their data members)\n", "raw data", in.raw_data_bytes,
+             per_event(in.raw_data_bytes, n));
+  if (const std::optional<double> ratio = held_per_raw(r)) {
+    fmt::print(os, "{:<26} {:>14.3f}   (instrumented live / raw JSON; compression {})\n",
+               "held / raw JSON", *ratio, r.compression ? "on" : "off");
+  }
+  fmt::print(os,
+             "the sample costs the tool {:.2f} MB (its copies, on the default heap, taken before "
+             "the RSS baseline; not in the store's bytes)\n",
+             mb(in.sample_held_bytes));
+}
+
 }  // namespace
 
 Verdict judge(const RunResult& r, std::uint64_t limit_bytes, const std::string& verdict_on) {
@@ -96,9 +119,12 @@ std::optional<double> fragmentation(const RunResult& r) {
 void print_budget_report(std::ostream& os, const RunResult& r, std::uint64_t limit_bytes,
                          const Verdict& v) {
   const std::uint64_t n = r.store.live_events;
+  const std::string what = r.input ? "events of " + r.input->path : r.config.workload + " events";
   fmt::print(os,
-             "orchestrix-mem budget: {} {} events, resource '{}' (malloc: {}), limit {:.1f} MB\n",
-             r.config.events, r.config.workload, r.config.resource, r.malloc_name, mb(limit_bytes));
+             "orchestrix-mem budget: {} {}, resource '{}' (malloc: {}), compression {}, limit "
+             "{:.1f} MB\n",
+             r.config.events, what, r.config.resource, r.malloc_name, r.compression ? "on" : "off",
+             mb(limit_bytes));
   print_lifecycle(os, r);
   fmt::print(os, "\n{:<26} {:>14} {:>9} {:>7}\n", "store category", "bytes", "B/event", "share");
   const std::uint64_t total = r.store.total_bytes();
@@ -133,6 +159,7 @@ void print_budget_report(std::ostream& os, const RunResult& r, std::uint64_t lim
     fmt::print(os, "{:<26} {:>14} {:>9.2f}   (VmHWM; allocator overhead included)\n",
                "peak RSS growth", *r.hwm_delta_bytes, per_event(*r.hwm_delta_bytes, n));
   }
+  print_input(os, r);
   print_steady_state(os, r);
   if (r.compaction) print_compaction(os, *r.compaction);
   fmt::print(os, "\nappend {:.2f} M events/s",
@@ -177,6 +204,12 @@ void print_budget_csv(std::ostream& os, const RunResult& r) {
   if (r.resource_reserved_bytes) row("resource_reserved", *r.resource_reserved_bytes);
   if (r.held_from_os_bytes) row("held_from_os", *r.held_from_os_bytes);
   if (r.hwm_delta_bytes) row("peak_rss_growth", *r.hwm_delta_bytes);
+  if (r.input) {
+    row("raw_json", r.input->raw_json_bytes);
+    row("raw_data", r.input->raw_data_bytes);
+    row("sample_file", r.input->sample_file_bytes);
+    row("sample_held_by_tool", r.input->sample_held_bytes);
+  }
   if (r.compaction) {
     row("compaction_freed", r.compaction->held_before > r.compaction->held_after
                                 ? r.compaction->held_before - r.compaction->held_after

@@ -1,5 +1,7 @@
 #include "commands.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -7,8 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "chart.hpp"
+#include "event_sample.hpp"
 #include "heaptrack_compare.hpp"
 #include "orchestrix/alloc/process_memory.hpp"
+#include "orchestrix/errors.hpp"
+#include "orchestrix/store_options.hpp"
 #include "preload.hpp"
 #include "progress.hpp"
 #include "report.hpp"
@@ -39,6 +44,15 @@ bool chart_drawn(const std::string& error) {
   if (error.empty()) return true;
   std::cerr << "orchestrix-mem: " << error << '\n';
   return false;
+}
+
+// With --input: loads the file once here, so that a bad line ends the command (FormatError,
+// exit 2) before any child process runs; the copy is dropped at once.
+void check_input(const RunConfig& config) {
+  if (config.input.empty()) return;
+  const std::optional<StreamBy> by = parse_stream_by(config.stream_by);
+  if (!by) throw InvalidArgument("unknown --stream-by '" + config.stream_by + "'");
+  (void)EventSample::check(config.input, *by);
 }
 
 }  // namespace
@@ -81,9 +95,60 @@ int budget_command(const RunConfig& config, std::uint64_t limit_bytes,
   return v.fits ? kExitFits : kExitDoesNotFit;
 }
 
+int input_budget_command(const RunConfig& config, std::uint64_t limit_bytes,
+                         const std::string& verdict_on, const CommandOptions& options) {
+  if (!chart_ok(options)) return kExitUsage;
+  check_input(config);
+
+  CompressionRuns runs;
+  runs.chosen_on = config.compression.value_or(StoreOptions{}.compression.enabled);
+  for (const bool enabled : {true, false}) {
+    RunConfig c = config;
+    c.compression = enabled;
+    std::string command = fmt::format(
+        "{} budget --json --no-compare --resource {} --events {} {} --limit-mb 1e12 "
+        "--progress {}",
+        shell_quoted(self_exe()), c.resource, c.events, budget_arguments(c),
+        progress_wanted(options.progress) ? "always" : "never");
+    if (c.hard_cap_bytes) command += fmt::format(" --hard-cap-mb {}B", *c.hard_cap_bytes);
+    ChildOutcome child = run_budget_child(command);
+    if (!child.ok) {
+      std::cerr << "orchestrix-mem: the run with compression " << (enabled ? "on" : "off")
+                << " failed: " << child.error << '\n';
+      return kExitUsage;
+    }
+    (enabled ? runs.on : runs.off) = std::move(child.result);
+  }
+
+  const RunResult& r = runs.chosen();
+  const Verdict v = judge(r, limit_bytes, verdict_on);
+  if (options.output == Output::kJson) {
+    nlohmann::json j = to_json(r);
+    j["limit_bytes"] = limit_bytes;
+    j["verdict"] = r.out_of_memory ? "out of memory" : v.fits ? "fits" : "does not fit";
+    j["verdict_bytes"] = v.measured_bytes;
+    j["verdict_on"] = v.measure;
+    j["compression_runs"] = compression_runs_json(runs);
+    std::cout << j.dump(2) << '\n';
+  } else if (options.output == Output::kCsv) {
+    print_budget_csv(std::cout, r);
+    print_compression_csv(std::cout, runs);
+  } else {
+    print_budget_report(std::cout, r, limit_bytes, v);
+    print_compression_table(std::cout, runs);
+  }
+  std::cout.flush();
+  if (!options.chart.empty() && !chart_drawn(draw_budget_chart(options.chart, r))) {
+    return kExitUsage;
+  }
+  if (runs.on.out_of_memory || runs.off.out_of_memory) return kExitOutOfMemory;
+  return v.fits ? kExitFits : kExitDoesNotFit;
+}
+
 int swap_command(const RunConfig& config, const std::vector<std::string>& allocators,
                  const CommandOptions& options) {
   if (!chart_ok(options)) return kExitUsage;
+  check_input(config);
   std::vector<SwapCandidate> candidates = swap_candidates();
   if (!allocators.empty()) {
     std::erase_if(candidates, [&](const SwapCandidate& c) {
@@ -113,6 +178,7 @@ int swap_command(const RunConfig& config, const std::vector<std::string>& alloca
 }
 
 int heaptrack_command(const RunConfig& config, const CommandOptions& options) {
+  check_input(config);
   const HeaptrackComparison c = run_heaptrack(self_exe(), config, budget_arguments(config));
   if (options.output == Output::kJson) {
     std::cout << heaptrack_to_json(c).dump(2) << '\n';

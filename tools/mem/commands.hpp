@@ -28,6 +28,13 @@ struct CommandOptions {
 int budget_command(const RunConfig& config, std::uint64_t limit_bytes,
                    const std::string& verdict_on, const CommandOptions& options, char** argv);
 
+// budget --input without --no-compare: the file checked in this process (a bad line ends the
+// command with kExitUsage before any run), then the run with compression on and the run with it
+// off, each in a child process (budget --no-compare --json), side by side; the configuration
+// config.compression names (nullopt: the store's default) is judged against `limit_bytes`.
+int input_budget_command(const RunConfig& config, std::uint64_t limit_bytes,
+                         const std::string& verdict_on, const CommandOptions& options);
+
 // swap: `allocators` (empty: all) each in a child process.
 int swap_command(const RunConfig& config, const std::vector<std::string>& allocators,
                  const CommandOptions& options);

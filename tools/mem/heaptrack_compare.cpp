@@ -63,7 +63,8 @@ std::pair<RunResult, HeaptrackFigures> one_run(const std::string& self_exe,
   // behind it, as a service would run.
   const std::string library = is_malloc_name(resource) ? preload_library(resource) : "";
   const std::string cmd = fmt::format(
-      "{}heaptrack -o '{}' '{}' budget --json --progress never --resource {} {} --limit-mb 1e12 "
+      "{}heaptrack -o '{}' '{}' budget --json --no-compare --progress never --resource {} {} "
+      "--limit-mb 1e12 "
       "2>'{}.err'",
       library.empty() ? std::string{} : fmt::format("LD_PRELOAD='{}' ", library), data.string(),
       self_exe, resource, args, data.string());

@@ -3,6 +3,9 @@
 //   orchestrix-mem budget [run options] [--limit-mb M] [--resource R] [--json|--csv] [--chart F]
 //       Loads N events of a reference workload (optionally with snapshots, retention and
 //       compaction) into an EventStore, prints where every byte went and a verdict.
+//   orchestrix-mem budget --input FILE [run options] [--compression on|off] [--no-compare] ...
+//       The user's own CloudEvents (JSON lines) cycled to N events, with compression on and off
+//       (one child process each), raw JSON bytes beside the bytes held, and a verdict.
 //   orchestrix-mem swap [run options] [--allocators a,b,...] [--json|--csv] [--chart F]
 //       The same run under glibc, mimalloc, jemalloc, tcmalloc (LD_PRELOAD), the bump arena and
 //       the slab pool, each in a clean child process, side by side.
@@ -23,6 +26,7 @@
 #include "commands.hpp"
 #include "orchestrix/alloc/registry.hpp"
 #include "orchestrix/churn_workload.hpp"
+#include "orchestrix/cloudevents/errors.hpp"
 #include "quantity.hpp"
 #include "run.hpp"
 #include "swap.hpp"
@@ -73,22 +77,48 @@ struct RunOptions {
   std::optional<double> auto_compact;
   std::string compact_every = "0";
   std::string progress = "auto";
+  std::optional<std::string> input;
+  std::string stream_by = "subject";
+  std::uint32_t input_batch = 10;
+  std::string compression = "default";
 };
 
 void add_run_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--events,-n", o.events, "Number of events to load: 1000000, 1e6 or 1M")
       ->check(count_check(1))
       ->capture_default_str();
-  cmd.add_option("--workload,-w", o.workload,
-                 "Reference workload (docs/memory.md): seed, mixed, or churn (streams growing "
-                 "while snapshots make old events dead; implies --snapshot-every 100 --retention "
-                 "drop --auto-compact 0.05 unless given)")
-      ->check(CLI::IsMember({"seed", "mixed", "churn"}))
-      ->capture_default_str();
+  auto* workload =
+      cmd.add_option(
+             "--workload,-w", o.workload,
+             "Reference workload (docs/memory.md): seed, mixed, or churn (streams growing "
+             "while snapshots make old events dead; implies --snapshot-every 100 --retention "
+             "drop --auto-compact 0.05 unless given)")
+          ->check(CLI::IsMember({"seed", "mixed", "churn"}))
+          ->capture_default_str();
   cmd.add_option("--segment-kib", o.segment_kib, "Store segment size in KiB")
       ->check(CLI::Range(64, 16 * 1024))
       ->capture_default_str();
-  cmd.add_option("--seed", o.seed, "Workload random seed")->capture_default_str();
+  cmd.add_option("--seed", o.seed, "Workload random seed (--input: the seed of the fresh ids)")
+      ->capture_default_str();
+  cmd.add_option("--input,-i", o.input,
+                 "Load the user's own events instead of a reference workload: a file of "
+                 "CloudEvents JSON lines, cycled to --events with fresh ids and times "
+                 "(docs/tools.md)")
+      ->excludes(workload);
+  cmd.add_option("--stream-by", o.stream_by,
+                 "--input: the attribute naming an event's stream: subject (the source when an "
+                 "event has no subject), source or type")
+      ->check(CLI::IsMember({"subject", "source", "type"}))
+      ->capture_default_str();
+  cmd.add_option("--input-batch", o.input_batch,
+                 "--input: at most this many consecutive events of one stream per append")
+      ->check(CLI::Range(1, 10'000))
+      ->capture_default_str();
+  cmd.add_option("--compression", o.compression,
+                 "Compression of sealed segments (StoreOptions::compression): on, off, or "
+                 "default (the store's default)")
+      ->check(CLI::IsMember({"on", "off", "default"}))
+      ->capture_default_str();
   cmd.add_option("--churn-streams", o.churn_streams, "churn: number of streams")
       ->check(count_check(1))
       ->capture_default_str();
@@ -140,6 +170,13 @@ RunConfig config_of(const RunOptions& o, const std::string& resource) {
                          : churn        ? orchestrix::kChurnAutoCompactDeadRatio
                                         : 0.0;
   c.compact_every = count_of(o.compact_every, 0);
+  if (o.compression != "default") c.compression = o.compression == "on";
+  if (o.input) {
+    c.input = *o.input;
+    c.workload = "input";
+  }
+  c.stream_by = o.stream_by;
+  c.input_batch_events = o.input_batch;
   return c;
 }
 
@@ -204,6 +241,10 @@ int run_cli(int argc, char** argv) {
                    "Cap the store's resource (BudgetResource) at this many MB (or a size with "
                    "a unit, as --limit-mb): the run stops at the first BudgetExceeded")
       ->check(size_check);
+  bool no_compare = false;
+  budget->add_flag("--no-compare", no_compare,
+                   "--input: run only the --compression configuration, in this process, instead "
+                   "of one child process with compression on and one with it off");
   add_output_options(*budget, json, csv, chart);
 
   CLI::App* swap = app.add_subcommand(
@@ -243,12 +284,21 @@ int run_cli(int argc, char** argv) {
                                       .progress = run.progress};
 
   try {
-    if (*budget) return tools::budget_command(cfg, bytes_of(limit_mb), verdict_on, options, argv);
+    if (*budget) {
+      if (!cfg.input.empty() && !no_compare) {
+        return tools::input_budget_command(cfg, bytes_of(limit_mb), verdict_on, options);
+      }
+      return tools::budget_command(cfg, bytes_of(limit_mb), verdict_on, options, argv);
+    }
     if (*swap) return tools::swap_command(cfg, only, options);
     return tools::heaptrack_command(cfg, options);
   } catch (const std::bad_alloc& e) {
     std::cerr << "orchestrix-mem: out of memory outside the measured run: " << e.what() << '\n';
     return tools::kExitOutOfMemory;
+  } catch (const orchestrix::cloudevents::FormatError& e) {
+    std::cerr << "orchestrix-mem: --input " << cfg.input << ": " << e.what()
+              << " (nothing was appended)\n";
+    return tools::kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "orchestrix-mem: " << e.what() << '\n';
     return tools::kExitUsage;

@@ -38,6 +38,21 @@ void print_budget_report(std::ostream& os, const RunResult& r, std::uint64_t lim
 // the final compaction's.
 void print_budget_csv(std::ostream& os, const RunResult& r);
 
+// budget --input: the same events with compression on and off, each run in its own process;
+// `chosen` (the --compression configuration) is the one judged.
+struct CompressionRuns {
+  RunResult on;
+  RunResult off;
+  bool chosen_on = false;
+  const RunResult& chosen() const { return chosen_on ? on : off; }
+};
+// The table "raw JSON, raw data, held, held / raw, peak RSS growth" for both runs.
+void print_compression_table(std::ostream& os, const CompressionRuns& runs);
+// Rows figure,bytes,bytes_per_event of both runs (held_compression_on, ...).
+void print_compression_csv(std::ostream& os, const CompressionRuns& runs);
+// {"on": {...}, "off": {...}}: each run's raw, held and peak figures and their ratios.
+nlohmann::json compression_runs_json(const CompressionRuns& runs);
+
 // The allocators that did best on each figure: lowest peak RSS, lowest held from the OS, lowest
 // RSS after the final compaction, fastest append; absent figures are left out.
 struct SwapBest {

@@ -13,6 +13,8 @@
 #include <unordered_map>
 
 #include "batch_source.hpp"
+#include "event_sample.hpp"
+#include "input_source.hpp"
 #include "orchestrix/alloc/arena_resource.hpp"
 #include "orchestrix/alloc/budget_resource.hpp"
 #include "orchestrix/alloc/instrumented_resource.hpp"
@@ -109,6 +111,7 @@ void load(EventStore& store, BatchSource& source, const Harness& h, RunResult& r
   WorkloadBatch batch;
   while (source.next(batch)) {
     const AppendResult appended = store.append(batch.stream, batch.events);
+    source.on_appended();
     r.events_appended += batch.events.size();
     if (snapshots.after_append(store, batch.stream, appended)) ++r.snapshots;
     if (c.compact_every > 0 && r.events_appended >= next_compact) {
@@ -195,10 +198,13 @@ void measure(BatchSource& source, const Harness& h, RunResult& r) {
   std::optional<EventStore> store;
   const auto t0 = Clock::now();
   try {
-    store.emplace(StoreOptions{.memory = h.counted,
-                               .segment_bytes = c.segment_bytes,
-                               .retention = c.retention,
-                               .auto_compact_dead_ratio = c.auto_compact_ratio});
+    StoreOptions options{.memory = h.counted,
+                         .segment_bytes = c.segment_bytes,
+                         .retention = c.retention,
+                         .auto_compact_dead_ratio = c.auto_compact_ratio};
+    options.compression.enabled = c.compression.value_or(options.compression.enabled);
+    r.compression = options.compression.enabled;
+    store.emplace(options);
     load(*store, source, h, r);
   } catch (const alloc::BudgetExceeded& e) {
     r.budget_exceeded = true;
@@ -233,6 +239,12 @@ void measure(BatchSource& source, const Harness& h, RunResult& r) {
 }
 
 }  // namespace
+
+std::optional<double> held_per_raw(const RunResult& r) {
+  if (!r.input || r.input->raw_json_bytes == 0) return std::nullopt;
+  return static_cast<double>(r.instrumented.bytes_live) /
+         static_cast<double>(r.input->raw_json_bytes);
+}
 
 bool is_malloc_name(const std::string& name) {
   return name == "mimalloc" || name == "jemalloc" || name == "tcmalloc";
@@ -282,12 +294,25 @@ RunResult run_workload(const RunConfig& config, Progress* progress) {
 
   // The generator's buffers and the samples are allocated before the baseline is taken: they
   // belong to the harness, not to the store.
-  std::unique_ptr<BatchSource> source =
-      make_source({.workload = config.workload,
-                   .events = config.events,
-                   .seed = config.seed,
-                   .churn_streams = config.churn_streams,
-                   .churn_batch_events = config.churn_batch_events});
+  // So is the user's sample (--input), loaded in full before anything is appended.
+  std::optional<EventSample> sample;
+  std::unique_ptr<BatchSource> source;
+  InputSource* input = nullptr;
+  if (!config.input.empty()) {
+    const std::optional<StreamBy> by = parse_stream_by(config.stream_by);
+    if (!by) throw InvalidArgument("unknown --stream-by '" + config.stream_by + "'");
+    sample.emplace(EventSample::load(config.input, *by));
+    auto cycled = std::make_unique<InputSource>(*sample, config.events, config.seed,
+                                                config.input_batch_events);
+    input = cycled.get();
+    source = std::move(cycled);
+  } else {
+    source = make_source({.workload = config.workload,
+                          .events = config.events,
+                          .seed = config.seed,
+                          .churn_streams = config.churn_streams,
+                          .churn_batch_events = config.churn_batch_events});
+  }
   r.samples.reserve(kSamples + 2);
   r.hwm_was_reset = alloc::reset_peak_rss();
   const std::optional<alloc::ProcessMemory> before = alloc::read_process_memory();
@@ -296,6 +321,17 @@ RunResult run_workload(const RunConfig& config, Progress* progress) {
             .rss_baseline = before ? before->rss_bytes : 0,
             .progress = progress};
   measure(*source, h, r);
+  if (input != nullptr) {
+    r.input = InputFigures{.path = sample->path(),
+                           .stream_by = std::string(stream_by_name(sample->stream_by())),
+                           .sample_events = sample->events().size(),
+                           .sample_file_bytes = sample->file_bytes(),
+                           .sample_data_bytes = sample->data_bytes(),
+                           .sample_streams = sample->streams(),
+                           .sample_held_bytes = sample->held_bytes(),
+                           .raw_json_bytes = input->appended().json_bytes,
+                           .raw_data_bytes = input->appended().data_bytes};
+  }
   const std::optional<alloc::ProcessMemory> after = alloc::read_process_memory();
   if (before && after) {
     const std::uint64_t base_rss = r.hwm_was_reset ? before->hwm_bytes : 0;

@@ -7,7 +7,9 @@
 // Memory: everything the store holds comes from the chosen resource. The run's own bookkeeping
 // comes from the default heap: the generator's buffers and the samples before the RSS baseline;
 // with snapshots on, one counter per stream (a hash node and the stream name, ~80 bytes per
-// stream) during the run, which the RSS figures include and the instrumented ones do not.
+// stream) during the run, which the RSS figures include and the instrumented ones do not. With
+// --input, the user's sample (event_sample.hpp) is loaded before the baseline too; its size is
+// reported (InputFigures::sample_held_bytes) and is not part of the store's bytes.
 // Errors: see run_workload(). Thread safety: one run at a time per process.
 #pragma once
 
@@ -52,6 +54,28 @@ struct RunConfig {
   RetentionPolicy retention = RetentionPolicy::keep_all();
   double auto_compact_ratio = 0;
   std::uint64_t compact_every = 0;
+  // StoreOptions::compression.enabled; nullopt: the store's default.
+  std::optional<bool> compression;
+  // The user's events (event_sample.hpp): a file of CloudEvents JSON lines cycled to `events`
+  // (input_source.hpp) instead of `workload`; empty for a reference workload.
+  std::string input;
+  std::string stream_by = "subject";  // subject, source or type
+  std::uint32_t input_batch_events = 10;
+};
+
+// What a run on the user's events (RunConfig::input) read and appended.
+struct InputFigures {
+  std::string path;
+  std::string stream_by;
+  std::uint64_t sample_events = 0;
+  std::uint64_t sample_file_bytes = 0;
+  std::uint64_t sample_data_bytes = 0;
+  std::uint64_t sample_streams = 0;
+  // What the sample costs the tool (its copies and index, on the default heap): not part of the
+  // store's bytes, allocated before the RSS baseline.
+  std::uint64_t sample_held_bytes = 0;
+  std::uint64_t raw_json_bytes = 0;  // the appended events as CloudEvents JSON lines
+  std::uint64_t raw_data_bytes = 0;  // their data member values
 };
 
 // "keep-all", "drop" or "keep:N" as the --retention option takes it, and back (nullopt for
@@ -111,14 +135,22 @@ struct RunResult {
   double min_utilization = 0;
   double max_utilization = 0;
   std::optional<FinalCompaction> compaction;
+  bool compression = false;  // StoreOptions::compression.enabled of the run
+  std::optional<InputFigures> input;
   double append_seconds = 0;  // the load: appends, snapshots, compactions, samples
   double read_seconds = 0;
 };
 
+// --input runs: the bytes the store holds at the end of the load (instrumented live) per byte of
+// the appended events as CloudEvents JSON; nullopt without input or when nothing was appended.
+std::optional<double> held_per_raw(const RunResult& r);
+
 // Runs the workload, drawing `progress` (may be nullptr) as events are appended. Throws
 // orchestrix::InvalidArgument for an unknown workload or resource name (alloc::UnknownResource
 // for the latter) and for store options out of range. A BudgetExceeded or std::bad_alloc during
-// the load does not throw: the result says where the run stopped.
+// the load does not throw: the result says where the run stopped. With RunConfig::input: the
+// errors of EventSample::load() (an InvalidArgument; a cloudevents::FormatError for a bad line),
+// thrown before anything is appended.
 RunResult run_workload(const RunConfig& config, Progress* progress = nullptr);
 
 }  // namespace orchestrix::tools

@@ -46,6 +46,30 @@ FinalCompaction compaction_from_json(const nlohmann::json& j) {
   return f;
 }
 
+nlohmann::json input_json(const InputFigures& f) {
+  return {{"path", f.path},
+          {"stream_by", f.stream_by},
+          {"sample_events", f.sample_events},
+          {"sample_file_bytes", f.sample_file_bytes},
+          {"sample_data_bytes", f.sample_data_bytes},
+          {"sample_streams", f.sample_streams},
+          {"sample_held_bytes", f.sample_held_bytes},
+          {"raw_json_bytes", f.raw_json_bytes},
+          {"raw_data_bytes", f.raw_data_bytes}};
+}
+
+InputFigures input_from_json(const nlohmann::json& j) {
+  return {.path = j.at("path").get<std::string>(),
+          .stream_by = j.at("stream_by").get<std::string>(),
+          .sample_events = j.at("sample_events").get<std::uint64_t>(),
+          .sample_file_bytes = j.at("sample_file_bytes").get<std::uint64_t>(),
+          .sample_data_bytes = j.at("sample_data_bytes").get<std::uint64_t>(),
+          .sample_streams = j.at("sample_streams").get<std::uint64_t>(),
+          .sample_held_bytes = j.at("sample_held_bytes").get<std::uint64_t>(),
+          .raw_json_bytes = j.at("raw_json_bytes").get<std::uint64_t>(),
+          .raw_data_bytes = j.at("raw_data_bytes").get<std::uint64_t>()};
+}
+
 }  // namespace
 
 nlohmann::json to_json(const RunResult& r) {
@@ -64,6 +88,13 @@ nlohmann::json to_json(const RunResult& r) {
   j["auto_compact_ratio"] = r.config.auto_compact_ratio;
   j["compact_every"] = r.config.compact_every;
   if (r.config.hard_cap_bytes) j["hard_cap_bytes"] = *r.config.hard_cap_bytes;
+  j["compression"] = r.compression;
+  if (r.input) {
+    j["input"] = input_json(*r.input);
+    j["input_batch_events"] = r.config.input_batch_events;
+    const std::optional<double> ratio = held_per_raw(r);
+    j["held_per_raw_json"] = ratio ? nlohmann::json(*ratio) : nlohmann::json(nullptr);
+  }
   j["malloc"] = r.malloc_name;
   j["events_appended"] = r.events_appended;
   j["events_read"] = r.events_read;
@@ -115,6 +146,13 @@ RunResult result_from_json(const nlohmann::json& j) {
       parse_retention(j.at("retention").get<std::string>()).value_or(RetentionPolicy::keep_all());
   r.config.auto_compact_ratio = j.at("auto_compact_ratio").get<double>();
   r.config.compact_every = j.at("compact_every").get<std::uint64_t>();
+  if (j.contains("compression")) r.compression = j.at("compression").get<bool>();
+  if (j.contains("input")) {
+    r.input = input_from_json(j.at("input"));
+    r.config.input = r.input->path;
+    r.config.stream_by = r.input->stream_by;
+    r.config.input_batch_events = j.at("input_batch_events").get<std::uint32_t>();
+  }
   r.malloc_name = j.at("malloc").get<std::string>();
   r.events_appended = j.at("events_appended").get<std::uint64_t>();
   r.events_read = j.at("events_read").get<std::uint64_t>();

@@ -28,8 +28,23 @@ struct SwapOutcome {
   RunResult result;   // when ok; result.out_of_memory when the child ran out of memory
 };
 
+// One `budget --json` child process: its result when it reported one (exit 0, 1, or 3 with a
+// partial report), else why not.
+struct ChildOutcome {
+  bool ok = false;
+  int exit_code = -1;  // -1 when it did not exit normally
+  std::string error;
+  RunResult result;
+};
+// `command` is a shell command line (run by popen, stdout read, stderr passed through).
+ChildOutcome run_budget_child(const std::string& command);
+
+// Shell quoting: `text` in single quotes, each ' written as '\''.
+std::string shell_quoted(const std::string& text);
+
 // budget's options that reproduce `config` in another process, --events and --resource left
-// out. Every value is a number or a validated name: nothing needs quoting in a shell command.
+// out. Every value is a number or a validated name, except the --input path, which is quoted for
+// a shell.
 std::string budget_arguments(const RunConfig& config);
 
 // Runs `budget --json` in a child process for each candidate (self_exe = path of this binary),

@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 
+#include "orchestrix/store_options.hpp"
 #include "report.hpp"
 #include "run_json.hpp"
 #include "units.hpp"
@@ -64,11 +65,20 @@ SwapBest best_of(const std::vector<SwapOutcome>& outcomes) {
 
 void print_swap_table(std::ostream& os, const RunConfig& cfg,
                       const std::vector<SwapOutcome>& outcomes) {
-  fmt::print(os, "orchestrix-mem swap: {} {} events, each allocator in its own process\n\n",
-             cfg.events, cfg.workload);
-  fmt::print(os, "{:<10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>10} {:>9} {:>10} {:>9}\n",
+  const bool input = !cfg.input.empty();
+  if (input) {
+    fmt::print(os,
+               "orchestrix-mem swap: {} events of {} (cycled, streams by {}), compression {}, "
+               "each allocator in its own process\n\n",
+               cfg.events, cfg.input, cfg.stream_by,
+               cfg.compression.value_or(StoreOptions{}.compression.enabled) ? "on" : "off");
+  } else {
+    fmt::print(os, "orchestrix-mem swap: {} {} events, each allocator in its own process\n\n",
+               cfg.events, cfg.workload);
+  }
+  fmt::print(os, "{:<10} {:>10} {:>10} {:>10} {:>10} {:>6} {:>10} {:>9} {:>10} {:>9}{}\n",
              "allocator", "store B/ev", "inst. peak", "peak RSS", "held (OS)", "frag.",
-             "RSS compct", "RSS/glibc", "append M/s", "read M/s");
+             "RSS compct", "RSS/glibc", "append M/s", "read M/s", input ? "   held/raw" : "");
   std::optional<double> glibc_rss;
   for (const auto& o : outcomes) {
     if (o.ok && o.candidate.name == "glibc" && o.result.hwm_delta_bytes) {
@@ -84,14 +94,18 @@ void print_swap_table(std::ostream& os, const RunConfig& cfg,
     const RunResult& r = o.result;
     const double rss = r.hwm_delta_bytes ? static_cast<double>(*r.hwm_delta_bytes) : 0.0;
     const std::optional<double> frag = fragmentation(r);
+    const std::optional<double> raw = held_per_raw(r);
     fmt::print(
-        os, "{:<10} {:>10.2f} {:>10.2f} {:>10.2f} {:>10} {:>6} {:>10} {:>9} {:>10.2f} {:>9.2f}\n",
+        os, "{:<10} {:>10.2f} {:>10.2f} {:>10.2f} {:>10} {:>6} {:>10} {:>9} {:>10.2f} {:>9.2f}{}\n",
         o.candidate.name, r.store.bytes_per_event(), mb(r.instrumented.peak_bytes_live), rss / 1e6,
         mb_cell(r.held_from_os_bytes), frag ? fmt::format("{:.1f}%", 100 * *frag) : "-",
         mb_cell(rss_after_compaction(r)),
         glibc_rss && *glibc_rss > 0 ? fmt::format("{:.2f}x", rss / *glibc_rss) : "-",
         million_per_second(r.events_appended, r.append_seconds),
-        million_per_second(r.events_read, r.read_seconds));
+        million_per_second(r.events_read, r.read_seconds),
+        !input ? std::string{}
+        : raw  ? fmt::format(" {:>10.3f}", *raw)
+               : fmt::format(" {:>10}", "-"));
   }
   fmt::print(os, "\nbest: lowest peak RSS {}; lowest held from the OS {}", b.peak_rss,
              b.held_from_os);
@@ -106,29 +120,36 @@ void print_swap_table(std::ostream& os, const RunConfig& cfg,
              "frag.: the share of it that holds no store byte; RSS compct: VmRSS growth after the\n"
              "final compact() (and the allocator's collect call, if any; '-' without snapshots).\n"
              "Timings are single runs: compare ratios, not absolutes.\n");
+  if (input) {
+    fmt::print(os,
+               "held/raw: bytes the store holds at the end of the load per byte of the appended\n"
+               "events as CloudEvents JSON lines.\n");
+  }
 }
 
 void print_swap_csv(std::ostream& os, const std::vector<SwapOutcome>& outcomes) {
   fmt::print(os,
              "allocator,ok,store_bytes_per_event,instrumented_peak_bytes,peak_rss_bytes,"
              "held_from_os_bytes,fragmentation,rss_after_compaction_bytes,append_events_per_s,"
-             "read_events_per_s\n");
+             "read_events_per_s,held_per_raw_json\n");
   const auto cell = [](std::optional<std::uint64_t> v) {
     return v ? std::to_string(*v) : std::string{};
   };
   for (const auto& o : outcomes) {
     if (!o.ok) {
-      fmt::print(os, "{},0,,,,,,,,\n", o.candidate.name);
+      fmt::print(os, "{},0,,,,,,,,,\n", o.candidate.name);
       continue;
     }
     const RunResult& r = o.result;
     const std::optional<double> frag = fragmentation(r);
-    fmt::print(os, "{},1,{:.4f},{},{},{},{},{},{:.0f},{:.0f}\n", o.candidate.name,
+    const std::optional<double> raw = held_per_raw(r);
+    fmt::print(os, "{},1,{:.4f},{},{},{},{},{},{:.0f},{:.0f},{}\n", o.candidate.name,
                r.store.bytes_per_event(), r.instrumented.peak_bytes_live, cell(r.hwm_delta_bytes),
                cell(r.held_from_os_bytes), frag ? fmt::format("{:.4f}", *frag) : "",
                cell(rss_after_compaction(r)),
                million_per_second(r.events_appended, r.append_seconds) * 1e6,
-               million_per_second(r.events_read, r.read_seconds) * 1e6);
+               million_per_second(r.events_read, r.read_seconds) * 1e6,
+               raw ? fmt::format("{:.4f}", *raw) : std::string{});
   }
 }
 
