@@ -43,9 +43,9 @@ TEST_CASE("an import failing at any allocation keeps whole streams and a retry c
   {
     alloc::FailingResource failing(&inst);
     EventStore store({.memory = &failing});
-    Importer importer(store);
+    Importer importer;
     failing.set_fail_at(0);
-    importer.import_lines(text);
+    importer.import_lines(store, text);
     needed = failing.allocate_calls();
   }
   REQUIRE(needed >= 3);
@@ -53,9 +53,9 @@ TEST_CASE("an import failing at any allocation keeps whole streams and a retry c
     CAPTURE(n);
     alloc::FailingResource failing(&inst);
     EventStore store({.memory = &failing});
-    Importer importer(store);
+    Importer importer;
     failing.set_fail_at(n);
-    CHECK_THROWS_AS(importer.import_lines(text), std::bad_alloc);
+    CHECK_THROWS_AS(importer.import_lines(store, text), std::bad_alloc);
     failing.set_fail_at(0);
     const std::size_t stored = importer.streams_appended();
     CHECK(stored < kStreams.size());
@@ -68,7 +68,7 @@ TEST_CASE("an import failing at any allocation keeps whole streams and a retry c
     }
     CHECK(store.memory_stats().total_bytes() == inst.bytes_live());
     orchestrix::test::check_store(store);
-    const ImportResult r = importer.import_lines(text);
+    const ImportResult r = importer.import_lines(store, text);
     CHECK(r.written == 10 * (kStreams.size() - stored));
     CHECK(store.head_position().value == 30);
     for (const std::string& s : kStreams) CHECK(store.stream_version(s) == 9);

@@ -79,15 +79,15 @@ std::string input_with(const std::string& bad) {
 TEST_CASE("each bad event is named by problem, attribute and line, and nothing is appended") {
   alloc::InstrumentedResource memory(alloc::system_resource());
   EventStore store({.memory = &memory});
-  Importer importer(store, {.max_payload_bytes = 1000});
+  Importer importer({.max_payload_bytes = 1000});
   importer.import_event(
-      R"({"specversion":"1.0","id":"0","source":"/s","type":"t","subject":"existing"})");
+      store, R"({"specversion":"1.0","id":"0","source":"/s","type":"t","subject":"existing"})");
   const std::uint64_t bytes = memory.bytes_live();
   for (const BadEvent& bad : bad_events()) {
     CAPTURE(bad.json.substr(0, 120));
     const std::string text = input_with(bad.json);
     try {
-      importer.import_lines(text);
+      importer.import_lines(store, text);
       FAIL("accepted");
     } catch (const FormatError& e) {
       CHECK(e.problem() == bad.problem);
@@ -102,16 +102,16 @@ TEST_CASE("each bad event is named by problem, attribute and line, and nothing i
   }
   orchestrix::test::check_store(store);
   // The importer keeps working.
-  CHECK(importer.import_lines(input_with(event(""))).written == 4);
+  CHECK(importer.import_lines(store, input_with(event(""))).written == 4);
 }
 
 TEST_CASE("in a batch the error names the event's index and no line") {
   EventStore store;
-  Importer importer(store);
+  Importer importer;
   try {
     importer.import_batch(
-        R"([{"specversion":"1.0","id":"a","source":"/s","type":"t","subject":"s"},)"
-        R"({"specversion":"1.0","id":"b","source":"/s","type":"t"}])");
+        store, R"([{"specversion":"1.0","id":"a","source":"/s","type":"t","subject":"s"},)"
+               R"({"specversion":"1.0","id":"b","source":"/s","type":"t"}])");
     FAIL("accepted");
   } catch (const FormatError& e) {
     CHECK(e.problem() == Problem::kMissingAttribute);
@@ -127,10 +127,10 @@ TEST_CASE("a stream function naming an empty or too long stream is an error") {
   EventStore store;
   const std::string long_stream(1025, 's');
   for (const std::string_view named : {std::string_view(), std::string_view(long_stream)}) {
-    Importer importer(store, {.stream = [named](const CloudEvent&) { return named; }});
+    Importer importer({.stream = [named](const CloudEvent&) { return named; }});
     try {
       importer.import_lines(
-          R"({"specversion":"1.0","id":"a","source":"/s","type":"t","subject":"s"})");
+          store, R"({"specversion":"1.0","id":"a","source":"/s","type":"t","subject":"s"})");
       FAIL("accepted");
     } catch (const FormatError& e) {
       CHECK(e.problem() == Problem::kBadValue);

@@ -59,8 +59,8 @@ struct Held {
 Held import(const std::string& text) {
   alloc::InstrumentedResource memory(alloc::system_resource());
   EventStore store({.memory = &memory});
-  Importer importer(store);
-  const ImportResult r = importer.import_lines(text);
+  Importer importer;
+  const ImportResult r = importer.import_lines(store, text);
   const StoreMemoryStats m = store.memory_stats();
   CHECK(m.total_bytes() == memory.bytes_live());
   return {m.record_bytes, m.segment_slack_bytes, m.total_bytes(), memory.bytes_live(),

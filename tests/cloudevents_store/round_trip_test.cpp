@@ -209,11 +209,11 @@ std::string read_sample() {
 
 TEST_CASE("the spec's examples go into the store and come back attribute for attribute") {
   EventStore store;
-  Importer importer(store, {.stream = by_source});
+  Importer importer({.stream = by_source});
   Exporter exporter;
   std::vector<std::string> expected;
   for (const std::string_view json : kSpecExamples) {
-    const ImportResult r = importer.import_event(json);
+    const ImportResult r = importer.import_event(store, json);
     CHECK(r.events == 1);
     CHECK(r.streams == 1);
     CHECK(r.written == 1);
@@ -244,8 +244,8 @@ TEST_CASE("the spec's examples go into the store and come back attribute for att
 
 TEST_CASE("JSON lines out: line breaks in data's whitespace become spaces, nothing else changes") {
   EventStore store;
-  Importer importer(store, {.stream = by_source});
-  importer.import_event(kSpecExamples[2]);  // data: an object written over five lines
+  Importer importer({.stream = by_source});
+  importer.import_event(store, kSpecExamples[2]);  // data: an object written over five lines
   Exporter exporter;
   std::string lines;
   CHECK(exporter.append_stream_lines(lines, store, "/mycontext") == 1);
@@ -266,8 +266,8 @@ TEST_CASE("JSON lines out: line breaks in data's whitespace become spaces, nothi
 
 TEST_CASE("the spec's batch goes to one stream per source and back as a batch") {
   EventStore store;
-  Importer importer(store, {.stream = by_source});
-  const ImportResult r = importer.import_batch(kSpecBatch);
+  Importer importer({.stream = by_source});
+  const ImportResult r = importer.import_batch(store, kSpecBatch);
   CHECK(r.events == 2);
   CHECK(r.streams == 2);
   Exporter exporter;
@@ -285,9 +285,9 @@ TEST_CASE("the spec's batch goes to one stream per source and back as a batch") 
 
 TEST_CASE("every attribute kind survives the store: JSON lines in, each stream and the log out") {
   EventStore store;
-  Importer importer(store);
+  Importer importer;
   const std::string text = lines_of(kEveryKind);
-  const ImportResult r = importer.import_lines(text);
+  const ImportResult r = importer.import_lines(store, text);
   CHECK(r.events == kEveryKind.size());
   CHECK(r.streams == 3);
   CHECK(r.written == kEveryKind.size());
@@ -315,9 +315,9 @@ TEST_CASE("every attribute kind survives the store: JSON lines in, each stream a
 
 TEST_CASE("a stream function files events away from their subject, which is kept") {
   EventStore store;
-  Importer importer(store, {.stream = [](const CloudEvent& e) { return e.type; }});
+  Importer importer({.stream = [](const CloudEvent& e) { return e.type; }});
   const std::string text = lines_of(kEveryKind);
-  importer.import_lines(text);
+  importer.import_lines(store, text);
   CHECK(store.stream_version("t") == kEveryKind.size() - 1);
   CHECK_FALSE(store.stream_version("a").has_value());
   Exporter exporter;
@@ -353,8 +353,8 @@ TEST_CASE("the real sample: 329 GitHub webhook events round-trip through the sto
     return;
   }
   EventStore store;
-  Importer importer(store);
-  const ImportResult r = importer.import_lines(sample);
+  Importer importer;
+  const ImportResult r = importer.import_lines(store, sample);
   CHECK(r.events == 329);
   CHECK(r.blob_bytes == 0);
   Exporter exporter;

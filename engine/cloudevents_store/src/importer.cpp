@@ -45,9 +45,8 @@ std::string_view largest_blob_attribute(const CloudEvent& e, std::string_view st
 }  // namespace
 
 struct Importer::Impl {
-  Impl(EventStore& s, ImportOptions o, std::pmr::memory_resource* r)
-      : store(s),
-        options(std::move(o)),
+  Impl(ImportOptions o, std::pmr::memory_resource* r)
+      : options(std::move(o)),
         decoder(r),
         streams(r),
         blob_ends(r),
@@ -63,7 +62,6 @@ struct Importer::Impl {
     std::size_t begin = 0;  // index of its first event in `staged`
   };
 
-  EventStore& store;
   ImportOptions options;
   Decoder decoder;
   std::pmr::vector<std::string_view> streams;  // per event
@@ -184,7 +182,8 @@ struct Importer::Impl {
     }
   }
 
-  ImportResult run(std::span<const CloudEvent> events, std::string_view text, bool lines) {
+  ImportResult run(EventStore& store, std::span<const CloudEvent> events, std::string_view text,
+                   bool lines) {
     appended = 0;
     check(events, text, lines);
     stage(events);
@@ -204,26 +203,26 @@ struct Importer::Impl {
   }
 };
 
-Importer::Importer(EventStore& store, ImportOptions options, std::pmr::memory_resource* resource)
-    : impl_(std::pmr::polymorphic_allocator<Impl>(resource).new_object<Impl>(
-          store, std::move(options), resource)) {}
+Importer::Importer(ImportOptions options, std::pmr::memory_resource* resource)
+    : impl_(std::pmr::polymorphic_allocator<Impl>(resource).new_object<Impl>(std::move(options),
+                                                                             resource)) {}
 
 Importer::~Importer() {
   std::pmr::polymorphic_allocator<Impl>(impl_->streams.get_allocator().resource())
       .delete_object(impl_);
 }
 
-ImportResult Importer::import_event(std::string_view json) {
+ImportResult Importer::import_event(EventStore& store, std::string_view json) {
   const CloudEvent& e = impl_->decoder.decode_event(json);
-  return impl_->run(std::span<const CloudEvent>(&e, 1), json, false);
+  return impl_->run(store, std::span<const CloudEvent>(&e, 1), json, false);
 }
 
-ImportResult Importer::import_batch(std::string_view json) {
-  return impl_->run(impl_->decoder.decode_batch(json), json, false);
+ImportResult Importer::import_batch(EventStore& store, std::string_view json) {
+  return impl_->run(store, impl_->decoder.decode_batch(json), json, false);
 }
 
-ImportResult Importer::import_lines(std::string_view text) {
-  return impl_->run(impl_->decoder.decode_lines(text), text, true);
+ImportResult Importer::import_lines(EventStore& store, std::string_view text) {
+  return impl_->run(store, impl_->decoder.decode_lines(text), text, true);
 }
 
 std::size_t Importer::streams_appended() const noexcept { return impl_->appended; }

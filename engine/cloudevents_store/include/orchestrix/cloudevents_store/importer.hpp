@@ -1,8 +1,8 @@
 // orchestrix/cloudevents_store/importer.hpp — CloudEvents JSON into an EventStore.
 //
 // An Importer decodes CloudEvents 1.0 structured-mode JSON (one event, a batch array, or JSON
-// lines; orchestrix/cloudevents/decoder.hpp) and appends the events to a store: each event's
-// store fields (orchestrix/cloudevents/attribute_blob.hpp, store_fields()) plus, in
+// lines; orchestrix/cloudevents/decoder.hpp) and appends the events to the store a call names: each
+// event's store fields (orchestrix/cloudevents/attribute_blob.hpp, store_fields()) plus, in
 // EventData::attributes, the attribute blob holding what those fields do not keep, so that an
 // Exporter (exporter.hpp) gives every attribute back.
 //
@@ -35,8 +35,8 @@
 // (decoder.hpp). The store copies what it keeps; nothing the importer holds is referenced after a
 // call returns.
 //
-// Thread safety: one importer per thread; several importers may feed one store at once (the
-// store's append is thread-safe).
+// Thread safety: one importer per thread (it may feed any number of stores, one call at a time);
+// several importers may feed one store at once (the store's append is thread-safe).
 #pragma once
 
 #include <cstddef>
@@ -73,18 +73,18 @@ struct ImportResult {
 
 class Importer {
  public:
-  explicit Importer(EventStore& store, ImportOptions options = {},
+  explicit Importer(ImportOptions options = {},
                     std::pmr::memory_resource* resource = std::pmr::get_default_resource());
   ~Importer();
   Importer(const Importer&) = delete;
   Importer& operator=(const Importer&) = delete;
 
-  // One event: a JSON object.
-  ImportResult import_event(std::string_view json);
-  // A JSON array of events (application/cloudevents-batch+json).
-  ImportResult import_batch(std::string_view json);
-  // One event per line (blank lines skipped); errors name the 1-based line.
-  ImportResult import_lines(std::string_view text);
+  // One event (a JSON object) into `store`.
+  ImportResult import_event(EventStore& store, std::string_view json);
+  // A JSON array of events (application/cloudevents-batch+json) into `store`.
+  ImportResult import_batch(EventStore& store, std::string_view json);
+  // One event per line (blank lines skipped) into `store`; errors name the 1-based line.
+  ImportResult import_lines(EventStore& store, std::string_view text);
 
   // Streams fully appended by the last call (all of them when it returned; fewer when an append
   // threw, see "Errors and atomicity").
