@@ -150,8 +150,12 @@ void StoreImpl::scan(std::string_view stream, std::span<const EventData> events,
     if (e.data.size() > options_.max_payload_bytes) {
       throw InvalidArgument("event payload is larger than StoreOptions::max_payload_bytes");
     }
-    if (e.attributes.size() > kMaxAttributeBytes) {
-      throw InvalidArgument("event attributes are larger than 65,536 bytes");
+    std::size_t attribute_field = 0;  // the record's attributes field: length and bytes
+    if (!e.attributes.empty()) [[unlikely]] {
+      if (e.attributes.size() > kMaxAttributeBytes) {
+        throw InvalidArgument("event attributes are larger than 65,536 bytes");
+      }
+      attribute_field = attributes_size(e.attributes.size());
     }
     if (last == nullptr || !same_shape(*last, e)) {
       if (last != nullptr) b.one_shape = false;
@@ -178,8 +182,8 @@ void StoreImpl::scan(std::string_view stream, std::span<const EventData> events,
       const bool run_start = i % kMaxRunRecords == 0;
       const std::uint64_t bytes =
           record_size_without_delta(shape, e.correlation_id.has_value(), e.causation_id.has_value(),
-                                    e.data.size(), e.attributes.size()) +
-          (run_start ? 1 : time_delta_size(time_delta(t, previous)));
+                                    e.data.size()) +
+          attribute_field + (run_start ? 1 : time_delta_size(time_delta(t, previous)));
       b.run_bytes[run] = (run_start ? 0 : b.run_bytes[run]) + bytes;
     }
     previous = t;
