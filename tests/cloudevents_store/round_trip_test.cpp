@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "orchestrix/alloc/instrumented_resource.hpp"
+#include "orchestrix/alloc/system_resource.hpp"
 #include "orchestrix/cloudevents/decoder.hpp"
 #include "orchestrix/cloudevents_store/exporter.hpp"
 #include "orchestrix/cloudevents_store/importer.hpp"
@@ -352,11 +354,19 @@ TEST_CASE("the real sample: 329 GitHub webhook events round-trip through the sto
     MESSAGE("data/webhooks/cloudevents.jsonl is absent (run tools/fetch-sample): skipped");
     return;
   }
-  EventStore store;
+  alloc::InstrumentedResource memory(alloc::system_resource());
+  EventStore store({.memory = &memory});
   Importer importer;
   const ImportResult r = importer.import_lines(store, sample);
   CHECK(r.events == 329);
   CHECK(r.blob_bytes == 0);
+  std::uint64_t data_bytes = 0;
+  for (const EventView& e : store.read_all()) data_bytes += e.data().size();
+  const StoreMemoryStats m = store.memory_stats();
+  CHECK(m.total_bytes() == memory.bytes_live());
+  MESSAGE("real sample: ", sample.size(), " bytes of JSON lines, ", data_bytes,
+          " bytes of data; the store holds ", m.record_bytes, " record bytes, ", m.total_bytes(),
+          " bytes in all");
   Exporter exporter;
   std::string log;
   CHECK(exporter.append_log_lines(log, store) == 329);
