@@ -45,8 +45,8 @@ std::string_view largest_blob_attribute(const CloudEvent& e, std::string_view st
 }  // namespace
 
 struct Importer::Impl {
-  Impl(ImportOptions o, std::pmr::memory_resource* r)
-      : options(std::move(o)),
+  Impl(const ImportOptions& o, std::pmr::memory_resource* r)
+      : options(o),
         decoder(r),
         streams(r),
         blob_ends(r),
@@ -203,9 +203,8 @@ struct Importer::Impl {
   }
 };
 
-Importer::Importer(ImportOptions options, std::pmr::memory_resource* resource)
-    : impl_(std::pmr::polymorphic_allocator<Impl>(resource).new_object<Impl>(std::move(options),
-                                                                             resource)) {}
+Importer::Importer(const ImportOptions& options, std::pmr::memory_resource* resource)
+    : impl_(std::pmr::polymorphic_allocator<Impl>(resource).new_object<Impl>(options, resource)) {}
 
 Importer::~Importer() {
   std::pmr::polymorphic_allocator<Impl>(impl_->streams.get_allocator().resource())

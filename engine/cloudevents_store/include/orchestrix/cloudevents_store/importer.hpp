@@ -73,7 +73,7 @@ struct ImportResult {
 
 class Importer {
  public:
-  explicit Importer(ImportOptions options = {},
+  explicit Importer(const ImportOptions& options = {},
                     std::pmr::memory_resource* resource = std::pmr::get_default_resource());
   ~Importer();
   Importer(const Importer&) = delete;
