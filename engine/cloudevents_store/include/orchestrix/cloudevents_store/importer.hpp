@@ -30,10 +30,10 @@
 //
 // Lifetime and memory: the importer holds a Decoder and its staging arrays (EventData per event,
 // the blobs, the stream grouping), all from the memory_resource given at construction and reused
-// from call to call (capacity only grows): the decoder's ~2x the input, plus about 150 bytes per
-// event and the blob bytes. simdjson's parser buffers come from the global operator new
-// (decoder.hpp). The store copies what it keeps; nothing the importer holds is referenced after a
-// call returns.
+// from call to call (capacity only grows): the decoder's ~2x the input and 192 bytes per event,
+// plus 188 bytes per event of staging (64-bit) and the blob bytes. simdjson's parser buffers
+// come from the global operator new (decoder.hpp). The store copies what it keeps; nothing the
+// importer holds is referenced after a call returns.
 //
 // Thread safety: one importer per thread (it may feed any number of stores, one call at a time);
 // several importers may feed one store at once (the store's append is thread-safe).
