@@ -64,8 +64,8 @@ struct EventData {
   // the fields above cannot carry, such as the extra attributes of a CloudEvent
   // (orchestrix/cloudevents/attribute_blob.hpp). Empty: nothing is stored for it (a flag bit
   // the record has anyway). Otherwise the record holds the bytes plus their length as a varint
-  // (1 byte up to 127, 2 up to 16,383, 3 above). Part of the event for an idempotent retry as
-  // the data is: a retry is recognised by its ids alone.
+  // (1 byte up to 127, 2 up to 16,383, 3 above). Like the data, they are not compared by an
+  // idempotent retry, which recognises a stored batch by its ids alone.
   std::span<const std::byte> attributes{};
 };
 
