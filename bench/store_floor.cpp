@@ -1,6 +1,6 @@
 // The floors of bench_store's batch scenarios: what encoding / decoding the seed fields costs
 // with nothing else around it. Written here, not calling the store, with the store's varint
-// scheme (LEB128, zigzag time deltas) and its record layout: head varint (shape id << 2), time
+// scheme (LEB128, zigzag time deltas) and its record layout: head varint (shape id << 3), time
 // delta, 16-byte id, data length, data. The type, source and content type are one interned
 // shape id, as in the store; no index, no lock, no allocation in the loop.
 //   BM_FloorEncodeBatch/N   encode N seed events into a flat buffer (the floor of SaveBatch/N)
@@ -59,7 +59,7 @@ std::size_t encode(std::span<const EventData> events, std::byte* out) {
   std::int64_t previous = events.empty() ? 0 : events[0].time->unix_nanos();
   for (const EventData& e : events) {
     const std::int64_t time = e.time->unix_nanos();
-    p = put_varint(p, kShapeId << 2);
+    p = put_varint(p, kShapeId << 3);
     p = put_varint(p, zigzag(time - previous));
     previous = time;
     std::memcpy(p, e.id->bytes().data(), 16);
@@ -112,7 +112,7 @@ void BM_FloorDecodeBatch(benchmark::State& state) {
     for (std::size_t i = 0; i < n; ++i) {
       std::uint64_t v = 0;
       p = get_varint(p, v);
-      d.shape = v >> 2;
+      d.shape = v >> 3;
       p = get_varint(p, v);
       d.time += unzigzag(v);
       d.id = p;

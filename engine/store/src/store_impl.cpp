@@ -150,6 +150,13 @@ void StoreImpl::scan(std::string_view stream, std::span<const EventData> events,
     if (e.data.size() > options_.max_payload_bytes) {
       throw InvalidArgument("event payload is larger than StoreOptions::max_payload_bytes");
     }
+    std::size_t attribute_field = 0;  // the record's attributes field: length and bytes
+    if (!e.attributes.empty()) [[unlikely]] {
+      if (e.attributes.size() > kMaxAttributeBytes) {
+        throw InvalidArgument("event attributes are larger than 65,536 bytes");
+      }
+      attribute_field = attributes_size(e.attributes.size());
+    }
     if (last == nullptr || !same_shape(*last, e)) {
       if (last != nullptr) b.one_shape = false;
       last = &e;
@@ -176,7 +183,7 @@ void StoreImpl::scan(std::string_view stream, std::span<const EventData> events,
       const std::uint64_t bytes =
           record_size_without_delta(shape, e.correlation_id.has_value(), e.causation_id.has_value(),
                                     e.data.size()) +
-          (run_start ? 1 : time_delta_size(time_delta(t, previous)));
+          attribute_field + (run_start ? 1 : time_delta_size(time_delta(t, previous)));
       b.run_bytes[run] = (run_start ? 0 : b.run_bytes[run]) + bytes;
     }
     previous = t;
@@ -366,7 +373,8 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   auto body_size = [&](std::size_t i, std::uint32_t shape) {
     const EventData& e = events[i];
     return record_size_without_delta(shape, e.correlation_id.has_value(),
-                                     e.causation_id.has_value(), e.data.size());
+                                     e.causation_id.has_value(), e.data.size(),
+                                     e.attributes.size());
   };
 
   // Records [i, j) as one run: their bytes. Or, with a `room` limit, the longest prefix
@@ -563,6 +571,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
           r.id = &id;
           r.correlation = e.correlation_id ? &*e.correlation_id : nullptr;
           r.causation = e.causation_id ? &*e.causation_id : nullptr;
+          r.attributes = e.attributes;
           r.data = e.data;
           p = encode_record(p, r);
           previous = t;

@@ -222,6 +222,14 @@ class InvariantWalk {
         fail("segment #", index, ": record ", i, " of the run at offset ", off,
              " runs past its records_bytes ", h.records_bytes);
       }
+      if (f.attributes != nullptr) {
+        const std::size_t attribute_bytes = attributes_of(f).size();
+        if (attribute_bytes == 0 || attribute_bytes > kMaxAttributeBytes) {
+          fail("segment #", index, ": record ", i, " of the run at offset ", off, " has ",
+               attribute_bytes, " attribute bytes (flagged records hold 1..", kMaxAttributeBytes,
+               ")");
+        }
+      }
       if (f.shape >= shapes) {
         fail("segment #", index, ": record ", i, " of the run at offset ", off, " has shape ",
              f.shape, " of ", shapes, " interned");

@@ -11,8 +11,8 @@
 namespace orchestrix::detail {
 
 // The sizes event.hpp and event_range.hpp state (64-bit targets).
-static_assert(sizeof(void*) != 8 || sizeof(EventView) == 128);
-static_assert(sizeof(void*) != 8 || sizeof(EventRange::iterator) == 232);
+static_assert(sizeof(void*) != 8 || sizeof(EventView) == 136);
+static_assert(sizeof(void*) != 8 || sizeof(EventRange::iterator) == 240);
 
 namespace {
 

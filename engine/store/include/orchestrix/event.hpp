@@ -44,6 +44,7 @@ struct Position {
 //   source        0..1024 bytes
 //   content_type  0..255 bytes
 //   data          0..StoreOptions::max_payload_bytes (default 1 MiB)
+//   attributes    0..65,536 bytes
 // The type, source and content type are interned: an event costs one small integer for all
 // three, whatever their length. At most 65,536 distinct (type, source, content_type)
 // combinations per store.
@@ -61,7 +62,10 @@ struct EventData {
   std::optional<Uuid> causation_id;
   // Opaque bytes kept with the event and returned as they came (EventView::attributes()): what
   // the fields above cannot carry, such as the extra attributes of a CloudEvent
-  // (orchestrix/cloudevents/attribute_blob.hpp). Empty: nothing is stored for it.
+  // (orchestrix/cloudevents/attribute_blob.hpp). Empty: nothing is stored for it (a flag bit
+  // the record has anyway). Otherwise the record holds the bytes plus their length as a varint
+  // (1 byte up to 127, 2 up to 16,383, 3 above). Like the data, they are not compared by an
+  // idempotent retry, which recognises a stored batch by its ids alone.
   std::span<const std::byte> attributes{};
 };
 
@@ -74,12 +78,26 @@ inline Uuid load_uuid(const std::byte* p) noexcept {
   std::memcpy(b.data(), p, b.size());
   return Uuid{b};
 }
+
+// The bytes after a LEB128 length at `p` (the record's attributes field).
+inline std::span<const std::byte> load_length_prefixed(const std::byte* p) noexcept {
+  std::size_t n = 0;
+  int shift = 0;
+  for (;;) {
+    const auto b = static_cast<std::size_t>(*p++);
+    n |= (b & 0x7F) << shift;
+    if (b < 0x80) break;
+    shift += 7;
+  }
+  return {p, n};
+}
 }  // namespace detail
 
-// A stored event, decoded. Cheap to copy (no allocation, 128 bytes); every view member points
-// into store memory (see the lifetime rule above). data() is the payload exactly as appended.
-// The ids are kept as pointers to the record's bytes and copied out by their accessors, so
-// decoding a record fills a few words whichever ids it carries.
+// A stored event, decoded. Cheap to copy (no allocation, 136 bytes); every view member points
+// into store memory (see the lifetime rule above). data() and attributes() are the bytes
+// exactly as appended. The ids and the attributes are kept as pointers to the record's bytes
+// and read by their accessors, so decoding a record fills a few words whichever optional fields
+// it carries.
 // A default-constructed view is empty (all fields zero/empty, a nil id) and refers to nothing.
 class EventView {
  public:
@@ -99,6 +117,11 @@ class EventView {
   // As appended, or the time of the append when the event had none (nanoseconds, exact).
   Timestamp time() const noexcept { return time_; }
   std::span<const std::byte> data() const noexcept { return data_; }
+  // EventData::attributes as appended; empty when the event had none. Same lifetime as data().
+  std::span<const std::byte> attributes() const noexcept {
+    if (attributes_ == nullptr) return {};
+    return detail::load_length_prefixed(attributes_);
+  }
   // Absent unless the appended event carried them.
   std::optional<Uuid> correlation_id() const noexcept {
     if (correlation_ == nullptr) return std::nullopt;
@@ -123,6 +146,7 @@ class EventView {
   const std::byte* id_ = detail::kNilUuidBytes;  // 16 bytes
   const std::byte* correlation_ = nullptr;       // 16 bytes, or nullptr when absent
   const std::byte* causation_ = nullptr;         // 16 bytes, or nullptr when absent
+  const std::byte* attributes_ = nullptr;        // varint length + bytes, or nullptr when absent
 };
 
 }  // namespace orchestrix

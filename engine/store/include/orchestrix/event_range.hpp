@@ -142,7 +142,7 @@ class EventIteratorBase {
 // The events of one stream from some version up to the head at the time of the read.
 //
 // Memory: the range holds a pin and a few pointers (56 bytes); an iterator holds a cursor and
-// the current EventView (232 bytes). Neither allocates.
+// the current EventView (240 bytes). Neither allocates.
 // Errors: begin() and ++ throw ReadBelowRetained when retention has removed the version they are
 // about to read (see the lifetime rule above); they never skip events silently.
 class EventRange {

@@ -9,11 +9,12 @@
 //   varint  zigzag(base_time): nanoseconds since the Unix epoch of the run's first record
 //   u32     records_bytes: bytes of the records that follow (lets scans skip a whole run)
 // Record:
-//   varint  head = shape_id << 2 | has_correlation << 1 | has_causation
+//   varint  head = shape_id << 3 | has_attributes << 2 | has_correlation << 1 | has_causation
 //   varint  zigzag(time_delta(time, time of the previous record in the run)); 0 for the first
 //   16      id (raw UUID bytes)
 //   16      correlation id, if has_correlation
 //   16      causation id, if has_causation
+//   varint  attributes length (1..kMaxAttributeBytes), then the attribute bytes, if has_attributes
 //   varint  data length, then the data bytes
 // shape_id names the interned (type, source, content type) triple (InternTable).
 // Time deltas are differences modulo 2^64 (time_delta below; add_time_delta, RecordFields and
@@ -35,6 +36,8 @@ struct StreamState;
 
 constexpr std::byte kRunTag{0xA5};
 constexpr std::uint32_t kMaxRunRecords = 64;
+// The most bytes EventData::attributes may hold (append() rejects more with InvalidArgument).
+constexpr std::size_t kMaxAttributeBytes = 65'536;
 
 struct RunHeader {
   const StreamState* stream = nullptr;
@@ -93,16 +96,30 @@ struct RecordInput {
   const Uuid* id = nullptr;
   const Uuid* correlation = nullptr;  // nullptr: absent
   const Uuid* causation = nullptr;
+  std::span<const std::byte> attributes;  // empty: absent (no bytes, flag clear)
   std::span<const std::byte> data;
 };
 
+// Bytes of a record's attributes: nothing when empty, else their varint length and the bytes.
+// Most events have none: that case is one test and branch, not a varint size computed and
+// discarded.
+inline std::size_t attributes_size(std::size_t attribute_bytes) noexcept {
+  if (attribute_bytes == 0) [[likely]] {
+    return 0;
+  }
+  return varint_size(attribute_bytes) + attribute_bytes;
+}
+
 // Bytes of a record except its time delta: what does not depend on the record's place in a
-// run. The head's flag bits never change its varint size (shape_id << 2 | 3 < 0x80 exactly when
-// shape_id << 2 < 0x80, and so on for every length), so the flags are not needed.
+// run. The head's flag bits never change its varint size (shape_id << 3 | 7 < 0x80 exactly when
+// shape_id << 3 < 0x80, and so on for every length), so the flags are not needed: shape ids
+// 0..15 take one byte, 16..2047 two.
 inline std::size_t record_size_without_delta(std::uint32_t shape, bool has_correlation,
-                                             bool has_causation, std::size_t data_bytes) noexcept {
-  return varint_size(std::uint64_t{shape} << 2) + 16 + (has_correlation ? 16 : 0) +
-         (has_causation ? 16 : 0) + varint_size(data_bytes) + data_bytes;
+                                             bool has_causation, std::size_t data_bytes,
+                                             std::size_t attribute_bytes = 0) noexcept {
+  return varint_size(std::uint64_t{shape} << 3) + 16 + (has_correlation ? 16 : 0) +
+         (has_causation ? 16 : 0) + attributes_size(attribute_bytes) + varint_size(data_bytes) +
+         data_bytes;
 }
 
 // Bytes of a record's time delta: 1 for the first record of a run (delta 0).
@@ -112,13 +129,13 @@ inline std::size_t time_delta_size(std::int64_t delta) noexcept {
 
 inline std::size_t record_size(const RecordInput& r) noexcept {
   return record_size_without_delta(r.shape, r.correlation != nullptr, r.causation != nullptr,
-                                   r.data.size()) +
+                                   r.data.size(), r.attributes.size()) +
          time_delta_size(r.time_delta);
 }
 
 inline std::byte* encode_record(std::byte* p, const RecordInput& r) noexcept {
-  const std::uint64_t head =
-      (std::uint64_t{r.shape} << 2) | (r.correlation ? 2u : 0u) | (r.causation ? 1u : 0u);
+  const std::uint64_t head = (std::uint64_t{r.shape} << 3) | (r.attributes.empty() ? 0u : 4u) |
+                             (r.correlation ? 2u : 0u) | (r.causation ? 1u : 0u);
   p = put_varint(p, head);
   p = put_varint(p, zigzag(r.time_delta));
   std::memcpy(p, r.id->bytes().data(), 16);
@@ -131,9 +148,21 @@ inline std::byte* encode_record(std::byte* p, const RecordInput& r) noexcept {
     std::memcpy(p, r.causation->bytes().data(), 16);
     p += 16;
   }
+  if (!r.attributes.empty()) [[unlikely]] {
+    p = put_varint(p, r.attributes.size());
+    std::memcpy(p, r.attributes.data(), r.attributes.size());
+    p += r.attributes.size();
+  }
   p = put_varint(p, r.data.size());
   if (!r.data.empty()) std::memcpy(p, r.data.data(), r.data.size());
   return p + r.data.size();
+}
+
+// The attribute bytes of a decoded record (empty when it has none): what re-encoding the record
+// (compaction's copy of a run's first live record) passes on as RecordInput::attributes.
+inline std::span<const std::byte> attributes_of(const RecordFields& f) noexcept {
+  if (f.attributes == nullptr) return {};
+  return load_length_prefixed(f.attributes);
 }
 
 inline Uuid uuid_from(const std::byte* p) noexcept {

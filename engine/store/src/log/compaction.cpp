@@ -104,6 +104,7 @@ LiveRun live_part(const std::byte* run, std::uint64_t retained) {
   RecordInput in;
   in.shape = first.shape;
   in.time_delta = 0;
+  in.attributes = attributes_of(first);
   in.data = first.data;
   const std::size_t first_bytes =
       record_size(in) + (first.correlation ? 16 : 0) + (first.causation ? 16 : 0);
@@ -130,6 +131,7 @@ std::byte* write_live(std::byte* out, const LiveRun& r, const std::byte* run_end
     cause = uuid_from(r.fields.causation);
     in.causation = &cause;
   }
+  in.attributes = attributes_of(r.fields);
   in.data = r.fields.data;
   out = encode_record(out, in);
   const auto rest = static_cast<std::size_t>(run_end - r.after_first);

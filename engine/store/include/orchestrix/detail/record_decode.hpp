@@ -60,17 +60,19 @@ struct RecordFields {
   const std::byte* id = nullptr;
   const std::byte* correlation = nullptr;
   const std::byte* causation = nullptr;
+  const std::byte* attributes = nullptr;  // the attributes' varint length, or nullptr: absent
   std::span<const std::byte> data;
 };
 
-// Record: varint head = shape_id << 2 | has_correlation << 1 | has_causation; varint
-// zigzag(time delta); 16-byte id; 16-byte correlation id if flagged; 16-byte causation id if
-// flagged; varint data length; the data bytes. Returns the end of the record.
+// Record: varint head = shape_id << 3 | has_attributes << 2 | has_correlation << 1 |
+// has_causation; varint zigzag(time delta); 16-byte id; 16-byte correlation id if flagged;
+// 16-byte causation id if flagged; varint attributes length and the attribute bytes if flagged;
+// varint data length; the data bytes. Returns the end of the record.
 inline const std::byte* decode_record(const std::byte* p, RecordFields& f) noexcept {
   std::uint64_t head = 0;
   std::uint64_t v = 0;
   p = get_varint(p, head);
-  f.shape = static_cast<std::uint32_t>(head >> 2);
+  f.shape = static_cast<std::uint32_t>(head >> 3);
   p = get_varint(p, v);
   f.time_delta = unzigzag(v);
   f.id = p;
@@ -79,6 +81,12 @@ inline const std::byte* decode_record(const std::byte* p, RecordFields& f) noexc
   p += (head & 2) ? 16 : 0;
   f.causation = (head & 1) ? p : nullptr;
   p += (head & 1) ? 16 : 0;
+  f.attributes = nullptr;
+  if (head & 4) {
+    f.attributes = p;
+    p = get_varint(p, v);
+    p += v;
+  }
   p = get_varint(p, v);
   f.data = std::span<const std::byte>(p, static_cast<std::size_t>(v));
   return p + v;
@@ -100,6 +108,7 @@ class EventViewBuilder {
     v.id_ = f.id;
     v.correlation_ = f.correlation;
     v.causation_ = f.causation;
+    v.attributes_ = f.attributes;
     v.data_ = f.data;
   }
   static void set_shape(EventView& v, std::string_view type, std::string_view source,
