@@ -67,8 +67,9 @@ class ReadPin {
 
 // Decoding position inside the record log. Internal: plain data read and written only by the
 // store's decoding functions (it lives in the iterators so that iterating never allocates).
-// Stream reads use stream/retained/segment/next/run_left/version/position/end/time; global
-// reads also use limit (end of the published bytes of `segment`) and begin_position.
+// Both use segment/next/limit (end of the published bytes of `segment` when the cursor entered
+// it: the bytes of a compressed segment are found once per segment, never per event)/run_left/
+// version/position/end/time; stream reads also stream/retained, global reads begin_position.
 struct RecordCursor {
   static constexpr std::uint32_t kNoShape = 0xFFFFFFFF;
 
@@ -76,7 +77,7 @@ struct RecordCursor {
   const StreamState* stream = nullptr;  // stream of the current run
   const Segment* segment = nullptr;     // segment of the current run
   const std::byte* next = nullptr;      // next record (or run header) to decode
-  const std::byte* limit = nullptr;     // end of committed bytes in `segment` (global reads)
+  const std::byte* limit = nullptr;     // end of committed bytes in `segment`
   // Records left in the current run; stream reads count only those before `end`.
   std::uint32_t run_left = 0;
   // Id of the shape whose names the iterator's view holds (kNoShape: none yet); decoding skips
