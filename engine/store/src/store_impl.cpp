@@ -85,6 +85,9 @@ StoreImpl::~StoreImpl() {
     free_segment(s);
     s = next;
   }
+  if (BlockLink* spare = spare_raw_.exchange(nullptr)) {
+    segment_memory_.deallocate(spare, spare->bytes, kSegmentAlign);
+  }
 }
 
 StreamState* StoreImpl::find_locked(const Shard& shard, const StreamKey& key) const {
@@ -130,11 +133,16 @@ Segment* StoreImpl::allocate_segment(std::size_t block_bytes) {
   const std::size_t raw_bytes = block_bytes - sizeof(Segment);
   void* h = segment_memory_.allocate(sizeof(Segment), kSegmentAlign);
   void* r = nullptr;
-  try {
-    r = segment_memory_.allocate(raw_bytes, kSegmentAlign);
-  } catch (...) {
-    segment_memory_.deallocate(h, sizeof(Segment), kSegmentAlign);
-    throw;
+  if (raw_bytes == options_.segment_bytes - sizeof(Segment)) {
+    r = spare_raw_.exchange(nullptr, std::memory_order_acq_rel);
+  }
+  if (r == nullptr) {
+    try {
+      r = segment_memory_.allocate(raw_bytes, kSegmentAlign);
+    } catch (...) {
+      segment_memory_.deallocate(h, sizeof(Segment), kSegmentAlign);
+      throw;
+    }
   }
   auto* s = new (h) Segment{};
   auto* raw = new (r) BlockLink{};
@@ -157,6 +165,11 @@ void StoreImpl::free_segment(Segment* s) noexcept {
 
 void StoreImpl::free_block(BlockLink* b) noexcept {
   if (b->kind == BlockLink::Kind::kRaw) {
+    BlockLink* none = nullptr;
+    if (b->bytes == options_.segment_bytes - sizeof(Segment) &&
+        spare_raw_.compare_exchange_strong(none, b, std::memory_order_acq_rel)) {
+      return;  // kept for the next segment (spare_raw_)
+    }
     segment_memory_.deallocate(b, b->bytes, kSegmentAlign);
   } else {
     cache_.free_block(b);

@@ -245,6 +245,13 @@ class StoreImpl {
   Segment* compress_from_ = nullptr;
   // Set by an append that sealed a segment; cleared by the compressor that takes over.
   std::atomic<bool> seal_pending_{false};
+  // One freed raw block of the standard size (segment_bytes - sizeof(Segment)), kept for the
+  // next segment instead of going back to the resource: compression frees a raw block per
+  // sealed segment, and handing it straight to the next one keeps the resource's heap from
+  // fragmenting (small packed blocks would otherwise split the freed hole, and every new
+  // segment would grow the heap: RSS far above the bytes held). Counted in the segment
+  // category as slack.
+  std::atomic<BlockLink*> spare_raw_{nullptr};
 
   // The log. log_mu_ guards tail_, the bytes past tail_->used, and the counters below.
   mutable std::mutex log_mu_;

@@ -27,7 +27,8 @@
 //  Counters   segment_count_, used_bytes_, dead_bytes_, stream_count_, retained_below_ are the
 //             sums they cache; published_ = reserved_position_ = the sum of event counts.
 //  Memory     the locator, stream and store categories hold exactly what the structure owns;
-//             the segment category = live + retired segments and raw blocks; the compressed
+//             the segment category = live + retired segments and raw blocks + the spare raw
+//             block; the compressed
 //             category = the packed blocks of live and retired segments; the snapshot category >=
 //             the snapshots the streams keep (handles may keep more alive); the table and intern
 //             categories >= a lower bound (their node layout is the standard library's).
@@ -409,6 +410,10 @@ class InvariantWalk {
           for (const BlockLink* b : retired_raw_or_cache) {
             if (b->kind == BlockLink::Kind::kRaw) retired_blocks += b->bytes;
           }
+          // free_block() fills spare_raw_ under the reclaim mutex, allocate_segment() empties it
+          // under log_mu_: both held here.
+          const BlockLink* spare = s_.spare_raw_.load(std::memory_order_relaxed);
+          if (spare != nullptr) retired_blocks += spare->bytes;
           exactly("segment", s_.segment_memory_.bytes_live(), segment_blocks_ + retired_blocks);
           exactly("compressed", s_.compressed_memory_.bytes_live(),
                   compressed_blocks_ + retired_packed);

@@ -183,16 +183,15 @@ CompactionResult StoreImpl::compact(CompactionOptions options) {
 
 CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
   CompactionResult result;
-  // Compressed segments are read through the cache: pins keep what is read valid (one for the
-  // planning, one per group, each released once the group's old segments are retired, so they
-  // are freed at once when no reader holds them). Compression of what this compaction writes
-  // (and of anything left raw) follows at the end, from the head of the log.
+  // Compressed segments are read through the cache, each under a pin of its own released as
+  // soon as its runs are read (a pin over many segments would keep every cache block evicted
+  // meanwhile). Segments whose bytes are all dead are not read at all. Compression of what
+  // this compaction writes (and of anything left raw) follows at the end, from the log's head.
   compress_from_ = nullptr;
   struct CompressAfter {
     StoreImpl* store;
     ~CompressAfter() { store->compress_sealed_locked(); }
   } compress_after{this};
-  ReadPin plan_pin = pin();
 
   // A run of adjacent sparse segments rewritten into one fresh segment, with everything its
   // rewrite needs from the resource.
@@ -245,7 +244,8 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
         }
       }
       std::size_t live = 0;
-      if (sparse && used > 0) {
+      if (sparse && used > 0 && dead < used) {
+        const ReadPin segment_pin = pin();
         const std::byte* base = segment_bytes(s);
         for (std::uint32_t off = 0; off < used;) {
           RunHeader h;
@@ -277,7 +277,6 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
       sealed_tail = tail_;
     }
   }
-  plan_pin = ReadPin{};
 
   for (std::size_t i = 0; i < groups.size(); ++i) {
     Group& g = groups[i];
@@ -302,7 +301,6 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
     // 3. Copy live runs, one stream lock at a time, and repoint their locators. A compressed
     //    segment is read through the cache; if that cannot allocate, the segments copied so far
     //    form the group (complete and consistent) and compaction stops there.
-    const ReadPin group_pin = pin();
     std::uint32_t off = 0;
     std::uint64_t group_used = 0;
     std::uint64_t group_dead = 0;
@@ -310,15 +308,23 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
     bool out_of_memory = false;
     for (Segment* s = g.first;; s = s->next.load(std::memory_order_acquire)) {
       const std::uint32_t used = s->used.load(std::memory_order_acquire);
+      // Dead bytes only grow (first_retained only grows): a segment all dead now has no run to
+      // copy or locator to repoint.
+      const std::uint32_t readable =
+          s->dead_bytes.load(std::memory_order_relaxed) < used ? used : 0;
+      ReadPin segment_pin;
       const std::byte* base = nullptr;
       try {
-        base = used > 0 ? segment_bytes(s) : nullptr;
+        if (readable > 0) {
+          segment_pin = pin();
+          base = segment_bytes(s);
+        }
       } catch (const std::bad_alloc&) {
         out_of_memory = true;
         break;
       }
       group_used += used;
-      for (std::uint32_t at = 0; at < used;) {
+      for (std::uint32_t at = 0; at < readable;) {
         RunHeader h;
         const std::byte* run = base + at;
         decode_run_header(run, h);

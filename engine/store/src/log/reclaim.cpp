@@ -86,13 +86,15 @@ void ReclaimDomain::retire(Segment* segments, PinGeneration* next) noexcept {
 }
 
 void ReclaimDomain::retire_block(BlockLink* block) noexcept {
+  // The record is allocated under the lock, so that check_invariants() (under it) never sees a
+  // record that is allocated but not yet in the chain.
+  std::lock_guard lock(mu_);
   PinGeneration* next = nullptr;
   try {
     next = allocate_generation();
   } catch (...) {
     next = nullptr;  // the block waits in the current generation
   }
-  std::lock_guard lock(mu_);
   if (block->kind == BlockLink::Kind::kRaw) retired_bytes_ += block->bytes;
   block->retired_next = current_->retired_blocks;
   current_->retired_blocks = block;
