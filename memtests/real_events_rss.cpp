@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
   cloudevents::Decoder decoder;
   const auto events = decoder.decode_lines(sample);
   alloc::reset_peak_rss();
-  const std::uint64_t base = alloc::read_process_memory().value_or(alloc::ProcessMemory{}).rss_bytes;
+  const std::uint64_t base =
+      alloc::read_process_memory().value_or(alloc::ProcessMemory{}).rss_bytes;
   auto resource = alloc::make_resource(name);
   std::uint64_t peak = 0;
   std::uint64_t after = 0;

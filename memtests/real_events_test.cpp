@@ -149,8 +149,9 @@ bool rss_after_compaction(bool compression, RssRun& out) {
 }  // namespace
 
 // First: the forked child then starts from a small parent (the other cases grow the heap).
-TEST_CASE("RSS after a snapshot of every stream and compact() is at most 10 percent of the peak "
-          "on the system resource") {
+TEST_CASE(
+    "RSS after a snapshot of every stream and compact() is at most 10 percent of the peak "
+    "on the system resource") {
   const auto sample = sample_or_skip();
   if (!sample) return;
   for (const bool compression : {false, true}) {
@@ -163,16 +164,17 @@ TEST_CASE("RSS after a snapshot of every stream and compact() is at most 10 perc
     const std::string mode = compression ? "on" : "off";
     MESSAGE("compression " << mode << ": RSS before the store " << r.rss_base << ", peak "
                            << r.peak_rss << ", after the appends " << r.rss_loaded
-                           << ", after compact " << r.rss_after << " (the store's part: "
-                           << ratio << " of its peak), held after " << r.held_after);
+                           << ", after compact " << r.rss_after << " (the store's part: " << ratio
+                           << " of its peak), held after " << r.held_after);
 #if !defined(ORCHESTRIX_MEMTEST_SANITIZED)
     CHECK(ratio <= kMaxRssAfterCompactRatio);
 #endif
   }
 }
 
-TEST_CASE("100k real webhook events take at most 10 percent of their payload bytes with "
-          "compression on") {
+TEST_CASE(
+    "100k real webhook events take at most 10 percent of their payload bytes with "
+    "compression on") {
   const auto sample = sample_or_skip();
   if (!sample) return;
   RealRun on;
@@ -191,7 +193,8 @@ TEST_CASE("100k real webhook events take at most 10 percent of their payload byt
     EventStore store({.memory = &memory});
     off = append_cycled(store, *sample, kRealEvents);
   }
-  const double ratio_on = static_cast<double>(on.held_bytes) / static_cast<double>(on.payload_bytes);
+  const double ratio_on =
+      static_cast<double>(on.held_bytes) / static_cast<double>(on.payload_bytes);
   const double ratio_off =
       static_cast<double>(off.held_bytes) / static_cast<double>(off.payload_bytes);
   MESSAGE(kRealEvents << " webhook events, payload " << on.payload_bytes << " bytes: held "
@@ -215,9 +218,8 @@ TEST_CASE("1M seed events with compression on take at most 34.9 bytes per event"
   const SeedReport report = run.report();
   const double per_event = report.store.bytes_per_event();
   MESSAGE("1M seed events, compression on: " << per_event << " bytes/event ("
-                                              << report.store.compressed_segments << "/"
-                                              << report.store.segments
-                                              << " segments compressed)");
+                                             << report.store.compressed_segments << "/"
+                                             << report.store.segments << " segments compressed)");
   CHECK(report.store.total_bytes() == report.requested_live);
   CHECK(per_event <= kMaxSeedBytesPerEvent);
 }

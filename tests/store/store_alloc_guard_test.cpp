@@ -59,8 +59,9 @@ TEST_CASE("a million appends and reads after warm-up make no global allocation")
   CHECK(m.bytes_per_event() <= 64.0);
 }
 
-TEST_CASE("with compression on, appends, compression and reads through the cache make no global "
-          "allocation after warm-up") {
+TEST_CASE(
+    "with compression on, appends, compression and reads through the cache make no global "
+    "allocation after warm-up") {
   REQUIRE(orchestrix::test::alloc_guard_active());
   alloc::InstrumentedResource inst(alloc::system_resource());
   StoreOptions options{.memory = &inst, .segment_bytes = 64 * 1024};

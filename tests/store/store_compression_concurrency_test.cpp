@@ -77,8 +77,7 @@ TEST_CASE("compression, cache eviction and compaction while threads append, snap
     threads.emplace_back([&] {
       while (writers_left.load() > 0) {
         for (int w = 0; w < kWriters; ++w) {
-          const std::string stream =
-              orchestrix::test::numbered("z", static_cast<std::uint64_t>(w));
+          const std::string stream = orchestrix::test::numbered("z", static_cast<std::uint64_t>(w));
           try {
             auto range = store.read(stream);
             std::uint64_t v = range.first_version();

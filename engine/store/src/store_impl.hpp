@@ -148,7 +148,8 @@ class StoreImpl {
   // `s` (the bytes stay valid until that pin is released). Throws std::bad_alloc (cache fill).
   const std::byte* segment_bytes(const Segment* s) const {
     const std::byte* b = s->bytes.load(std::memory_order_acquire);
-    if (b != nullptr) [[likely]] return b;
+    if (b != nullptr) [[likely]]
+      return b;
     return cache_.fill(s);
   }
   const SegmentCache& cache() const noexcept { return cache_; }

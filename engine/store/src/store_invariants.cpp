@@ -224,9 +224,8 @@ class InvariantWalk {
 
   // Checks the run at `off` of a segment's record bytes and returns its size.
   std::uint32_t walk_run(const Segment& seg, const std::byte* base, std::uint64_t index,
-                         std::uint32_t off,
-                         std::uint32_t used, std::uint32_t shapes, std::uint64_t head,
-                         std::uint64_t& position_end, std::uint64_t& dead) {
+                         std::uint32_t off, std::uint32_t used, std::uint32_t shapes,
+                         std::uint64_t head, std::uint64_t& position_end, std::uint64_t& dead) {
     const std::byte* run = base + off;
     // The longest header: tag, pointer, four 10-byte varints, u32.
     constexpr std::uint32_t kMaxHeader = 1 + sizeof(void*) + 4 * 10 + 4;
@@ -396,31 +395,31 @@ class InvariantWalk {
     at_least("interned", s_.intern_memory_.bytes_live(),
              chunks * InternTable::kChunkShapes * sizeof(Shape));
     std::unordered_set<const Segment*> retired_segments;
-    s_.reclaim_.check_invariants(
-        [&](const std::vector<const Segment*>& retired,
-            const std::vector<const BlockLink*>& retired_raw_or_cache, std::size_t generations) {
-          std::uint64_t retired_blocks = 0;
-          std::uint64_t retired_packed = 0;
-          for (const Segment* seg : retired) {
-            if (segments_.count(seg) != 0) fail("a retired segment is still in the log");
-            retired_blocks += seg->block_bytes;
-            retired_packed += seg->packed_bytes;
-            retired_segments.insert(seg);
-          }
-          for (const BlockLink* b : retired_raw_or_cache) {
-            if (b->kind == BlockLink::Kind::kRaw) retired_blocks += b->bytes;
-          }
-          // free_block() fills spare_raw_ under the reclaim mutex, allocate_segment() empties it
-          // under log_mu_: both held here.
-          const BlockLink* spare = s_.spare_raw_.load(std::memory_order_relaxed);
-          if (spare != nullptr) retired_blocks += spare->bytes;
-          exactly("segment", s_.segment_memory_.bytes_live(), segment_blocks_ + retired_blocks);
-          exactly("compressed", s_.compressed_memory_.bytes_live(),
-                  compressed_blocks_ + retired_packed);
-          check_cache(retired_segments);  // under the reclaim mutex: no segment freed meanwhile
-          exactly("store", s_.store_memory_.bytes_live(),
-                  sizeof(Shard) * s_.shard_count_ + generations * sizeof(PinGeneration));
-        });
+    s_.reclaim_.check_invariants([&](const std::vector<const Segment*>& retired,
+                                     const std::vector<const BlockLink*>& retired_raw_or_cache,
+                                     std::size_t generations) {
+      std::uint64_t retired_blocks = 0;
+      std::uint64_t retired_packed = 0;
+      for (const Segment* seg : retired) {
+        if (segments_.count(seg) != 0) fail("a retired segment is still in the log");
+        retired_blocks += seg->block_bytes;
+        retired_packed += seg->packed_bytes;
+        retired_segments.insert(seg);
+      }
+      for (const BlockLink* b : retired_raw_or_cache) {
+        if (b->kind == BlockLink::Kind::kRaw) retired_blocks += b->bytes;
+      }
+      // free_block() fills spare_raw_ under the reclaim mutex, allocate_segment() empties it
+      // under log_mu_: both held here.
+      const BlockLink* spare = s_.spare_raw_.load(std::memory_order_relaxed);
+      if (spare != nullptr) retired_blocks += spare->bytes;
+      exactly("segment", s_.segment_memory_.bytes_live(), segment_blocks_ + retired_blocks);
+      exactly("compressed", s_.compressed_memory_.bytes_live(),
+              compressed_blocks_ + retired_packed);
+      check_cache(retired_segments);  // under the reclaim mutex: no segment freed meanwhile
+      exactly("store", s_.store_memory_.bytes_live(),
+              sizeof(Shard) * s_.shard_count_ + generations * sizeof(PinGeneration));
+    });
   }
 
   void check_cache(const std::unordered_set<const Segment*>& retired) {

@@ -20,20 +20,20 @@
 namespace orchestrix {
 
 // X(name, description) for every byte category.
-#define ORCHESTRIX_STORE_MEMORY_FIELDS(X)                                                    \
-  X(record_bytes, "encoded events, live: record bytes + run headers in segments")            \
-  X(dead_record_bytes, "encoded events below the retained range, not yet compacted away")    \
-  X(segment_slack_bytes, "segment space not yet filled (tail of the newest segment)")        \
-  X(segment_header_bytes, "fixed per-segment headers")                                       \
-  X(retired_segment_bytes, "segments/blocks replaced, kept until readers unpin them")        \
-  X(compressed_bytes, "compressed sealed segments (zstd frames), incl. retired segments'")    \
-  X(cache_bytes, "decompressed-segment read cache, incl. evicted blocks still pinned")       \
-  X(codec_bytes, "zstd contexts, workspaces and the compression scratch buffer")             \
-  X(locator_bytes, "per-stream locator arrays (one entry per run of <= 64 events)")          \
-  X(stream_table_bytes, "sharded hash tables: stream id -> stream")                          \
-  X(stream_metadata_bytes, "per-stream state and the stream id text")                        \
-  X(interned_bytes, "interned type/source/content-type strings and their tables")            \
-  X(snapshot_bytes, "snapshot blocks (type, version, state), incl. ones held by handles")    \
+#define ORCHESTRIX_STORE_MEMORY_FIELDS(X)                                                  \
+  X(record_bytes, "encoded events, live: record bytes + run headers in segments")          \
+  X(dead_record_bytes, "encoded events below the retained range, not yet compacted away")  \
+  X(segment_slack_bytes, "segment space not yet filled (tail of the newest segment)")      \
+  X(segment_header_bytes, "fixed per-segment headers")                                     \
+  X(retired_segment_bytes, "segments/blocks replaced, kept until readers unpin them")      \
+  X(compressed_bytes, "compressed sealed segments (zstd frames), incl. retired segments'") \
+  X(cache_bytes, "decompressed-segment read cache, incl. evicted blocks still pinned")     \
+  X(codec_bytes, "zstd contexts, workspaces and the compression scratch buffer")           \
+  X(locator_bytes, "per-stream locator arrays (one entry per run of <= 64 events)")        \
+  X(stream_table_bytes, "sharded hash tables: stream id -> stream")                        \
+  X(stream_metadata_bytes, "per-stream state and the stream id text")                      \
+  X(interned_bytes, "interned type/source/content-type strings and their tables")          \
+  X(snapshot_bytes, "snapshot blocks (type, version, state), incl. ones held by handles")  \
   X(store_bytes, "the store object itself, shard array, reader-pin bookkeeping")
 
 // A snapshot of the store's memory by category (bytes requested from the resource). Plain

@@ -32,7 +32,8 @@ void StoreImpl::compress_sealed_locked() noexcept {
     Segment* candidate = nullptr;
     {
       std::lock_guard log_lock(log_mu_);
-      Segment* s = compress_from_ != nullptr ? compress_from_ : head_.load(std::memory_order_relaxed);
+      Segment* s =
+          compress_from_ != nullptr ? compress_from_ : head_.load(std::memory_order_relaxed);
       for (; s != nullptr; s = s->next.load(std::memory_order_relaxed)) {
         if (s->state.load(std::memory_order_relaxed) == SegmentState::kCompressed) continue;
         const bool open = s == tail_ && tail_open_;

@@ -46,9 +46,8 @@ void StoreImpl::advance_retained_locked(StreamState& st, std::uint64_t new_first
   for (; erase < st.locators.size(); ++erase) {
     Locator& loc = st.locators[erase];
     // A stream's runs hold consecutive versions: this run ends where the next one starts.
-    const std::uint64_t run_end = erase + 1 < st.locators.size()
-                                      ? st.locators[erase + 1].first_version
-                                      : st.event_count;
+    const std::uint64_t run_end =
+        erase + 1 < st.locators.size() ? st.locators[erase + 1].first_version : st.event_count;
     if (run_end <= new_first) {  // the whole run is dead
       const std::uint64_t add = loc.bytes - st.front_dead_bytes;
       loc.segment->dead_bytes.fetch_add(add, std::memory_order_relaxed);
@@ -425,8 +424,8 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
 std::uint64_t StoreImpl::bytes_held() const noexcept {
   return segment_memory_.bytes_live() + locator_memory_.bytes_live() + table_memory_.bytes_live() +
          stream_memory_.bytes_live() + intern_memory_.bytes_live() + snapshot_memory_.bytes_live() +
-         store_memory_.bytes_live() + compressed_memory_.bytes_live() +
-         cache_memory_.bytes_live() + codec_memory_.bytes_live() + sizeof(StoreImpl);
+         store_memory_.bytes_live() + compressed_memory_.bytes_live() + cache_memory_.bytes_live() +
+         codec_memory_.bytes_live() + sizeof(StoreImpl);
 }
 
 void StoreImpl::maybe_auto_compact(bool retention_changed) noexcept {

@@ -140,8 +140,8 @@ void ReclaimDomain::check_invariants(const AtRest& at_rest) const {
     }
     for (const BlockLink* b = g->retired_blocks; b != nullptr; b = b->retired_next) {
       if (!seen.insert(b).second) {
-        invariant_violated(kWhat, "a block is twice on the retire lists (generation ",
-                           generations, ")");
+        invariant_violated(kWhat, "a block is twice on the retire lists (generation ", generations,
+                           ")");
       }
       if (b->kind == BlockLink::Kind::kRaw) bytes += b->bytes;
       retired_blocks.push_back(b);

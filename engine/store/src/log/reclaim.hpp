@@ -27,7 +27,7 @@ namespace orchestrix::detail {
 
 struct PinGeneration {
   std::uint64_t pins = 0;
-  Segment* retired = nullptr;         // linked through Segment::retired_next
+  Segment* retired = nullptr;           // linked through Segment::retired_next
   BlockLink* retired_blocks = nullptr;  // linked through BlockLink::retired_next
   PinGeneration* newer = nullptr;
 };
@@ -69,11 +69,10 @@ class ReclaimDomain {
   // generation chain (oldest_ reaches current_ through `newer`; current_ is last and has
   // nothing retired; oldest_ is pinned unless it is current_) and that retired_bytes() is the
   // block bytes of the segments and raw blocks on the retire lists; then calls at_rest(retired
-  // segments, retired blocks, generation records held), still under the lock, so nothing is freed while it runs. Only
-  // the current generation may hold retired blocks without a newer one (a block retired while
-  // no record could be allocated).
-  // Throws orchestrix::InvariantViolation ("ReclaimDomain: invariant violated: ..."). Allocates
-  // from the global heap.
+  // segments, retired blocks, generation records held), still under the lock, so nothing is freed
+  // while it runs. Only the current generation may hold retired blocks without a newer one (a block
+  // retired while no record could be allocated). Throws orchestrix::InvariantViolation
+  // ("ReclaimDomain: invariant violated: ..."). Allocates from the global heap.
   using AtRest = std::function<void(const std::vector<const Segment*>& retired,
                                     const std::vector<const BlockLink*>& retired_blocks,
                                     std::size_t generations)>;

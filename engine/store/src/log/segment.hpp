@@ -48,8 +48,8 @@ enum class SegmentState : std::uint8_t { kRaw, kCompressed };
 
 struct Segment {
   std::atomic<Segment*> next{nullptr};
-  Segment* retired_next = nullptr;     // link in a ReclaimDomain retire list
-  std::uint64_t first_position = 0;    // position of the first record in this segment
+  Segment* retired_next = nullptr;   // link in a ReclaimDomain retire list
+  std::uint64_t first_position = 0;  // position of the first record in this segment
   // Bytes of this segment in the "segment" category: header + raw block (kSegmentHeaderBytes +
   // capacity) while raw; the header alone once compressed.
   std::uint32_t block_bytes = 0;
@@ -60,9 +60,9 @@ struct Segment {
 
   // The readable record bytes (see above). Written by the compressor and the cache.
   std::atomic<const std::byte*> bytes{nullptr};
-  BlockLink* raw = nullptr;              // the raw block while kRaw (writers fill it)
-  std::byte* packed = nullptr;           // the zstd frame once kCompressed ("compressed")
-  std::uint32_t packed_bytes = 0;        // its exact size
+  BlockLink* raw = nullptr;        // the raw block while kRaw (writers fill it)
+  std::byte* packed = nullptr;     // the zstd frame once kCompressed ("compressed")
+  std::uint32_t packed_bytes = 0;  // its exact size
   std::atomic<SegmentState> state{SegmentState::kRaw};
   // Read cache (guarded by the cache's mutex): the cache block and the FIFO links.
   BlockLink* cache_block = nullptr;
