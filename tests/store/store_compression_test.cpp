@@ -331,3 +331,24 @@ TEST_CASE("a budget error with compression on loses nothing that was appended") 
   orchestrix::test::check_store(store);
   CHECK(store.memory_stats().total_bytes() == inst.bytes_live());
 }
+
+TEST_CASE(
+    "without compression, sealed segments with a large unused tail are copied to exact "
+    "blocks") {
+  alloc::InstrumentedResource memory(alloc::system_resource());
+  EventStore store({.memory = &memory, .segment_bytes = 64 * 1024});
+  // 20 KB events: three fill a 64 KiB segment and leave a ~5 KB tail, the fourth starts the next.
+  const Events events(90, 20'000, 2);
+  events.append_to(store);
+  const StoreMemoryStats m = store.memory_stats();
+  REQUIRE(m.segments >= 25);
+  CHECK(m.compressed_segments == 0);
+  // Slack: the open tail segment's free space and the one freed raw block kept for the next
+  // segment, under 2 x 64 KiB (the ~30 sealed tails of ~5 KB would add ~150 KB).
+  CHECK(m.segment_slack_bytes < 2 * 64 * 1024);
+  CHECK(m.total_bytes() == memory.bytes_live());
+  orchestrix::test::check_store(store);
+  CHECK(orchestrix::test::read_everything(store).size() == 90);
+  CHECK(orchestrix::test::read_stream(store, "order-1").size() == 45);
+  CHECK(orchestrix::test::read_stream(store, "order-1").back().data == events.owned[89].data);
+}

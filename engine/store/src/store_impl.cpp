@@ -278,9 +278,7 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
     { std::lock_guard wait_lock(wait_mu_); }
     wait_cv_.notify_all();
   }
-  if (options_.compression.enabled && seal_pending_.load(std::memory_order_relaxed)) {
-    maybe_compress_sealed();
-  }
+  if (seal_pending_.load(std::memory_order_relaxed)) maybe_compress_sealed();
   if (options_.soft_limit_bytes != 0) maybe_auto_compact(false);
   return result;
 }

@@ -192,11 +192,13 @@ class StoreImpl {
   // Compression of sealed segments (codec/compress_sealed.cpp). maybe_compress_sealed(): after
   // an append that sealed a segment, compresses what is complete, unless another thread holds
   // compact_mu_ (then the next seal or compact() does it). compress_sealed_locked() REQUIRES
-  // compact_mu_ held: compresses every complete raw segment from compress_from_ on, stopping at
-  // the first that cannot be compressed (an allocation failed; retried later). Never throws.
+  // compact_mu_ held: compresses every complete raw segment from compress_from_ on (without
+  // compression: shrinks those with a large unused tail), stopping at the first that cannot be
+  // done (an allocation failed; retried later). Never throws.
   void maybe_compress_sealed() noexcept;
   void compress_sealed_locked() noexcept;
   bool compress_segment(Segment* s) noexcept;
+  bool shrink_segment(Segment* s) noexcept;  // compression off: an exact raw block
   // Checks the stream id and every event against the limits (throws InvalidArgument), looks
   // the batch's shapes up without adding any, reads the clock when an event has no time, and
   // plans the runs when every shape is known. One pass over the batch.
