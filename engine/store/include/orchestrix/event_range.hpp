@@ -145,7 +145,10 @@ class EventIteratorBase {
 // Memory: the range holds a pin and a few pointers (56 bytes); an iterator holds a cursor and
 // the current EventView (232 bytes). Neither allocates.
 // Errors: begin() and ++ throw ReadBelowRetained when retention has removed the version they are
-// about to read (see the lifetime rule above); they never skip events silently.
+// about to read (see the lifetime rule above); they never skip events silently. With
+// compression on (StoreOptions::compression), entering a compressed segment that is not in the
+// read cache allocates a cache block: begin() and ++ may then throw std::bad_alloc (or the
+// resource's error), with the store unchanged.
 class EventRange {
  public:
   // Input iterator: *it is valid until the next ++it (copy the EventView to keep it longer; the
@@ -218,7 +221,8 @@ class EventRange {
 class AllEventsRange {
  public:
   // Input iterator; same contract as EventRange::iterator (++ never throws ReadBelowRetained:
-  // removed events are skipped, as documented above).
+  // removed events are skipped, as documented above; it may throw std::bad_alloc when it enters
+  // a compressed segment that is not cached and memory is short).
   class iterator : public detail::EventIteratorBase<iterator> {
    public:
     iterator& operator++();

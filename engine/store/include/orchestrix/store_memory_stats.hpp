@@ -23,7 +23,7 @@ namespace orchestrix {
 #define ORCHESTRIX_STORE_MEMORY_FIELDS(X)                                                  \
   X(record_bytes, "encoded events, live: record bytes + run headers in segments")          \
   X(dead_record_bytes, "encoded events below the retained range, not yet compacted away")  \
-  X(segment_slack_bytes, "segment space not yet filled (tail of the newest segment)")      \
+  X(segment_slack_bytes, "segment space not yet filled (newest segment's tail, a spare)")  \
   X(segment_header_bytes, "fixed per-segment headers")                                     \
   X(retired_segment_bytes, "segments/blocks replaced, kept until readers unpin them")      \
   X(compressed_bytes, "compressed sealed segments (zstd frames), incl. retired segments'") \
