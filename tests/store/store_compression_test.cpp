@@ -352,3 +352,32 @@ TEST_CASE(
   CHECK(orchestrix::test::read_stream(store, "order-1").size() == 45);
   CHECK(orchestrix::test::read_stream(store, "order-1").back().data == events.owned[89].data);
 }
+
+TEST_CASE("retention and automatic compaction work over compressed segments") {
+  alloc::InstrumentedResource memory(alloc::system_resource());
+  StoreOptions o = with_compression(&memory, 64 * 1024, 64 * 1024);
+  o.retention = RetentionPolicy::drop_before_snapshot();
+  o.auto_compact_dead_ratio = 0.5;
+  EventStore store(o);
+  const Events events(3'000, 1000, 3);
+  events.append_to(store);
+  const StoreMemoryStats before = store.memory_stats();
+  REQUIRE(before.compressed_segments > 10);
+  // Drop 90% of every stream: the snapshot that crosses the ratio compacts automatically.
+  for (std::size_t s = 0; s < 3; ++s) {
+    const std::string name = orchestrix::test::numbered("order-", s);
+    store.save_snapshot(name, {.version = 900, .type = "S", .state = {}});
+  }
+  const StoreMemoryStats after = store.memory_stats();
+  CHECK(after.segments < before.segments / 2);
+  CHECK(after.compressed_bytes < before.compressed_bytes / 2);
+  CHECK(after.total_bytes() < before.total_bytes());
+  CHECK(after.dead_record_bytes == 0);
+  CHECK(after.total_bytes() == memory.bytes_live());
+  orchestrix::test::check_store(store);
+  const std::vector<OwnedEvent> rest = orchestrix::test::read_stream(store, "order-2", 900);
+  REQUIRE(rest.size() == 100);
+  CHECK(rest.front().version == 900);
+  CHECK(rest.front().data == events.owned[900 * 3 + 2].data);
+  CHECK(orchestrix::test::read_everything(store).size() == 300);
+}
