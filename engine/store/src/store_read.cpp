@@ -147,9 +147,10 @@ bool StoreImpl::next_in_log(RecordCursor& c, EventView& view) const {
       while (c.next == c.limit) {
         const Segment* next = c.segment->next.load(std::memory_order_acquire);
         if (next == nullptr) return false;
+        const std::byte* bytes = segment_bytes(next);  // may throw: the cursor stays put
         c.segment = next;
-        c.next = segment_bytes(next);
-        c.limit = c.next + next->used.load(std::memory_order_acquire);
+        c.next = bytes;
+        c.limit = bytes + next->used.load(std::memory_order_acquire);
       }
       RunHeader h;
       const std::byte* records = decode_run_header(c.next, h);
