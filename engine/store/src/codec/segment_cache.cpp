@@ -1,5 +1,6 @@
 #include "codec/segment_cache.hpp"
 
+#include <exception>
 #include <new>
 
 #include "orchestrix/detail/check.hpp"
@@ -20,6 +21,7 @@ const std::byte* SegmentCache::fill(const Segment* segment) {
   auto* s = const_cast<Segment*>(segment);
   BlockLink* evicted = nullptr;
   const std::byte* result = nullptr;
+  std::exception_ptr failure;  // rethrown once the evicted blocks are retired (outside mu_)
   {
     std::lock_guard lock(mu_);
     result = s->bytes.load(std::memory_order_acquire);
@@ -49,13 +51,10 @@ const std::byte* SegmentCache::fill(const Segment* segment) {
         s->cache_block = b;
       } catch (...) {
         if (p != nullptr) memory_->deallocate(p, block_bytes, kSegmentAlign);
-        for (BlockLink* b = evicted; b != nullptr;) {
-          BlockLink* next = b->retired_next;
-          reclaim_.retire_block(b);
-          b = next;
-        }
-        throw;
+        failure = std::current_exception();
       }
+    }
+    if (failure == nullptr && result == nullptr) {
       s->cache_prev = newest_;
       s->cache_next = nullptr;
       if (newest_ != nullptr) {
@@ -64,7 +63,7 @@ const std::byte* SegmentCache::fill(const Segment* segment) {
         oldest_ = s;
       }
       newest_ = s;
-      cached_ += block_bytes;
+      cached_ += s->cache_block->bytes;
       ++misses_;
       result = s->cache_block->payload();
       s->bytes.store(result, std::memory_order_release);
@@ -75,6 +74,7 @@ const std::byte* SegmentCache::fill(const Segment* segment) {
     reclaim_.retire_block(b);
     b = next;
   }
+  if (failure != nullptr) std::rethrow_exception(failure);
   return result;
 }
 
