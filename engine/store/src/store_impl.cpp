@@ -40,6 +40,10 @@ const StoreOptions& validated(const StoreOptions& o) {
                "StoreOptions::max_payload_bytes must be <= 64 MiB");
   check_option(o.auto_compact_dead_ratio >= 0.0 && o.auto_compact_dead_ratio <= 1.0,
                "StoreOptions::auto_compact_dead_ratio must be in [0, 1]");
+  check_option(o.compression.level >= 1 && o.compression.level <= 19,
+               "CompressionOptions::level must be in [1, 19]");
+  check_option(o.compression.cache_bytes >= 64 * 1024,
+               "CompressionOptions::cache_bytes must be at least 64 KiB");
   return o;
 }
 
@@ -55,9 +59,16 @@ StoreImpl::StoreImpl(const StoreOptions& options, std::pmr::memory_resource* ups
       intern_memory_(upstream),
       snapshot_memory_(upstream),
       store_memory_(upstream),
+      compressed_memory_(upstream),
+      cache_memory_(upstream),
+      codec_memory_(upstream),
       interns_(&intern_memory_),
       shard_count_(options_.shards),
-      reclaim_(&store_memory_, [this](Segment* s) { free_segment(s); }) {
+      cache_(&cache_memory_, &codec_memory_, options_.compression.cache_bytes, reclaim_),
+      reclaim_(
+          &store_memory_, [this](Segment* s) { free_segment(s); },
+          [this](BlockLink* b) { free_block(b); }),
+      compressor_(&codec_memory_, &compressed_memory_, options_.compression.level) {
   void* p = store_memory_.allocate(sizeof(Shard) * shard_count_, alignof(Shard));
   shards_ = static_cast<Shard*>(p);
   for (std::size_t i = 0; i < shard_count_; ++i) new (shards_ + i) Shard(&table_memory_);
@@ -73,6 +84,9 @@ StoreImpl::~StoreImpl() {
     Segment* next = s->next.load(std::memory_order_relaxed);
     free_segment(s);
     s = next;
+  }
+  if (BlockLink* spare = spare_raw_.exchange(nullptr)) {
+    segment_memory_.deallocate(spare, spare->bytes, kSegmentAlign);
   }
 }
 
@@ -113,18 +127,53 @@ void StoreImpl::destroy_stream(StreamState* st) noexcept {
   stream_memory_.deallocate(st, bytes, alignof(StreamState));
 }
 
+// A segment of `block_bytes` (header included) is two allocations: the header, which never
+// moves, and the raw block (prefix + capacity), which compression replaces (segment.hpp).
 Segment* StoreImpl::allocate_segment(std::size_t block_bytes) {
-  void* p = segment_memory_.allocate(block_bytes, kSegmentAlign);
-  auto* s = new (p) Segment{};
+  const std::size_t raw_bytes = block_bytes - sizeof(Segment);
+  void* h = segment_memory_.allocate(sizeof(Segment), kSegmentAlign);
+  void* r = nullptr;
+  if (raw_bytes == options_.segment_bytes - sizeof(Segment)) {
+    r = spare_raw_.exchange(nullptr, std::memory_order_acq_rel);
+  }
+  if (r == nullptr) {
+    try {
+      r = segment_memory_.allocate(raw_bytes, kSegmentAlign);
+    } catch (...) {
+      segment_memory_.deallocate(h, sizeof(Segment), kSegmentAlign);
+      throw;
+    }
+  }
+  auto* s = new (h) Segment{};
+  auto* raw = new (r) BlockLink{};
+  raw->bytes = static_cast<std::uint32_t>(raw_bytes);
+  raw->kind = BlockLink::Kind::kRaw;
+  s->raw = raw;
+  s->bytes.store(raw->payload(), std::memory_order_relaxed);
   s->block_bytes = static_cast<std::uint32_t>(block_bytes);
   s->capacity = static_cast<std::uint32_t>(block_bytes - kSegmentHeaderBytes);
   return s;
 }
 
 void StoreImpl::free_segment(Segment* s) noexcept {
-  const std::size_t n = s->block_bytes;
+  if (s->raw != nullptr) segment_memory_.deallocate(s->raw, s->raw->bytes, kSegmentAlign);
+  if (s->packed != nullptr) compressor_.free(PackedBlock{s->packed, s->packed_bytes});
+  if (s->cache_block != nullptr) cache_.forget(s);
   s->~Segment();
-  segment_memory_.deallocate(s, n, kSegmentAlign);
+  segment_memory_.deallocate(s, sizeof(Segment), kSegmentAlign);
+}
+
+void StoreImpl::free_block(BlockLink* b) noexcept {
+  if (b->kind == BlockLink::Kind::kRaw) {
+    BlockLink* none = nullptr;
+    if (b->bytes == options_.segment_bytes - sizeof(Segment) &&
+        spare_raw_.compare_exchange_strong(none, b, std::memory_order_acq_rel)) {
+      return;  // kept for the next segment (spare_raw_)
+    }
+    segment_memory_.deallocate(b, b->bytes, kSegmentAlign);
+  } else {
+    cache_.free_block(b);
+  }
 }
 
 void StoreImpl::scan(std::string_view stream, std::span<const EventData> events,
@@ -236,6 +285,7 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
     { std::lock_guard wait_lock(wait_mu_); }
     wait_cv_.notify_all();
   }
+  if (seal_pending_.load(std::memory_order_relaxed)) maybe_compress_sealed();
   if (options_.soft_limit_bytes != 0) maybe_auto_compact(false);
   return result;
 }
@@ -269,7 +319,9 @@ std::optional<AppendResult> StoreImpl::check_expected(const StreamState* st,
     r.last_version = from + n - 1;
     r.count = events.size();
     r.written = false;
-    // Position of the stored event at `from`: read it back (cheap; a retry is rare).
+    // Position of the stored event at `from`: read it back (cheap; a retry is rare). The pin
+    // keeps a cache block the read may fill valid while it is read.
+    const ReadPin read_pin = pin();
     RecordCursor c;
     c.store = this;
     c.stream = st;
@@ -313,6 +365,7 @@ std::optional<AppendResult> StoreImpl::check_expected(const StreamState* st,
 bool StoreImpl::ids_match(const StreamState& st, std::uint64_t from_version,
                           std::span<const EventData> events) const {
   if (from_version < st.first_retained.load(std::memory_order_relaxed)) return false;
+  const ReadPin read_pin = pin();  // see already_stored in check_expected
   RecordCursor c;
   c.store = this;
   c.stream = &st;
@@ -600,6 +653,10 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
   st.event_count += n;
   published_.store(first_position + n, std::memory_order_seq_cst);
   published_.notify_all();  // cheap when nobody waits (libstdc++ keeps a waiter count)
+  // This batch started new segments: the ones before them are sealed, and complete once every
+  // append that reserved in them has published. append() compresses them once it has let go of
+  // the shard lock (compress_sealed.cpp).
+  if (chain != nullptr) seal_pending_.store(true, std::memory_order_relaxed);
 
   AppendResult r;
   r.first_version = first_version;
@@ -643,28 +700,42 @@ Position StoreImpl::wait_for_append(Position after, std::chrono::nanoseconds tim
 StoreMemoryStats StoreImpl::memory_stats() const {
   StoreMemoryStats m;
   std::uint64_t segments = 0;
-  std::uint64_t used = 0;
-  std::uint64_t dead = 0;
+  std::uint64_t used = 0;  // of raw segments
+  std::uint64_t dead = 0;  // of raw segments
+  std::uint64_t headers = 0;
   std::uint64_t segment_total = 0;
   std::uint64_t retired = 0;
   {
+    // The compressor swaps a segment's blocks under log_mu_: the walk sees each segment either
+    // raw or compressed, and the category totals read here agree with it.
     std::lock_guard lock(log_mu_);
     segments = segment_count_;
-    used = used_bytes_.load(std::memory_order_relaxed);
     for (Segment* s = head_.load(std::memory_order_relaxed); s != nullptr;
          s = s->next.load(std::memory_order_relaxed)) {
-      dead += s->dead_bytes.load(std::memory_order_relaxed);
+      const std::uint32_t u = s->used.load(std::memory_order_relaxed);
+      if (s->raw != nullptr) {
+        used += u;
+        dead += s->dead_bytes.load(std::memory_order_relaxed);
+        headers += kSegmentHeaderBytes;
+      } else {
+        headers += sizeof(Segment);
+        ++m.compressed_segments;
+        m.compression_saved_bytes += u - s->packed_bytes;
+      }
     }
     segment_total = segment_memory_.bytes_live();
     retired = reclaim_.retired_bytes();
+    m.compressed_bytes = compressed_memory_.bytes_live();
+    m.cache_bytes = cache_memory_.bytes_live();
+    m.codec_bytes = codec_memory_.bytes_live();
     m.appended_events = published_.load(std::memory_order_relaxed);
   }
   m.segments = segments;
-  m.segment_header_bytes = segments * kSegmentHeaderBytes;
+  m.segment_header_bytes = headers;
   m.record_bytes = used - dead;
   m.dead_record_bytes = dead;
   m.retired_segment_bytes = retired;
-  m.segment_slack_bytes = segment_total - retired - m.segment_header_bytes - used;
+  m.segment_slack_bytes = segment_total - retired - headers - used;
   m.locator_bytes = locator_memory_.bytes_live();
   m.stream_table_bytes = table_memory_.bytes_live();
   m.stream_metadata_bytes = stream_memory_.bytes_live();

@@ -1,17 +1,21 @@
 // Internal: the EventStore's state and algorithms. Map of the structure:
 //
 //   StoreImpl
-//    ├─ CategoryResource x7   one counting adapter per StoreMemoryStats category, all over
+//    ├─ CategoryResource x10  one counting adapter per StoreMemoryStats category, all over
 //    │                        options.memory
 //    ├─ InternTable           (type, source, content type) -> shape id
 //    ├─ Shard[shards]         shared_mutex + hash map stream id -> StreamState*
 //    │    └─ StreamState      event_count, first_retained, locators (one per run), snapshots
 //    ├─ the log               Segment list in position order; log_mu_ guards the tail
 //    │    └─ Segment          runs of <= 64 records of one stream (record_codec.hpp)
-//    ├─ ReclaimDomain         read pins; retired segments freed after their readers
+//    ├─ ReclaimDomain         read pins; retired segments and blocks freed after their readers
+//    ├─ SegmentCompressor     zstd for sealed segments (codec/compress_sealed.cpp, under
+//    │                        compact_mu_)
+//    ├─ SegmentCache          decompressed compressed segments, bounded (codec/segment_cache.hpp)
 //    └─ waiters               wait_for_append()'s condition variable
 //
-// Lock order: compact_mu_ -> shard (exclusive or shared) -> log_mu_ -> intern / reclaim mutex.
+// Lock order: compact_mu_ -> shard (exclusive or shared) -> log_mu_ -> intern / reclaim mutex
+// -> cache mutex (a leaf).
 // Readers never take log_mu_. Appends hold log_mu_ only to reserve positions and space; they
 // encode outside it and publish in position order (store_impl.cpp, write_batch).
 #pragma once
@@ -30,6 +34,8 @@
 #include <unordered_map>
 
 #include "category_resource.hpp"
+#include "codec/segment_cache.hpp"
+#include "codec/zstd_codec.hpp"
 #include "format/record_codec.hpp"
 #include "format/snapshot_blob.hpp"
 #include "index/intern_table.hpp"
@@ -137,6 +143,16 @@ class StoreImpl {
   bool next_in_log(RecordCursor& c, EventView& view) const;
 
   const Segment* log_head() const noexcept { return head_.load(std::memory_order_acquire); }
+  // The record bytes of `s` (segment.hpp): one acquire load, or a cache fill for a compressed
+  // segment that is not cached. REQUIRES: the caller holds a ReadPin taken before it reached
+  // `s` (the bytes stay valid until that pin is released). Throws std::bad_alloc (cache fill).
+  const std::byte* segment_bytes(const Segment* s) const {
+    const std::byte* b = s->bytes.load(std::memory_order_acquire);
+    if (b != nullptr) [[likely]]
+      return b;
+    return cache_.fill(s);
+  }
+  const SegmentCache& cache() const noexcept { return cache_; }
   const Shape& shape(std::uint32_t id) const noexcept { return interns_.shape(id); }
 
   ReadPin pin() const noexcept { return ReadPin(const_cast<StoreImpl*>(this), reclaim_.pin()); }
@@ -172,13 +188,29 @@ class StoreImpl {
   AppendResult write_batch(StreamState& st, std::span<const EventData> events, BatchScan& batch);
   Segment* allocate_segment(std::size_t block_bytes);
   void free_segment(Segment* s) noexcept;
+  void free_block(BlockLink* b) noexcept;  // a retired raw or cache block
+  // Compression of sealed segments (codec/compress_sealed.cpp). maybe_compress_sealed(): after
+  // an append that sealed a segment, compresses what is complete, unless another thread holds
+  // compact_mu_ (then the next seal or compact() does it). compress_sealed_locked() REQUIRES
+  // compact_mu_ held: compresses every complete raw segment from compress_from_ on (without
+  // compression: shrinks those with a large unused tail), stopping at the first that cannot be
+  // done (an allocation failed; retried later). Never throws.
+  void maybe_compress_sealed() noexcept;
+  void compress_sealed_locked() noexcept;
+  bool compress_segment(Segment* s) noexcept;
+  bool shrink_segment(Segment* s) noexcept;  // compression off: an exact raw block
   // Checks the stream id and every event against the limits (throws InvalidArgument), looks
   // the batch's shapes up without adding any, reads the clock when an event has no time, and
   // plans the runs when every shape is known. One pass over the batch.
   void scan(std::string_view stream, std::span<const EventData> events, BatchScan& b) const;
   // Marks the stream's events below new_first dead (REQUIRES: exclusive shard lock; not
-  // checkable: std::shared_mutex has no owner query).
-  void advance_retained_locked(StreamState& st, std::uint64_t new_first) noexcept;
+  // checkable: std::shared_mutex has no owner query). cut_bytes: retention_cut_bytes(st,
+  // new_first), resolved earlier (it may throw; this may not) under a pin still held.
+  void advance_retained_locked(StreamState& st, std::uint64_t new_first,
+                               const std::byte* cut_bytes) noexcept;
+  // The bytes of the segment whose run new_first cuts into (nullptr when new_first starts a run
+  // or is past the stream's end). REQUIRES: the shard lock and a pin. Throws std::bad_alloc.
+  const std::byte* retention_cut_bytes(const StreamState& st, std::uint64_t new_first) const;
   // Runs compact() when an automatic trigger fires (see StoreOptions).
   void maybe_auto_compact(bool retention_changed) noexcept;
   std::uint64_t bytes_held() const noexcept;
@@ -199,12 +231,30 @@ class StoreImpl {
   CategoryResource intern_memory_;
   CategoryResource snapshot_memory_;
   CategoryResource store_memory_;
+  CategoryResource compressed_memory_;
+  CategoryResource cache_memory_;
+  CategoryResource codec_memory_;
 
  private:
   InternTable interns_;
   Shard* shards_ = nullptr;
   std::size_t shard_count_ = 0;
+  // Declared before reclaim_ so that it outlives it: freeing a retired segment or cache block
+  // (reclaim_'s destructor included) goes through the cache.
+  mutable SegmentCache cache_;
   mutable ReclaimDomain reclaim_;
+  SegmentCompressor compressor_;  // used under compact_mu_
+  // First segment that may still need compression (nullptr: the head); guarded by compact_mu_.
+  Segment* compress_from_ = nullptr;
+  // Set by an append that sealed a segment; cleared by the compressor that takes over.
+  std::atomic<bool> seal_pending_{false};
+  // One freed raw block of the standard size (segment_bytes - sizeof(Segment)), kept for the
+  // next segment instead of going back to the resource: compression frees a raw block per
+  // sealed segment, and handing it straight to the next one keeps the resource's heap from
+  // fragmenting (small packed blocks would otherwise split the freed hole, and every new
+  // segment would grow the heap: RSS far above the bytes held). Counted in the segment
+  // category as slack.
+  std::atomic<BlockLink*> spare_raw_{nullptr};
 
   // The log. log_mu_ guards tail_, the bytes past tail_->used, and the counters below.
   mutable std::mutex log_mu_;

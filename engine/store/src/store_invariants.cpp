@@ -5,9 +5,15 @@
 //             first_retained <= event_count, and first_retained > 0 only below a kept snapshot;
 //             snapshots: at most snapshots_per_stream, versions non-decreasing and <=
 //             event_count, referenced, from the snapshot category.
-//  Segments   linked without a cycle, aligned, block_bytes = header + capacity, used == reserved
-//             <= capacity (no append is in flight while the walk holds every shard lock), not
-//             empty, first_position = the first run's; tail_ is the last one.
+//  Segments   linked without a cycle, aligned, used == reserved <= capacity (no append is in
+//             flight while the walk holds every shard lock), not empty, first_position = the
+//             first run's; tail_ is the last one. Raw: block_bytes = header + capacity, the raw
+//             block sized to it and published in `bytes`, no packed or cache block. Compressed:
+//             block_bytes = the header alone, no raw block, a packed frame that decompresses to
+//             exactly `used` bytes (the runs below are checked on that copy); `bytes` is nullptr
+//             or the segment's cache block, whose contents equal the frame's.
+//  Cache      the FIFO's links and byte count; every cached segment is compressed and in the log
+//             or retired; the cache category holds at least the cached blocks.
 //  Runs       run tag, 1..64 records, header and records inside `used`, records that decode to
 //             exactly records_bytes with interned shape ids, a stream of this store, versions
 //             within the stream's count and increasing along the log per stream, positions
@@ -21,7 +27,9 @@
 //  Counters   segment_count_, used_bytes_, dead_bytes_, stream_count_, retained_below_ are the
 //             sums they cache; published_ = reserved_position_ = the sum of event counts.
 //  Memory     the locator, stream and store categories hold exactly what the structure owns;
-//             the segment category = live + retired segment blocks; the snapshot category >=
+//             the segment category = live + retired segments and raw blocks + the spare raw
+//             block; the compressed
+//             category = the packed blocks of live and retired segments; the snapshot category >=
 //             the snapshots the streams keep (handles may keep more alive); the table and intern
 //             categories >= a lower bound (their node layout is the standard library's).
 //  Reclaim    ReclaimDomain::check_invariants(), and no retired segment is still in the log.
@@ -38,6 +46,7 @@
 #include <utility>
 #include <vector>
 
+#include "codec/zstd_codec.hpp"
 #include "orchestrix/detail/invariant.hpp"
 #include "store_impl.hpp"
 
@@ -142,11 +151,16 @@ class InvariantWalk {
          seg = seg->next.load(std::memory_order_relaxed), ++index) {
       if (!segments_.insert(seg).second) fail("the log has a cycle at segment #", index);
       const std::uint32_t used = seg->used.load(std::memory_order_relaxed);
+      const bool compressed =
+          seg->state.load(std::memory_order_relaxed) == SegmentState::kCompressed;
+      const std::uint64_t expected_block =
+          compressed ? sizeof(Segment) : std::uint64_t{seg->capacity} + kSegmentHeaderBytes;
       if (reinterpret_cast<std::uintptr_t>(seg) % kSegmentAlign != 0 ||
-          seg->block_bytes != std::uint64_t{seg->capacity} + kSegmentHeaderBytes) {
+          seg->block_bytes != expected_block) {
         fail("segment #", index, " (first position ", seg->first_position, ") is misaligned or ",
              "has block_bytes ", seg->block_bytes, " for capacity ", seg->capacity);
       }
+      const std::byte* base = segment_base(*seg, index, compressed, used);
       if (!(used == seg->reserved && seg->reserved <= seg->capacity && used > 0)) {
         fail("segment #", index, " (first position ", seg->first_position, ") has used ", used,
              ", reserved ", seg->reserved, ", capacity ", seg->capacity,
@@ -154,7 +168,7 @@ class InvariantWalk {
       }
       std::uint64_t dead = 0;
       for (std::uint32_t off = 0; off < used;) {
-        off += walk_run(*seg, index, off, used, shapes, head, position_end, dead);
+        off += walk_run(*seg, base, index, off, used, shapes, head, position_end, dead);
       }
       if (dead != seg->dead_bytes.load(std::memory_order_relaxed)) {
         fail("segment #", index, " (first position ", seg->first_position, ") counts ",
@@ -169,11 +183,50 @@ class InvariantWalk {
     if (last != s_.tail_) fail("tail_ is not the last segment of the log (", index, " segments)");
   }
 
-  // Checks the run at `off` of `seg` and returns its size.
-  std::uint32_t walk_run(const Segment& seg, std::uint64_t index, std::uint32_t off,
-                         std::uint32_t used, std::uint32_t shapes, std::uint64_t head,
-                         std::uint64_t& position_end, std::uint64_t& dead) {
-    const std::byte* run = seg.data() + off;
+  // Checks the blocks of segment #index and returns its record bytes: the raw block, or a
+  // private decompression of the packed frame (in copy_, until the next segment).
+  const std::byte* segment_base(const Segment& seg, std::uint64_t index, bool compressed,
+                                std::uint32_t used) {
+    const std::byte* bytes = seg.bytes.load(std::memory_order_relaxed);
+    if (!compressed) {
+      if (seg.raw == nullptr || seg.raw->bytes != sizeof(BlockLink) + seg.capacity ||
+          seg.raw->kind != BlockLink::Kind::kRaw || bytes != seg.raw->payload() ||
+          seg.packed != nullptr || seg.cache_block != nullptr) {
+        fail("raw segment #", index, " (first position ", seg.first_position,
+             ") has inconsistent blocks (raw, packed, cache or published bytes)");
+      }
+      return bytes;
+    }
+    const PackedBlock packed{seg.packed, seg.packed_bytes};
+    if (seg.raw != nullptr || seg.packed == nullptr || packed_content_size(packed) != used) {
+      fail("compressed segment #", index, " (first position ", seg.first_position,
+           ") has a raw block, no packed block or a frame not of `used` (", used, ") bytes");
+    }
+    copy_.resize(used);
+    if (!decompress_for_check(packed, copy_.data(), used)) {
+      fail("compressed segment #", index, ": the frame does not decompress");
+    }
+    // A concurrent read may fill or evict the cache: look under the cache's mutex.
+    bool cache_ok = true;
+    s_.cache_.inspect([&] {
+      const std::byte* published = seg.bytes.load(std::memory_order_relaxed);
+      cache_ok = published == nullptr ||
+                 (seg.cache_block != nullptr && published == seg.cache_block->payload() &&
+                  std::memcmp(published, copy_.data(), used) == 0);
+    });
+    if (!cache_ok) {
+      fail("compressed segment #", index, ": the published bytes are not its cache block's, or ",
+           "differ from the frame's contents");
+    }
+    compressed_blocks_ += seg.packed_bytes;
+    return copy_.data();
+  }
+
+  // Checks the run at `off` of a segment's record bytes and returns its size.
+  std::uint32_t walk_run(const Segment& seg, const std::byte* base, std::uint64_t index,
+                         std::uint32_t off, std::uint32_t used, std::uint32_t shapes,
+                         std::uint64_t head, std::uint64_t& position_end, std::uint64_t& dead) {
+    const std::byte* run = base + off;
     // The longest header: tag, pointer, four 10-byte varints, u32.
     constexpr std::uint32_t kMaxHeader = 1 + sizeof(void*) + 4 * 10 + 4;
     if (*run != kRunTag) fail("segment #", index, ": no run tag at offset ", off);
@@ -349,20 +402,52 @@ class InvariantWalk {
         InternTable::kChunkShapes;
     at_least("interned", s_.intern_memory_.bytes_live(),
              chunks * InternTable::kChunkShapes * sizeof(Shape));
-    s_.reclaim_.check_invariants(
-        [&](const std::vector<const Segment*>& retired, std::size_t generations) {
-          std::uint64_t retired_blocks = 0;
-          for (const Segment* seg : retired) {
-            if (segments_.count(seg) != 0) fail("a retired segment is still in the log");
-            retired_blocks += seg->block_bytes;
-          }
-          exactly("segment", s_.segment_memory_.bytes_live(), segment_blocks_ + retired_blocks);
-          exactly("store", s_.store_memory_.bytes_live(),
-                  sizeof(Shard) * s_.shard_count_ + generations * sizeof(PinGeneration));
-        });
+    std::unordered_set<const Segment*> retired_segments;
+    s_.reclaim_.check_invariants([&](const std::vector<const Segment*>& retired,
+                                     const std::vector<const BlockLink*>& retired_raw_or_cache,
+                                     std::size_t generations) {
+      std::uint64_t retired_blocks = 0;
+      std::uint64_t retired_packed = 0;
+      for (const Segment* seg : retired) {
+        if (segments_.count(seg) != 0) fail("a retired segment is still in the log");
+        retired_blocks += seg->block_bytes;
+        retired_packed += seg->packed_bytes;
+        retired_segments.insert(seg);
+      }
+      for (const BlockLink* b : retired_raw_or_cache) {
+        if (b->kind == BlockLink::Kind::kRaw) retired_blocks += b->bytes;
+      }
+      // free_block() fills spare_raw_ under the reclaim mutex, allocate_segment() empties it
+      // under log_mu_: both held here.
+      const BlockLink* spare = s_.spare_raw_.load(std::memory_order_relaxed);
+      if (spare != nullptr) retired_blocks += spare->bytes;
+      exactly("segment", s_.segment_memory_.bytes_live(), segment_blocks_ + retired_blocks);
+      exactly("compressed", s_.compressed_memory_.bytes_live(),
+              compressed_blocks_ + retired_packed);
+      check_cache(retired_segments);  // under the reclaim mutex: no segment freed meanwhile
+      exactly("store", s_.store_memory_.bytes_live(),
+              sizeof(Shard) * s_.shard_count_ + generations * sizeof(PinGeneration));
+    });
+  }
+
+  void check_cache(const std::unordered_set<const Segment*>& retired) {
+    std::uint64_t blocks = 0;
+    s_.cache_.check_invariants([&](const Segment* seg) {
+      if (seg->state.load(std::memory_order_relaxed) != SegmentState::kCompressed ||
+          (segments_.count(seg) == 0 && retired.count(seg) == 0)) {
+        fail("a cached segment is not compressed, or neither in the log nor retired");
+      }
+      blocks += seg->cache_block->bytes;
+    });
+    if (s_.cache_memory_.bytes_live() < blocks) {
+      fail("the cache category holds ", s_.cache_memory_.bytes_live(), " bytes, less than the ",
+           blocks, " of the cached blocks");
+    }
   }
 
   const StoreImpl& s_;
+  std::vector<std::byte> copy_;  // the compressed segment being walked, decompressed
+  std::uint64_t compressed_blocks_ = 0;
   std::unordered_map<const StreamState*, StreamWalk> streams_;
   std::unordered_set<const Segment*> segments_;
   std::map<std::pair<const Segment*, std::uint32_t>, LiveRun> runs_;  // by (segment, offset)

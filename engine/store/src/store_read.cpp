@@ -40,13 +40,12 @@ inline std::uint32_t clamp_to_end(std::uint32_t count, const RecordCursor& c) no
 
 // After the last record of a run, the stream's next run usually starts right there, in the same
 // segment (a batch lays its runs out back to back). Recognises it from its header: the bytes
-// below `used` are published runs that never change, and a (stream, first_version) pair names
-// one run's events wherever a copy of it lies. Returns false when the next bytes are another
-// stream's, or unpublished: the caller then seeks through the locators.
+// below c.limit (the segment's `used` when the cursor entered it) are published runs that never
+// change, and a (stream, first_version) pair names one run's events wherever a copy of it lies.
+// Returns false when the next bytes are another stream's, or past c.limit: the caller then
+// seeks through the locators.
 inline bool continue_in_segment(RecordCursor& c) noexcept {
-  const std::byte* base = c.segment->data();
-  const std::uint32_t offset = static_cast<std::uint32_t>(c.next - base);
-  if (offset >= c.segment->used.load(std::memory_order_acquire)) return false;
+  if (c.next >= c.limit) return false;
   RunHeader h;
   const std::byte* records = decode_run_header(c.next, h);
   if (h.stream != c.stream || h.first_version != c.version) return false;
@@ -77,8 +76,12 @@ void StoreImpl::seek_locked(RecordCursor& c, std::uint64_t version) const {
                              [](std::uint64_t v, const Locator& l) { return v < l.first_version; });
   ORCHESTRIX_DCHECK_MSG(it != locs.begin(), "no run holds a retained version");
   const Locator& loc = *(it - 1);
+  // The segment's bytes (a cache fill when it is compressed and not cached): the cursor's range
+  // holds a pin, so they stay valid while the cursor is in this segment.
+  const std::byte* base = segment_bytes(loc.segment);
+  c.limit = base + loc.segment->used.load(std::memory_order_acquire);
   RunHeader h;
-  const std::byte* p = decode_run_header(loc.segment->data() + loc.offset, h);
+  const std::byte* p = decode_run_header(base + loc.offset, h);
   c.segment = loc.segment;
   c.run_left = h.count;
   c.version = h.first_version;
@@ -144,9 +147,10 @@ bool StoreImpl::next_in_log(RecordCursor& c, EventView& view) const {
       while (c.next == c.limit) {
         const Segment* next = c.segment->next.load(std::memory_order_acquire);
         if (next == nullptr) return false;
+        const std::byte* bytes = segment_bytes(next);  // may throw: the cursor stays put
         c.segment = next;
-        c.next = next->data();
-        c.limit = next->data() + next->used.load(std::memory_order_acquire);
+        c.next = bytes;
+        c.limit = bytes + next->used.load(std::memory_order_acquire);
       }
       RunHeader h;
       const std::byte* records = decode_run_header(c.next, h);
@@ -250,8 +254,8 @@ AllEventsRange::iterator AllEventsRange::begin() const {
     seg = next;
   }
   c.segment = seg;
-  c.next = seg->data();
-  c.limit = seg->data() + seg->used.load(std::memory_order_acquire);
+  c.next = store_->segment_bytes(seg);
+  c.limit = c.next + seg->used.load(std::memory_order_acquire);
   it.done_ = !store_->next_in_log(c, it.view_);
   return it;
 }

@@ -112,6 +112,25 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
   if (!st->snapshots.empty() && snapshot.version < st->snapshots.back()->version) {
     throw InvalidArgument("snapshot version is older than the stream's latest snapshot");
   }
+  // Retention: where the stream's retained range will start, and the bytes of the run that
+  // point cuts into, resolved now (a cache fill may throw) before anything changes. The pin
+  // keeps them valid until advance_retained_locked() has read them.
+  const RetentionPolicy policy = st->has_retention ? st->retention : options_.retention;
+  std::uint64_t keep_from = 0;
+  switch (policy.kind) {
+    case RetentionPolicy::Kind::kKeepAll:
+      break;
+    case RetentionPolicy::Kind::kKeepBeforeSnapshot:
+      keep_from = snapshot.version > policy.keep_events ? snapshot.version - policy.keep_events : 0;
+      break;
+    case RetentionPolicy::Kind::kDropBeforeSnapshot:
+      keep_from = snapshot.version;
+      break;
+  }
+  const bool advanced = keep_from > st->first_retained.load(std::memory_order_relaxed);
+  ReadPin cut_pin;
+  if (advanced) cut_pin = pin();
+  const std::byte* cut_bytes = advanced ? retention_cut_bytes(*st, keep_from) : nullptr;
   if (st->snapshots.capacity() == 0) st->snapshots.reserve(options_.snapshots_per_stream);
   const bool full = st->snapshots.size() == options_.snapshots_per_stream;
   // The block pushed out may be rewritten when nothing else references it: the store's
@@ -153,21 +172,9 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
     st->snapshots.push_back(std::exchange(guard.b, nullptr));  // capacity reserved: no throw
   }
 
-  const RetentionPolicy policy = st->has_retention ? st->retention : options_.retention;
-  std::uint64_t keep_from = 0;
-  switch (policy.kind) {
-    case RetentionPolicy::Kind::kKeepAll:
-      break;
-    case RetentionPolicy::Kind::kKeepBeforeSnapshot:
-      keep_from = snapshot.version > policy.keep_events ? snapshot.version - policy.keep_events : 0;
-      break;
-    case RetentionPolicy::Kind::kDropBeforeSnapshot:
-      keep_from = snapshot.version;
-      break;
-  }
-  const bool advanced = keep_from > st->first_retained.load(std::memory_order_relaxed);
-  if (advanced) advance_retained_locked(*st, keep_from);
+  if (advanced) advance_retained_locked(*st, keep_from, cut_bytes);
   lock.unlock();
+  cut_pin = ReadPin{};
   if (advanced) maybe_auto_compact(true);
 }
 

@@ -67,8 +67,9 @@ class ReadPin {
 
 // Decoding position inside the record log. Internal: plain data read and written only by the
 // store's decoding functions (it lives in the iterators so that iterating never allocates).
-// Stream reads use stream/retained/segment/next/run_left/version/position/end/time; global
-// reads also use limit (end of the published bytes of `segment`) and begin_position.
+// Both use segment/next/limit (end of the published bytes of `segment` when the cursor entered
+// it: the bytes of a compressed segment are found once per segment, never per event)/run_left/
+// version/position/end/time; stream reads also stream/retained, global reads begin_position.
 struct RecordCursor {
   static constexpr std::uint32_t kNoShape = 0xFFFFFFFF;
 
@@ -76,7 +77,7 @@ struct RecordCursor {
   const StreamState* stream = nullptr;  // stream of the current run
   const Segment* segment = nullptr;     // segment of the current run
   const std::byte* next = nullptr;      // next record (or run header) to decode
-  const std::byte* limit = nullptr;     // end of committed bytes in `segment` (global reads)
+  const std::byte* limit = nullptr;     // end of committed bytes in `segment`
   // Records left in the current run; stream reads count only those before `end`.
   std::uint32_t run_left = 0;
   // Id of the shape whose names the iterator's view holds (kNoShape: none yet); decoding skips
@@ -144,7 +145,10 @@ class EventIteratorBase {
 // Memory: the range holds a pin and a few pointers (56 bytes); an iterator holds a cursor and
 // the current EventView (240 bytes). Neither allocates.
 // Errors: begin() and ++ throw ReadBelowRetained when retention has removed the version they are
-// about to read (see the lifetime rule above); they never skip events silently.
+// about to read (see the lifetime rule above); they never skip events silently. With
+// compression on (StoreOptions::compression), entering a compressed segment that is not in the
+// read cache allocates a cache block: begin() and ++ may then throw std::bad_alloc (or the
+// resource's error), with the store unchanged.
 class EventRange {
  public:
   // Input iterator: *it is valid until the next ++it (copy the EventView to keep it longer; the
@@ -217,7 +221,8 @@ class EventRange {
 class AllEventsRange {
  public:
   // Input iterator; same contract as EventRange::iterator (++ never throws ReadBelowRetained:
-  // removed events are skipped, as documented above).
+  // removed events are skipped, as documented above; it may throw std::bad_alloc when it enters
+  // a compressed segment that is not cached and memory is short).
   class iterator : public detail::EventIteratorBase<iterator> {
    public:
     iterator& operator++();

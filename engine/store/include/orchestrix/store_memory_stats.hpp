@@ -20,21 +20,26 @@
 namespace orchestrix {
 
 // X(name, description) for every byte category.
-#define ORCHESTRIX_STORE_MEMORY_FIELDS(X)                                                    \
-  X(record_bytes, "encoded events, live: record bytes + run headers in segments")            \
-  X(dead_record_bytes, "encoded events below the retained range, not yet compacted away")    \
-  X(segment_slack_bytes, "segment space not yet filled (tail of the newest segment)")        \
-  X(segment_header_bytes, "fixed per-segment headers")                                       \
-  X(retired_segment_bytes, "segments replaced by compaction, kept until readers unpin them") \
-  X(locator_bytes, "per-stream locator arrays (one entry per run of <= 64 events)")          \
-  X(stream_table_bytes, "sharded hash tables: stream id -> stream")                          \
-  X(stream_metadata_bytes, "per-stream state and the stream id text")                        \
-  X(interned_bytes, "interned type/source/content-type strings and their tables")            \
-  X(snapshot_bytes, "snapshot blocks (type, version, state), incl. ones held by handles")    \
+#define ORCHESTRIX_STORE_MEMORY_FIELDS(X)                                                  \
+  X(record_bytes, "encoded events, live: record bytes + run headers in segments")          \
+  X(dead_record_bytes, "encoded events below the retained range, not yet compacted away")  \
+  X(segment_slack_bytes, "segment space not yet filled (newest segment's tail, a spare)")  \
+  X(segment_header_bytes, "fixed per-segment headers")                                     \
+  X(retired_segment_bytes, "segments/blocks replaced, kept until readers unpin them")      \
+  X(compressed_bytes, "compressed sealed segments (zstd frames), incl. retired segments'") \
+  X(cache_bytes, "decompressed-segment read cache, incl. evicted blocks still pinned")     \
+  X(codec_bytes, "zstd contexts, workspaces and the compression scratch buffer")           \
+  X(locator_bytes, "per-stream locator arrays (one entry per run of <= 64 events)")        \
+  X(stream_table_bytes, "sharded hash tables: stream id -> stream")                        \
+  X(stream_metadata_bytes, "per-stream state and the stream id text")                      \
+  X(interned_bytes, "interned type/source/content-type strings and their tables")          \
+  X(snapshot_bytes, "snapshot blocks (type, version, state), incl. ones held by handles")  \
   X(store_bytes, "the store object itself, shard array, reader-pin bookkeeping")
 
 // A snapshot of the store's memory by category (bytes requested from the resource). Plain
-// value; costs O(segments) to take (it walks the segment list under the log lock).
+// value; costs O(segments) to take (it walks the segment list under the log lock). With
+// compression, record_bytes, dead_record_bytes and segment_slack_bytes cover the segments held
+// uncompressed; a compressed segment's records are all in compressed_bytes.
 struct StoreMemoryStats {
 #define ORCHESTRIX_X_FIELD(name, description) std::uint64_t name = 0;
   ORCHESTRIX_STORE_MEMORY_FIELDS(ORCHESTRIX_X_FIELD)
@@ -47,6 +52,11 @@ struct StoreMemoryStats {
   // Segments held (not counting retired ones).
   std::uint64_t segments = 0;
   std::uint64_t streams = 0;
+  // Of `segments`, those held compressed (StoreOptions::compression).
+  std::uint64_t compressed_segments = 0;
+  // Bytes saved by compression: the record bytes of the compressed segments minus their
+  // compressed size (not a byte category: nothing holds these bytes).
+  std::uint64_t compression_saved_bytes = 0;
 
   // Sum of every byte field.
   std::uint64_t total_bytes() const noexcept {

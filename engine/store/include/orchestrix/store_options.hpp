@@ -31,16 +31,21 @@ struct RetentionPolicy {
   std::uint64_t keep_events = 0;
 };
 
-// Compression of sealed log segments (docs/compression.md): when a segment is full, its records
-// are compressed with zstd and the uncompressed block goes back to the resource; reads
-// decompress on demand into a bounded cache. Every byte of it (compressed blocks, cache,
-// dictionaries, codec workspaces) comes from StoreOptions::memory and is counted.
+// Compression of sealed log segments (docs/compression.md): when a segment is sealed and complete,
+// the appending thread that sealed it compresses its records with zstd (best effort: a failed
+// allocation leaves the segment uncompressed, the append succeeds) and the uncompressed block
+// goes back to the resource once no read range pins it; reads decompress on demand into a
+// bounded cache (a read that misses allocates and may throw std::bad_alloc). Every byte of it
+// (compressed blocks, cache, codec workspaces, allocated once per store) comes from
+// StoreOptions::memory and is counted (StoreMemoryStats::compressed_bytes, cache_bytes,
+// codec_bytes). Off by default.
 struct CompressionOptions {
   bool enabled = false;
   // zstd level. Range [1, 19].
   int level = 3;
-  // Bound of the decompressed-segment cache, in bytes (ranges still reading an evicted block
-  // keep it until they are destroyed).
+  // Bound of the decompressed-segment cache, in bytes; at least 64 KiB (ranges still reading an
+  // evicted block keep it until they are destroyed; a segment larger than the bound is cached
+  // alone).
   std::size_t cache_bytes = 8 * 1024 * 1024;
 };
 

@@ -2,6 +2,9 @@
 // out of sparse segments and retiring those segments). See docs/architecture.md, "Compaction".
 #include <algorithm>
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <mutex>
 #include <new>
 #include <shared_mutex>
@@ -23,7 +26,18 @@ void StoreImpl::set_retention(std::string_view stream, RetentionPolicy policy) {
   st->has_retention = true;
 }
 
-void StoreImpl::advance_retained_locked(StreamState& st, std::uint64_t new_first) noexcept {
+const std::byte* StoreImpl::retention_cut_bytes(const StreamState& st,
+                                                std::uint64_t new_first) const {
+  const auto& locs = st.locators;
+  auto it = std::upper_bound(locs.begin(), locs.end(), new_first,
+                             [](std::uint64_t v, const Locator& l) { return v < l.first_version; });
+  if (it == locs.begin() || new_first >= st.event_count) return nullptr;
+  const Locator& loc = *(it - 1);
+  return new_first > loc.first_version ? segment_bytes(loc.segment) : nullptr;
+}
+
+void StoreImpl::advance_retained_locked(StreamState& st, std::uint64_t new_first,
+                                        const std::byte* cut_bytes) noexcept {
   new_first = std::min(new_first, st.event_count);
   const std::uint64_t old_first = st.first_retained.load(std::memory_order_relaxed);
   if (new_first <= old_first) return;
@@ -31,9 +45,10 @@ void StoreImpl::advance_retained_locked(StreamState& st, std::uint64_t new_first
   std::size_t erase = 0;
   for (; erase < st.locators.size(); ++erase) {
     Locator& loc = st.locators[erase];
-    RunHeader h;
-    const std::byte* records = decode_run_header(loc.segment->data() + loc.offset, h);
-    if (h.first_version + h.count <= new_first) {  // the whole run is dead
+    // A stream's runs hold consecutive versions: this run ends where the next one starts.
+    const std::uint64_t run_end =
+        erase + 1 < st.locators.size() ? st.locators[erase + 1].first_version : st.event_count;
+    if (run_end <= new_first) {  // the whole run is dead
       const std::uint64_t add = loc.bytes - st.front_dead_bytes;
       loc.segment->dead_bytes.fetch_add(add, std::memory_order_relaxed);
       newly_dead += add;
@@ -42,7 +57,10 @@ void StoreImpl::advance_retained_locked(StreamState& st, std::uint64_t new_first
     }
     ORCHESTRIX_DCHECK_MSG(st.front_dead_bytes < loc.bytes,
                           "the dead prefix of the front run covers the whole run");
-    if (new_first > h.first_version) {  // a prefix of the run is dead
+    if (new_first > loc.first_version) {  // a prefix of the run is dead
+      ORCHESTRIX_DCHECK_MSG(cut_bytes != nullptr, "the cut run's bytes were not resolved");
+      RunHeader h;
+      const std::byte* records = decode_run_header(cut_bytes + loc.offset, h);
       const std::byte* p = records;
       RecordFields f;
       for (std::uint64_t v = h.first_version; v < new_first; ++v) p = decode_record(p, f);
@@ -65,6 +83,17 @@ void StoreImpl::advance_retained_locked(StreamState& st, std::uint64_t new_first
 }
 
 namespace {
+
+// Returns free memory at the top of glibc's heaps and free whole pages inside them to the
+// system (malloc_trim). Segments from the system resource (new/delete, i.e. malloc) come from
+// those heaps once glibc has raised its mmap threshold past the segment size, so without this
+// the process's RSS stays at its peak after compaction. Harmless for other resources: it only
+// touches glibc's own free memory. Cost: a walk over glibc's free lists, once per compaction.
+void release_free_heap() noexcept {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
 
 // Bytes a run takes once copied (only its live suffix), given the stream's retained version.
 // Returns 0 for a dead run. `skip`, `skip_bytes` and `time` describe the dead prefix.
@@ -146,11 +175,24 @@ CompactionResult StoreImpl::compact(CompactionOptions options) {
     throw InvalidArgument("CompactionOptions::min_dead_ratio must be in (0, 1]");
   }
   std::lock_guard compact_lock(compact_mu_);
-  return compact_locked(options);
+  CompactionResult result = compact_locked(options);
+  // Give freed memory back to the system where glibc's heap keeps it (compaction frees many
+  // segment-sized blocks at once; docs/compression.md, "RSS after compaction").
+  if (result.segments_retired > 0) release_free_heap();
+  return result;
 }
 
 CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
   CompactionResult result;
+  // Compressed segments are read through the cache, each under a pin of its own released as
+  // soon as its runs are read (a pin over many segments would keep every cache block evicted
+  // meanwhile). Segments whose bytes are all dead are not read at all. Compression of what
+  // this compaction writes (and of anything left raw) follows at the end, from the log's head.
+  compress_from_ = nullptr;
+  struct CompressAfter {
+    StoreImpl* store;
+    ~CompressAfter() { store->compress_sealed_locked(); }
+  } compress_after{this};
 
   // A run of adjacent sparse segments rewritten into one fresh segment, with everything its
   // rewrite needs from the resource.
@@ -203,10 +245,12 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
         }
       }
       std::size_t live = 0;
-      if (sparse) {
+      if (sparse && used > 0 && dead < used) {
+        const ReadPin segment_pin = pin();
+        const std::byte* base = segment_bytes(s);
         for (std::uint32_t off = 0; off < used;) {
           RunHeader h;
-          const std::byte* run = s->data() + off;
+          const std::byte* run = base + off;
           decode_run_header(run, h);
           live += live_part(run, h.stream->first_retained.load(std::memory_order_acquire)).bytes;
           off += static_cast<std::uint32_t>(run_header_size(h) + h.records_bytes);
@@ -255,16 +299,35 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
       }
     }
     Segment* fresh = g.fresh;
-    // 3. Copy live runs, one stream lock at a time, and repoint their locators.
+    // 3. Copy live runs, one stream lock at a time, and repoint their locators. A compressed
+    //    segment is read through the cache; if that cannot allocate, the segments copied so far
+    //    form the group (complete and consistent) and compaction stops there.
     std::uint32_t off = 0;
     std::uint64_t group_used = 0;
     std::uint64_t group_dead = 0;
+    Segment* copied = nullptr;  // last segment of the group whose runs are all copied
+    bool out_of_memory = false;
     for (Segment* s = g.first;; s = s->next.load(std::memory_order_acquire)) {
       const std::uint32_t used = s->used.load(std::memory_order_acquire);
+      // Dead bytes only grow (first_retained only grows): a segment all dead now has no run to
+      // copy or locator to repoint.
+      const std::uint32_t readable =
+          s->dead_bytes.load(std::memory_order_relaxed) < used ? used : 0;
+      ReadPin segment_pin;
+      const std::byte* base = nullptr;
+      try {
+        if (readable > 0) {
+          segment_pin = pin();
+          base = segment_bytes(s);
+        }
+      } catch (const std::bad_alloc&) {
+        out_of_memory = true;
+        break;
+      }
       group_used += used;
-      for (std::uint32_t at = 0; at < used;) {
+      for (std::uint32_t at = 0; at < readable;) {
         RunHeader h;
-        const std::byte* run = s->data() + at;
+        const std::byte* run = base + at;
         decode_run_header(run, h);
         const std::uint32_t run_bytes =
             static_cast<std::uint32_t>(run_header_size(h) + h.records_bytes);
@@ -291,7 +354,19 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
         at += run_bytes;
       }
       group_dead += s->dead_bytes.load(std::memory_order_relaxed);
+      copied = s;
       if (s == g.last) break;
+    }
+    if (out_of_memory) {
+      result.out_of_memory = true;
+      if (copied == nullptr) {  // nothing copied: the group stays as it was
+        if (fresh != nullptr) free_segment(fresh);
+        reclaim_.release_generation(g.generation);
+        std::lock_guard log_lock(log_mu_);
+        if (sealed_tail != nullptr && tail_ == sealed_tail) tail_open_ = true;
+        return result;
+      }
+      g.last = copied;
     }
 
     // 4. Swap the group for the fresh segment in the log and retire the old segments.
@@ -338,6 +413,11 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
       used_bytes_.fetch_sub(group_used - off, std::memory_order_relaxed);
       dead_bytes_.fetch_sub(group_dead, std::memory_order_relaxed);
       reclaim_.retire(retired, g.generation);
+      if (out_of_memory) {
+        // The group was cut short: the rest of the log (the sealed tail among it) stays as is.
+        if (sealed_tail != nullptr && tail_ == sealed_tail) tail_open_ = true;
+        return result;
+      }
     }
   }
   return result;
@@ -346,7 +426,8 @@ CompactionResult StoreImpl::compact_locked(CompactionOptions options) {
 std::uint64_t StoreImpl::bytes_held() const noexcept {
   return segment_memory_.bytes_live() + locator_memory_.bytes_live() + table_memory_.bytes_live() +
          stream_memory_.bytes_live() + intern_memory_.bytes_live() + snapshot_memory_.bytes_live() +
-         store_memory_.bytes_live() + sizeof(StoreImpl);
+         store_memory_.bytes_live() + compressed_memory_.bytes_live() + cache_memory_.bytes_live() +
+         codec_memory_.bytes_live() + sizeof(StoreImpl);
 }
 
 void StoreImpl::maybe_auto_compact(bool retention_changed) noexcept {

@@ -10,8 +10,9 @@
 namespace orchestrix::detail {
 
 ReclaimDomain::ReclaimDomain(std::pmr::memory_resource* memory,
-                             std::function<void(Segment*)> free_segment)
-    : memory_(memory), free_segment_(std::move(free_segment)) {
+                             std::function<void(Segment*)> free_segment,
+                             std::function<void(BlockLink*)> free_block)
+    : memory_(memory), free_segment_(std::move(free_segment)), free_block_(std::move(free_block)) {
   void* p = memory_->allocate(sizeof(PinGeneration), alignof(PinGeneration));
   oldest_ = current_ = new (p) PinGeneration{};
 }
@@ -19,16 +20,27 @@ ReclaimDomain::ReclaimDomain(std::pmr::memory_resource* memory,
 ReclaimDomain::~ReclaimDomain() {
   for (PinGeneration* g = oldest_; g != nullptr;) {
     ORCHESTRIX_DCHECK_MSG(g->pins == 0, "a read pin outlives its store");
-    for (Segment* s = g->retired; s != nullptr;) {
-      Segment* next = s->retired_next;
-      free_segment_(s);
-      s = next;
-    }
     PinGeneration* newer = g->newer;
-    g->~PinGeneration();
-    memory_->deallocate(g, sizeof(PinGeneration), alignof(PinGeneration));
+    free_generation_locked(g);
     g = newer;
   }
+}
+
+void ReclaimDomain::free_generation_locked(PinGeneration* g) noexcept {
+  for (Segment* s = g->retired; s != nullptr;) {
+    Segment* next = s->retired_next;
+    retired_bytes_ -= s->block_bytes;
+    free_segment_(s);
+    s = next;
+  }
+  for (BlockLink* b = g->retired_blocks; b != nullptr;) {
+    BlockLink* next = b->retired_next;
+    if (b->kind == BlockLink::Kind::kRaw) retired_bytes_ -= b->bytes;
+    free_block_(b);
+    b = next;
+  }
+  g->~PinGeneration();
+  memory_->deallocate(g, sizeof(PinGeneration), alignof(PinGeneration));
 }
 
 PinGeneration* ReclaimDomain::pin() noexcept {
@@ -73,18 +85,31 @@ void ReclaimDomain::retire(Segment* segments, PinGeneration* next) noexcept {
   reclaim_locked();
 }
 
+void ReclaimDomain::retire_block(BlockLink* block) noexcept {
+  // The record is allocated under the lock, so that check_invariants() (under it) never sees a
+  // record that is allocated but not yet in the chain.
+  std::lock_guard lock(mu_);
+  PinGeneration* next = nullptr;
+  try {
+    next = allocate_generation();
+  } catch (...) {
+    next = nullptr;  // the block waits in the current generation
+  }
+  if (block->kind == BlockLink::Kind::kRaw) retired_bytes_ += block->bytes;
+  block->retired_next = current_->retired_blocks;
+  current_->retired_blocks = block;
+  if (next != nullptr) {
+    current_->newer = next;
+    current_ = next;
+  }
+  reclaim_locked();
+}
+
 void ReclaimDomain::reclaim_locked() noexcept {
   while (oldest_ != current_ && oldest_->pins == 0) {
     PinGeneration* g = oldest_;
-    for (Segment* s = g->retired; s != nullptr;) {
-      Segment* next = s->retired_next;
-      retired_bytes_ -= s->block_bytes;
-      free_segment_(s);
-      s = next;
-    }
     oldest_ = g->newer;
-    g->~PinGeneration();
-    memory_->deallocate(g, sizeof(PinGeneration), alignof(PinGeneration));
+    free_generation_locked(g);
   }
 }
 
@@ -97,6 +122,7 @@ void ReclaimDomain::check_invariants(const AtRest& at_rest) const {
   constexpr std::string_view kWhat = "ReclaimDomain";
   std::lock_guard lock(mu_);
   std::vector<const Segment*> retired;
+  std::vector<const BlockLink*> retired_blocks;
   std::unordered_set<const void*> seen;  // catches cycles in either kind of list
   std::uint64_t bytes = 0;
   std::size_t generations = 0;
@@ -112,6 +138,14 @@ void ReclaimDomain::check_invariants(const AtRest& at_rest) const {
       retired.push_back(s);
       bytes += s->block_bytes;
     }
+    for (const BlockLink* b = g->retired_blocks; b != nullptr; b = b->retired_next) {
+      if (!seen.insert(b).second) {
+        invariant_violated(kWhat, "a block is twice on the retire lists (generation ", generations,
+                           ")");
+      }
+      if (b->kind == BlockLink::Kind::kRaw) bytes += b->bytes;
+      retired_blocks.push_back(b);
+    }
     if (g == current_) break;
   }
   if (current_->newer != nullptr || current_->retired != nullptr) {
@@ -124,7 +158,7 @@ void ReclaimDomain::check_invariants(const AtRest& at_rest) const {
     invariant_violated(kWhat, "retired_bytes is ", retired_bytes_, " but the retire lists hold ",
                        bytes);
   }
-  at_rest(retired, generations);
+  at_rest(retired, retired_blocks, generations);
 }
 
 }  // namespace orchestrix::detail
