@@ -11,7 +11,9 @@
 // compaction meanwhile copies the records elsewhere and retires their segments (retired segments
 // are freed only after every range pinned before their retirement is gone). Copy out what must
 // live longer. Holding a range therefore delays the release of compacted memory: keep ranges
-// short-lived (StoreMemoryStats::retired_segment_bytes shows what waits).
+// short-lived (StoreMemoryStats::retired_segment_bytes shows what waits). With compression
+// (StoreOptions::compression) a range also keeps every segment it decompressed until it is
+// destroyed, beyond the cache's bound: read long extents in pages (docs/compression.md).
 //
 // A range is a snapshot of the extent: it yields exactly the events that were committed when it
 // was created (never half a batch), nothing appended later. If retention removes events that an
