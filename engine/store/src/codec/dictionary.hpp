@@ -1,11 +1,14 @@
 // Internal: zstd dictionaries trained from the store's own sealed segments (docs/compression.md,
 // "Dictionaries").
 //
-// A DictionaryBook collects samples of sealed segments' record bytes (at most kSampleBytes, in
-// the "dictionary" category), trains a dictionary from them with zstd's dictionary builder and
-// keeps it as the *current* dictionary: version v (1, 2, ...; also the dictID written in every
-// frame compressed with it), its bytes, a CDict and a DDict (zstd's static forms, in workspaces
-// of zstd's estimated size), all from the dictionary's own counting layer over the "dictionary" category. The book decides per segment (policy in
+// A DictionaryBook collects samples of small sealed segments' record bytes (segments of at most
+// kMaxSegmentBytes of records: segment_bytes of 64 or 128 KiB, and compaction's output of
+// sparse segments; larger segments are compressed without a dictionary), at most kSampleBytes
+// in the "dictionary" category, trains a dictionary from them with zstd's dictionary builder
+// and keeps it as the *current* dictionary: version v (1, 2, ...; also the dictID written in
+// every frame compressed with it), its bytes, a CDict and a DDict (zstd's static forms, in
+// workspaces of zstd's estimated size), all from the dictionary's own counting layer over the
+// "dictionary" category. The book decides per segment (policy in
 // dictionary.cpp): the first kTrials segments after training are compressed both ways and keep
 // the smaller frame; a dictionary that did not save kMinGainPercent over those trials is dropped
 // (sampling starts again after kRetryAfter segments); a kept one is replaced (retrained) when
@@ -63,6 +66,8 @@ struct Dictionary {
 
 class DictionaryBook {
  public:
+  // Segments of more record bytes are compressed without a dictionary and not sampled.
+  static constexpr std::size_t kMaxSegmentBytes = 128 * 1024;
   static constexpr std::size_t kSampleBytes = 512 * 1024;
   static constexpr std::size_t kSamplePiece = 2048;  // one training sample
   static constexpr std::size_t kSampleFromSegment = 64 * 1024;

@@ -80,7 +80,11 @@ PackedBlock SegmentCompressor::compress(const std::byte* src, std::size_t n) noe
     scratch_ = static_cast<std::byte*>(p);
     scratch_bytes_ = bound;
   }
-  Dictionary* dict = dictionaries_ != nullptr ? dictionaries_->current() : nullptr;
+  // Dictionaries serve small segments only (and learn from them): on larger ones the frame
+  // finds its redundancy by itself, and zstd 1.5.4 compresses them with a dictionary many
+  // times slower (docs/compression.md, "Dictionaries").
+  const bool small = n <= DictionaryBook::kMaxSegmentBytes;
+  Dictionary* dict = dictionaries_ != nullptr && small ? dictionaries_->current() : nullptr;
   std::size_t plain = 0;
   std::size_t with_dict = 0;
   std::size_t out = 0;
@@ -114,7 +118,7 @@ PackedBlock SegmentCompressor::compress(const std::byte* src, std::size_t n) noe
     DictionaryBook::acquire(dict);  // before report(), which may drop the current reference
     block.dict = dict;
   }
-  if (dictionaries_ != nullptr) dictionaries_->report(src, n, plain, with_dict);
+  if (dictionaries_ != nullptr && small) dictionaries_->report(src, n, plain, with_dict);
   return block;
 }
 
