@@ -233,6 +233,10 @@ void BM_CompressionRatio(benchmark::State& state) {
 // Args: events (0 webhook sample, 1 seed), segment KiB, dictionary (0/1), level.
 BENCHMARK(BM_CompressionRatio)
     ->ArgsProduct({{0, 1}, {64, 256}, {0, 1}, {3}})
+    ->Args({0, 256, 0, 1})
+    ->Args({0, 256, 0, -1})
+    ->Args({0, 256, 0, -4})
+    ->Args({0, 256, 0, -7})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 

@@ -34,10 +34,10 @@ std::uint64_t next(std::uint64_t& x) {
 // A family's vocabulary: 400 key names of three words each, fixed by the family's seed.
 std::vector<std::string> vocabulary(std::uint64_t seed) {
   static const char* const kWords[] = {
-      "repository", "pull_request", "installation", "organization", "sender",   "commits",
-      "head_commit", "milestone",   "reviewers",    "deployment",   "workflow", "check_suite",
-      "labels",      "assignees",   "permissions",  "visibility",   "license",  "statuses",
-      "comments",    "branches",    "mergeable",    "timestamp",    "avatar",   "followers"};
+      "repository",  "pull_request", "installation", "organization", "sender",   "commits",
+      "head_commit", "milestone",    "reviewers",    "deployment",   "workflow", "check_suite",
+      "labels",      "assignees",    "permissions",  "visibility",   "license",  "statuses",
+      "comments",    "branches",     "mergeable",    "timestamp",    "avatar",   "followers"};
   std::vector<std::string> keys;
   std::uint64_t x = seed;
   for (int i = 0; i < 400; ++i) {
@@ -71,8 +71,7 @@ std::string payload(std::uint64_t i, std::size_t bytes, const std::vector<std::s
 struct Events {
   std::vector<OwnedEventData> owned;
   std::vector<std::string> stream_of;
-  Events(std::size_t n, std::size_t bytes, const std::string& family, bool hex,
-         std::size_t streams)
+  Events(std::size_t n, std::size_t bytes, const std::string& family, bool hex, std::size_t streams)
       : owned(n) {
     const std::vector<std::string> keys = vocabulary(family.size() * 977 + family[0]);
     for (std::size_t i = 0; i < n; ++i) {

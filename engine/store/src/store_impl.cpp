@@ -71,8 +71,7 @@ StoreImpl::StoreImpl(const StoreOptions& options, std::pmr::memory_resource* ups
       reclaim_(
           &store_memory_, [this](Segment* s) { free_segment(s); },
           [this](BlockLink* b) { free_block(b); }),
-      compressor_(&codec_memory_, &compressed_memory_, options_.compression.level,
-                  &dictionaries_) {
+      compressor_(&codec_memory_, &compressed_memory_, options_.compression.level, &dictionaries_) {
   void* p = store_memory_.allocate(sizeof(Shard) * shard_count_, alignof(Shard));
   shards_ = static_cast<Shard*>(p);
   for (std::size_t i = 0; i < shard_count_; ++i) new (shards_ + i) Shard(&table_memory_);

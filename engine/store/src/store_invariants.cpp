@@ -455,7 +455,8 @@ class InvariantWalk {
     std::size_t known = 0;
     s_.dictionaries_.for_each([&](const Dictionary& d) {
       const auto it = needed.find(&d);
-      const std::uint64_t expected = (it == needed.end() ? 0 : it->second) + (&d == current ? 1 : 0);
+      const std::uint64_t expected =
+          (it == needed.end() ? 0 : it->second) + (&d == current ? 1 : 0);
       if (it != needed.end()) ++known;
       if (expected == 0 || d.refs.load(std::memory_order_relaxed) != expected) {
         fail("dictionary version ", d.version, " has ", d.refs.load(std::memory_order_relaxed),

@@ -10,7 +10,6 @@
 #include <cstring>
 #include <new>
 
-
 namespace orchestrix::detail {
 namespace {
 

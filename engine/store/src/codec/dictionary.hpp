@@ -51,8 +51,8 @@ struct Dictionary {
   std::atomic<std::uint32_t> refs{0};
   CategoryResource memory;  // the bytes, CDict and DDict (over the dictionary category)
   std::byte* bytes = nullptr;
-  std::size_t size = 0;      // trained size
-  std::size_t capacity = 0;  // allocated size of `bytes`
+  std::size_t size = 0;                 // trained size
+  std::size_t capacity = 0;             // allocated size of `bytes`
   const ZSTD_CDict_s* cdict = nullptr;  // static, in cdict_space
   const ZSTD_DDict_s* ddict = nullptr;  // static, in ddict_space
   void* cdict_space = nullptr;
@@ -93,7 +93,8 @@ class DictionaryBook {
   // Reports a segment of `n` record bytes compressed to `plain` bytes without the dictionary
   // and/or `with_dict` bytes with the current one (0: not tried). May drop the current
   // dictionary. Without a current dictionary, samples `src` and trains once enough is held.
-  void report(const std::byte* src, std::size_t n, std::size_t plain, std::size_t with_dict) noexcept;
+  void report(const std::byte* src, std::size_t n, std::size_t plain,
+              std::size_t with_dict) noexcept;
 
   static void acquire(Dictionary* d) noexcept { d->refs.fetch_add(1, std::memory_order_relaxed); }
   void release(Dictionary* d) noexcept;

@@ -6,13 +6,13 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#include "codec/dictionary.hpp"
-#include "codec/zstd_memory.hpp"
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+
+#include "codec/dictionary.hpp"
+#include "codec/zstd_memory.hpp"
 
 namespace orchestrix::detail {
 namespace {
