@@ -8,9 +8,13 @@
 //   BM_CompressionStreamRead/<0|1>/<cold>  one 100-event stream (10 batches of 10 among 200
 //                                    streams); cold: 50 other streams are read before each read
 //                                    (untimed), which evicts its segments from the cache
-//   BM_CompressionAppend/<0|1>       one event per append (items and payload bytes per second);
-//                                    counters p50_ns, p99_ns: append latency at the tail,
-//                                    compression of the segment an append sealed included
+//   BM_CompressionAppend/<0|1>/<level>  one event per append (items and payload bytes per
+//                                    second) at a zstd level; counters p50_ns, p99_ns: append
+//                                    latency at the tail, compression of the segment an append
+//                                    sealed included
+//   BM_CompressionRatio/<seed>/<segment KiB>/<dictionary>/<level>  bytes only: 20,000 webhook
+//                                    (0) or seed (1) events; held_per_payload, held_per_event,
+//                                    frame_ratio (records / frames), dictionary_bytes
 //
 // Run: build/release/bench/bench_store_compression --benchmark_repetitions=5
 //      --benchmark_report_aggregates_only=true
@@ -20,6 +24,7 @@
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -68,10 +73,15 @@ bool have_sample(benchmark::State& state) {
   return false;
 }
 
-std::unique_ptr<EventStore> make_store(std::pmr::memory_resource* memory, bool compressed) {
+std::unique_ptr<EventStore> make_store(std::pmr::memory_resource* memory, bool compressed,
+                                       int level = 3, bool dictionary = true,
+                                       std::size_t segment_bytes = 256 * 1024) {
   StoreOptions o;
   o.memory = memory;
+  o.segment_bytes = segment_bytes;
   o.compression.enabled = compressed;
+  o.compression.level = level;
+  o.compression.dictionary = dictionary;
   return std::make_unique<EventStore>(o);
 }
 
@@ -138,7 +148,7 @@ void BM_CompressionAppend(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     alloc::InstrumentedResource memory(alloc::system_resource());
-    auto store = make_store(&memory, state.range(0) != 0);
+    auto store = make_store(&memory, state.range(0) != 0, static_cast<int>(state.range(1)));
     state.ResumeTiming();
     for (std::size_t i = 0; i < 10'000; ++i) {
       const EventData& e = events[i % events.size()];
@@ -170,7 +180,65 @@ BENCHMARK(BM_CompressionStreamRead)
     ->Args({1, 1})
     ->Unit(benchmark::kMicrosecond)
     ->Iterations(200);
-BENCHMARK(BM_CompressionAppend)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(5);
+BENCHMARK(BM_CompressionAppend)
+    ->Args({0, 3})
+    ->Args({1, 3})
+    ->Args({1, 1})
+    ->Args({1, -1})
+    ->Args({1, -4})
+    ->Args({1, -7})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
+
+// Bytes only (the time is not the point): 20,000 events appended, then the ratios.
+void BM_CompressionRatio(benchmark::State& state) {
+  const bool seed = state.range(0) != 0;
+  if (!seed && !have_sample(state)) return;
+  const auto& events = sample().events;
+  std::uint64_t payload = 0;
+  double held = 0;
+  double frames = 0;
+  double dictionary = 0;
+  for (auto _ : state) {
+    alloc::InstrumentedResource memory(alloc::system_resource());
+    auto store = make_store(&memory, true, static_cast<int>(state.range(3)), state.range(2) != 0,
+                            static_cast<std::size_t>(state.range(1)) * 1024);
+    payload = 0;
+    std::string seed_data;
+    for (std::size_t i = 0; i < 20'000; ++i) {
+      EventData e;
+      if (seed) {
+        seed_data = "{\"value\":" + std::to_string(i % 1000) + "}";
+        e.type = "Seeded";
+        e.data = std::as_bytes(std::span<const char>(seed_data.data(), seed_data.size()));
+      } else {
+        e = events[i % events.size()];
+      }
+      store->append(std::to_string(i % 100), std::span<const EventData>(&e, 1));
+      payload += e.data.size();
+    }
+    const StoreMemoryStats m = store->memory_stats();
+    held = static_cast<double>(m.total_bytes());
+    frames = static_cast<double>(m.compressed_bytes + m.compression_saved_bytes) /
+             static_cast<double>(m.compressed_bytes == 0 ? 1 : m.compressed_bytes);
+    dictionary = static_cast<double>(m.dictionary_bytes);
+  }
+  // held_per_payload: all bytes held / payload bytes; frame_ratio: record bytes of the
+  // compressed segments / their frames; held_per_event: bytes held per event.
+  state.counters["held_per_payload"] = held / static_cast<double>(payload);
+  state.counters["held_per_event"] = held / 20'000.0;
+  state.counters["frame_ratio"] = frames;
+  state.counters["dictionary_bytes"] = dictionary;
+}
+// Args: events (0 webhook sample, 1 seed), segment KiB, dictionary (0/1), level.
+BENCHMARK(BM_CompressionRatio)
+    ->ArgsProduct({{0, 1}, {64, 256}, {0, 1}, {3}})
+    ->Args({0, 256, 0, 1})
+    ->Args({0, 256, 0, -1})
+    ->Args({0, 256, 0, -4})
+    ->Args({0, 256, 0, -7})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 }  // namespace
 

@@ -123,6 +123,7 @@ TEST_CASE("compression is off by default and leaves segments raw") {
   CHECK(m.compressed_bytes == 0);
   CHECK(m.cache_bytes == 0);
   CHECK(m.codec_bytes == 0);
+  CHECK(m.dictionary_bytes == 0);
   CHECK(m.total_bytes() == memory.bytes_live());
 }
 
@@ -133,6 +134,10 @@ TEST_CASE("compression options are validated") {
   CHECK_THROWS_AS(EventStore{o}, InvalidArgument);
   o.compression.level = 20;
   CHECK_THROWS_AS(EventStore{o}, InvalidArgument);
+  o.compression.level = -8;
+  CHECK_THROWS_AS(EventStore{o}, InvalidArgument);
+  o.compression.level = -7;
+  CHECK_NOTHROW(EventStore{o});
   o.compression.level = 19;
   o.compression.cache_bytes = 1024;
   CHECK_THROWS_AS(EventStore{o}, InvalidArgument);

@@ -10,9 +10,12 @@
 // them, which is safe only while no other thread uses the store.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <mutex>
 #include <shared_mutex>
 #include <string_view>
+#include <vector>
 
 #include "orchestrix/event_store.hpp"
 #include "store_impl.hpp"
@@ -26,6 +29,14 @@ struct StoreAccess {
   // Walks the store's structure; throws orchestrix::InvariantViolation at the first broken
   // invariant.
   static void check_invariants(const EventStore& store) { impl(store).check_invariants(); }
+
+  // The versions of the compression dictionaries the store holds (current and old).
+  static std::vector<std::uint32_t> dictionary_versions(const EventStore& store) {
+    std::vector<std::uint32_t> versions;
+    impl(store).dictionaries_.for_each([&](const Dictionary& d) { versions.push_back(d.version); });
+    std::sort(versions.begin(), versions.end());
+    return versions;
+  }
 
   // The state of `stream`, or nullptr when it does not exist.
   static StreamState* stream(EventStore& store, std::string_view stream) {

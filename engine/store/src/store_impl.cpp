@@ -40,8 +40,8 @@ const StoreOptions& validated(const StoreOptions& o) {
                "StoreOptions::max_payload_bytes must be <= 64 MiB");
   check_option(o.auto_compact_dead_ratio >= 0.0 && o.auto_compact_dead_ratio <= 1.0,
                "StoreOptions::auto_compact_dead_ratio must be in [0, 1]");
-  check_option(o.compression.level >= 1 && o.compression.level <= 19,
-               "CompressionOptions::level must be in [1, 19]");
+  check_option(o.compression.level >= -7 && o.compression.level <= 19 && o.compression.level != 0,
+               "CompressionOptions::level must be in [-7, -1] or [1, 19]");
   check_option(o.compression.cache_bytes >= 64 * 1024,
                "CompressionOptions::cache_bytes must be at least 64 KiB");
   return o;
@@ -62,13 +62,16 @@ StoreImpl::StoreImpl(const StoreOptions& options, std::pmr::memory_resource* ups
       compressed_memory_(upstream),
       cache_memory_(upstream),
       codec_memory_(upstream),
+      dictionary_memory_(upstream),
       interns_(&intern_memory_),
+      dictionaries_(&dictionary_memory_, options_.compression.level,
+                    options_.compression.dictionary),
       shard_count_(options_.shards),
       cache_(&cache_memory_, &codec_memory_, options_.compression.cache_bytes, reclaim_),
       reclaim_(
           &store_memory_, [this](Segment* s) { free_segment(s); },
           [this](BlockLink* b) { free_block(b); }),
-      compressor_(&codec_memory_, &compressed_memory_, options_.compression.level) {
+      compressor_(&codec_memory_, &compressed_memory_, options_.compression.level, &dictionaries_) {
   void* p = store_memory_.allocate(sizeof(Shard) * shard_count_, alignof(Shard));
   shards_ = static_cast<Shard*>(p);
   for (std::size_t i = 0; i < shard_count_; ++i) new (shards_ + i) Shard(&table_memory_);
@@ -157,7 +160,7 @@ Segment* StoreImpl::allocate_segment(std::size_t block_bytes) {
 
 void StoreImpl::free_segment(Segment* s) noexcept {
   if (s->raw != nullptr) segment_memory_.deallocate(s->raw, s->raw->bytes, kSegmentAlign);
-  if (s->packed != nullptr) compressor_.free(PackedBlock{s->packed, s->packed_bytes});
+  if (s->packed != nullptr) compressor_.free(PackedBlock{s->packed, s->packed_bytes, s->dict});
   if (s->cache_block != nullptr) cache_.forget(s);
   s->~Segment();
   segment_memory_.deallocate(s, sizeof(Segment), kSegmentAlign);
@@ -728,6 +731,7 @@ StoreMemoryStats StoreImpl::memory_stats() const {
     m.compressed_bytes = compressed_memory_.bytes_live();
     m.cache_bytes = cache_memory_.bytes_live();
     m.codec_bytes = codec_memory_.bytes_live();
+    m.dictionary_bytes = dictionary_memory_.bytes_live();
     m.appended_events = published_.load(std::memory_order_relaxed);
   }
   m.segments = segments;

@@ -34,6 +34,7 @@
 #include <unordered_map>
 
 #include "category_resource.hpp"
+#include "codec/dictionary.hpp"
 #include "codec/segment_cache.hpp"
 #include "codec/zstd_codec.hpp"
 #include "format/record_codec.hpp"
@@ -234,9 +235,12 @@ class StoreImpl {
   CategoryResource compressed_memory_;
   CategoryResource cache_memory_;
   CategoryResource codec_memory_;
+  CategoryResource dictionary_memory_;
 
  private:
   InternTable interns_;
+  // Declared before cache_ and reclaim_: freeing a compressed segment releases its dictionary.
+  DictionaryBook dictionaries_;  // trained and switched under compact_mu_
   Shard* shards_ = nullptr;
   std::size_t shard_count_ = 0;
   // Declared before reclaim_ so that it outlives it: freeing a retired segment or cache block

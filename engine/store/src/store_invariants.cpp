@@ -29,7 +29,10 @@
 //  Memory     the locator, stream and store categories hold exactly what the structure owns;
 //             the segment category = live + retired segments and raw blocks + the spare raw
 //             block; the compressed
-//             category = the packed blocks of live and retired segments; the snapshot category >=
+//             category = the packed blocks of live and retired segments; the dictionary
+//             category = the dictionaries held + training samples, and each dictionary's
+//             reference count = the live and retired segments whose frame needs it (the frame's
+//             dictID is its version) + 1 while current; the snapshot category >=
 //             the snapshots the streams keep (handles may keep more alive); the table and intern
 //             categories >= a lower bound (their node layout is the standard library's).
 //  Reclaim    ReclaimDomain::check_invariants(), and no retired segment is still in the log.
@@ -197,10 +200,15 @@ class InvariantWalk {
       }
       return bytes;
     }
-    const PackedBlock packed{seg.packed, seg.packed_bytes};
+    const PackedBlock packed{seg.packed, seg.packed_bytes, seg.dict};
     if (seg.raw != nullptr || seg.packed == nullptr || packed_content_size(packed) != used) {
       fail("compressed segment #", index, " (first position ", seg.first_position,
            ") has a raw block, no packed block or a frame not of `used` (", used, ") bytes");
+    }
+    const std::uint32_t version = seg.dict != nullptr ? seg.dict->version : 0;
+    if (packed_dictionary_id(packed) != version) {
+      fail("compressed segment #", index, ": its frame needs dictionary ",
+           packed_dictionary_id(packed), ", the segment holds version ", version);
     }
     copy_.resize(used);
     if (!decompress_for_check(packed, copy_.data(), used)) {
@@ -424,10 +432,40 @@ class InvariantWalk {
       exactly("segment", s_.segment_memory_.bytes_live(), segment_blocks_ + retired_blocks);
       exactly("compressed", s_.compressed_memory_.bytes_live(),
               compressed_blocks_ + retired_packed);
+      exactly("dictionary", s_.dictionary_memory_.bytes_live(), check_dictionaries(retired));
       check_cache(retired_segments);  // under the reclaim mutex: no segment freed meanwhile
       exactly("store", s_.store_memory_.bytes_live(),
               sizeof(Shard) * s_.shard_count_ + generations * sizeof(PinGeneration));
     });
+  }
+
+  // Under compact_mu_ (no training, no switch) and the reclaim mutex (no segment freed): each
+  // dictionary's count = the live and retired segments that need it + 1 while it is current;
+  // returns the bytes the dictionary category must hold: the dictionaries + the sample buffer.
+  std::uint64_t check_dictionaries(const std::vector<const Segment*>& retired) {
+    std::unordered_map<const Dictionary*, std::uint64_t> needed;
+    for (const Segment* seg : segments_) {
+      if (seg->dict != nullptr) ++needed[seg->dict];
+    }
+    for (const Segment* seg : retired) {
+      if (seg->dict != nullptr) ++needed[seg->dict];
+    }
+    const Dictionary* current = s_.dictionaries_.current();
+    std::uint64_t held = s_.dictionaries_.sample_bytes();
+    std::size_t known = 0;
+    s_.dictionaries_.for_each([&](const Dictionary& d) {
+      const auto it = needed.find(&d);
+      const std::uint64_t expected =
+          (it == needed.end() ? 0 : it->second) + (&d == current ? 1 : 0);
+      if (it != needed.end()) ++known;
+      if (expected == 0 || d.refs.load(std::memory_order_relaxed) != expected) {
+        fail("dictionary version ", d.version, " has ", d.refs.load(std::memory_order_relaxed),
+             " references, ", expected, " expected (segments that need it, +1 if current)");
+      }
+      held += d.held_bytes();
+    });
+    if (known != needed.size()) fail("a segment needs a dictionary the store does not hold");
+    return held;
   }
 
   void check_cache(const std::unordered_set<const Segment*>& retired) {

@@ -29,6 +29,7 @@ namespace orchestrix {
   X(compressed_bytes, "compressed sealed segments (zstd frames), incl. retired segments'") \
   X(cache_bytes, "decompressed-segment read cache, incl. evicted blocks still pinned")     \
   X(codec_bytes, "zstd contexts, workspaces and the compression scratch buffer")           \
+  X(dictionary_bytes, "zstd dictionaries (bytes, CDict, DDict) and training samples")      \
   X(locator_bytes, "per-stream locator arrays (one entry per run of <= 64 events)")        \
   X(stream_table_bytes, "sharded hash tables: stream id -> stream")                        \
   X(stream_metadata_bytes, "per-stream state and the stream id text")                      \

@@ -36,13 +36,20 @@ struct RetentionPolicy {
 // allocation leaves the segment uncompressed, the append succeeds) and the uncompressed block
 // goes back to the resource once no read range pins it; reads decompress on demand into a
 // bounded cache (a read that misses allocates and may throw std::bad_alloc). Every byte of it
-// (compressed blocks, cache, codec workspaces, allocated once per store) comes from
-// StoreOptions::memory and is counted (StoreMemoryStats::compressed_bytes, cache_bytes,
-// codec_bytes). Off by default.
+// (compressed blocks, cache, codec workspaces, allocated once per store, dictionaries) comes
+// from StoreOptions::memory and is counted (StoreMemoryStats::compressed_bytes, cache_bytes,
+// codec_bytes, dictionary_bytes). Off by default.
 struct CompressionOptions {
   bool enabled = false;
-  // zstd level. Range [1, 19].
+  // zstd level. Range [-7, -1] (zstd's fast levels: faster, larger) or [1, 19].
   int level = 3;
+  // Train zstd dictionaries from the store's own sealed segments and use one where it makes
+  // frames smaller (docs/compression.md, "Dictionaries"): costs up to 512 KiB of samples while
+  // sampling, and per dictionary version 16 KiB plus its CDict/DDict (~100-300 KiB at the
+  // default level), held while the dictionary is current or a segment needs it. Training runs
+  // in the thread that compresses, at most once per retraining, and uses zstd's trainer, which
+  // allocates its work tables (~1.5 MiB) with malloc and frees them before it returns.
+  bool dictionary = true;
   // Bound of the decompressed-segment cache, in bytes; at least 64 KiB (ranges still reading an
   // evicted block keep it until they are destroyed; a segment larger than the bound is cached
   // alone).

@@ -94,6 +94,7 @@ bool StoreImpl::compress_segment(Segment* s) noexcept {
   BlockLink* raw = s->raw;
   s->packed = packed.data;
   s->packed_bytes = packed.bytes;
+  s->dict = packed.dict;
   s->raw = nullptr;
   s->block_bytes = sizeof(Segment);
   s->state.store(SegmentState::kCompressed, std::memory_order_release);

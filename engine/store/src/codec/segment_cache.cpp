@@ -47,7 +47,7 @@ const std::byte* SegmentCache::fill(const Segment* segment) {
         auto* b = new (p) BlockLink{};
         b->bytes = static_cast<std::uint32_t>(block_bytes);
         b->kind = BlockLink::Kind::kCache;
-        decompressor_.decompress(PackedBlock{s->packed, s->packed_bytes}, b->payload(), n);
+        decompressor_.decompress(PackedBlock{s->packed, s->packed_bytes, s->dict}, b->payload(), n);
         s->cache_block = b;
       } catch (...) {
         if (p != nullptr) memory_->deallocate(p, block_bytes, kSegmentAlign);

@@ -11,6 +11,9 @@
 #include <cstring>
 #include <new>
 
+#include "codec/dictionary.hpp"
+#include "codec/zstd_memory.hpp"
+
 namespace orchestrix::detail {
 namespace {
 
@@ -37,15 +40,16 @@ void custom_free(void* opaque, void* address) {
   memory->deallocate(p, size + kPrefix, kAlign);
 }
 
-ZSTD_customMem custom_mem(std::pmr::memory_resource* memory) noexcept {
+}  // namespace
+
+ZSTD_customMem zstd_memory(std::pmr::memory_resource* memory) noexcept {
   return ZSTD_customMem{custom_alloc, custom_free, memory};
 }
 
-}  // namespace
-
 SegmentCompressor::SegmentCompressor(std::pmr::memory_resource* codec,
-                                     std::pmr::memory_resource* compressed, int level) noexcept
-    : codec_(codec), compressed_(compressed), level_(level) {}
+                                     std::pmr::memory_resource* compressed, int level,
+                                     DictionaryBook* dictionaries) noexcept
+    : codec_(codec), compressed_(compressed), level_(level), dictionaries_(dictionaries) {}
 
 SegmentCompressor::~SegmentCompressor() {
   if (cctx_ != nullptr) ZSTD_freeCCtx(cctx_);
@@ -54,7 +58,7 @@ SegmentCompressor::~SegmentCompressor() {
 
 PackedBlock SegmentCompressor::compress(const std::byte* src, std::size_t n) noexcept {
   if (cctx_ == nullptr) {
-    cctx_ = ZSTD_createCCtx_advanced(custom_mem(codec_));
+    cctx_ = ZSTD_createCCtx_advanced(zstd_memory(codec_));
     if (cctx_ == nullptr) return {};
     if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level_)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 0)) ||
@@ -76,10 +80,31 @@ PackedBlock SegmentCompressor::compress(const std::byte* src, std::size_t n) noe
     scratch_ = static_cast<std::byte*>(p);
     scratch_bytes_ = bound;
   }
-  const std::size_t out = ZSTD_compress2(cctx_, scratch_, scratch_bytes_, src, n);
-  if (ZSTD_isError(out)) {
-    ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_only);
-    return {};
+  // Dictionaries serve small segments only (and learn from them): on larger ones the frame
+  // finds its redundancy by itself, and zstd 1.5.4 compresses them with a dictionary many
+  // times slower (docs/compression.md, "Dictionaries").
+  const bool small = n <= DictionaryBook::kMaxSegmentBytes;
+  Dictionary* dict = dictionaries_ != nullptr && small ? dictionaries_->current() : nullptr;
+  std::size_t plain = 0;
+  std::size_t with_dict = 0;
+  std::size_t out = 0;
+  if (dict == nullptr || dictionaries_->trialing()) {
+    plain = run(src, n, nullptr);
+    if (plain == 0) return {};
+    out = plain;
+  }
+  if (dict != nullptr) {
+    with_dict = run(src, n, dict);
+    if (with_dict != 0 && (plain == 0 || with_dict < plain)) {
+      out = with_dict;
+    } else {
+      // The frame without the dictionary is kept (made again: scratch holds the other one).
+      plain = run(src, n, nullptr);
+      if (plain == 0) return {};
+      if (with_dict == 0) with_dict = plain;  // not measured: counts as no gain
+      out = plain;
+      dict = nullptr;
+    }
   }
   PackedBlock block;
   try {
@@ -89,11 +114,27 @@ PackedBlock SegmentCompressor::compress(const std::byte* src, std::size_t n) noe
   }
   std::memcpy(block.data, scratch_, out);
   block.bytes = static_cast<std::uint32_t>(out);
+  if (dict != nullptr) {
+    DictionaryBook::acquire(dict);  // before report(), which may drop the current reference
+    block.dict = dict;
+  }
+  if (dictionaries_ != nullptr && small) dictionaries_->report(src, n, plain, with_dict);
   return block;
+}
+
+std::size_t SegmentCompressor::run(const std::byte* src, std::size_t n, Dictionary* dict) noexcept {
+  if (ZSTD_isError(ZSTD_CCtx_refCDict(cctx_, dict != nullptr ? dict->cdict : nullptr))) return 0;
+  const std::size_t out = ZSTD_compress2(cctx_, scratch_, scratch_bytes_, src, n);
+  if (ZSTD_isError(out)) {
+    ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_only);
+    return 0;
+  }
+  return out;
 }
 
 void SegmentCompressor::free(PackedBlock block) noexcept {
   if (block.data != nullptr) compressed_->deallocate(block.data, block.bytes, kAlign);
+  if (block.dict != nullptr) dictionaries_->release(block.dict);
 }
 
 SegmentDecompressor::~SegmentDecompressor() {
@@ -102,10 +143,13 @@ SegmentDecompressor::~SegmentDecompressor() {
 
 void SegmentDecompressor::decompress(PackedBlock block, std::byte* dst, std::size_t n) {
   if (dctx_ == nullptr) {
-    dctx_ = ZSTD_createDCtx_advanced(custom_mem(codec_));
+    dctx_ = ZSTD_createDCtx_advanced(zstd_memory(codec_));
     if (dctx_ == nullptr) throw std::bad_alloc();
   }
-  const std::size_t got = ZSTD_decompressDCtx(dctx_, dst, n, block.data, block.bytes);
+  const std::size_t got =
+      block.dict != nullptr
+          ? ZSTD_decompress_usingDDict(dctx_, dst, n, block.data, block.bytes, block.dict->ddict)
+          : ZSTD_decompressDCtx(dctx_, dst, n, block.data, block.bytes);
   if (ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation) {
     ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_only);
     throw std::bad_alloc();
@@ -118,8 +162,18 @@ void SegmentDecompressor::decompress(PackedBlock block, std::byte* dst, std::siz
 }
 
 bool decompress_for_check(PackedBlock block, std::byte* dst, std::size_t n) noexcept {
-  const std::size_t got = ZSTD_decompress(dst, n, block.data, block.bytes);
+  ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  if (dctx == nullptr) return false;
+  const void* dict = block.dict != nullptr ? block.dict->bytes : nullptr;
+  const std::size_t dict_size = block.dict != nullptr ? block.dict->size : 0;
+  const std::size_t got =
+      ZSTD_decompress_usingDict(dctx, dst, n, block.data, block.bytes, dict, dict_size);
+  ZSTD_freeDCtx(dctx);
   return !ZSTD_isError(got) && got == n;
+}
+
+std::uint32_t packed_dictionary_id(PackedBlock block) noexcept {
+  return ZSTD_getDictID_fromFrame(block.data, block.bytes);
 }
 
 std::uint64_t packed_content_size(PackedBlock block) noexcept {

@@ -427,7 +427,7 @@ std::uint64_t StoreImpl::bytes_held() const noexcept {
   return segment_memory_.bytes_live() + locator_memory_.bytes_live() + table_memory_.bytes_live() +
          stream_memory_.bytes_live() + intern_memory_.bytes_live() + snapshot_memory_.bytes_live() +
          store_memory_.bytes_live() + compressed_memory_.bytes_live() + cache_memory_.bytes_live() +
-         codec_memory_.bytes_live() + sizeof(StoreImpl);
+         codec_memory_.bytes_live() + dictionary_memory_.bytes_live() + sizeof(StoreImpl);
 }
 
 void StoreImpl::maybe_auto_compact(bool retention_changed) noexcept {

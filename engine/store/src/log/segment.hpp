@@ -30,6 +30,8 @@
 
 namespace orchestrix::detail {
 
+struct Dictionary;  // codec/dictionary.hpp
+
 // The prefix of raw and cache blocks: lets a retired block sit on a ReclaimDomain list (the
 // link lives in the prefix, so the bytes after it stay readable until the block is freed).
 struct BlockLink {
@@ -63,6 +65,9 @@ struct Segment {
   BlockLink* raw = nullptr;        // the raw block while kRaw (writers fill it)
   std::byte* packed = nullptr;     // the zstd frame once kCompressed ("compressed")
   std::uint32_t packed_bytes = 0;  // its exact size
+  // The dictionary the frame needs (one reference held, released when the segment is freed;
+  // its version is also the frame's dictID), or nullptr. Set with `packed`.
+  Dictionary* dict = nullptr;
   std::atomic<SegmentState> state{SegmentState::kRaw};
   // Read cache (guarded by the cache's mutex): the cache block and the FIFO links.
   BlockLink* cache_block = nullptr;
