@@ -14,7 +14,7 @@ target_link_libraries(bench_store PRIVATE orchestrix_bench_support orchestrix::s
 # Compressed sealed segments vs the uncompressed store on the webhook sample (docs/compression.md).
 add_executable(bench_store_compression store_compression.cpp)
 orchestrix_target_defaults(bench_store_compression)
-target_link_libraries(bench_store_compression PRIVATE orchestrix::store orchestrix::cloudevents
+target_link_libraries(bench_store_compression PRIVATE orchestrix::store orchestrix::cloudevents_store
                                                       orchestrix::allocators benchmark::benchmark)
 target_compile_definitions(bench_store_compression PRIVATE
   ORCHESTRIX_WEBHOOK_SAMPLE="${PROJECT_SOURCE_DIR}/data/webhooks/cloudevents.jsonl")

@@ -33,6 +33,7 @@
 #include "orchestrix/alloc/system_resource.hpp"
 #include "orchestrix/cloudevents/attribute_blob.hpp"
 #include "orchestrix/cloudevents/decoder.hpp"
+#include "orchestrix/cloudevents_store/event_data.hpp"
 #include "orchestrix/event_store.hpp"
 
 namespace {
@@ -51,12 +52,8 @@ struct Sample {
     text = s.str();
     for (const cloudevents::CloudEvent& ce : decoder.decode_lines(text)) {
       const cloudevents::StoreFields f = cloudevents::store_fields(ce);
-      EventData e;
-      e.type = f.type;
-      e.source = f.source;
-      e.content_type = f.content_type;
-      e.time = f.time;
-      e.data = f.data;
+      EventData e = cloudevents::event_data(f);
+      e.id.reset();  // fresh ids: the store assigns them
       events.push_back(e);
     }
   }

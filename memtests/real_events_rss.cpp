@@ -22,6 +22,7 @@
 #include "orchestrix/alloc/registry.hpp"
 #include "orchestrix/cloudevents/attribute_blob.hpp"
 #include "orchestrix/cloudevents/decoder.hpp"
+#include "orchestrix/cloudevents_store/event_data.hpp"
 #include "orchestrix/event_store.hpp"
 #if defined(ORCHESTRIX_MEMTEST_DRIVER_MIMALLOC)
 #include <mimalloc.h>
@@ -69,12 +70,8 @@ int main(int argc, char** argv) {
     for (std::uint64_t i = 0; i < 100'000; ++i) {
       const cloudevents::CloudEvent& ce = events[i % events.size()];
       const cloudevents::StoreFields f = cloudevents::store_fields(ce);
-      EventData e;
-      e.type = f.type;
-      e.source = f.source;
-      e.content_type = f.content_type;
-      e.time = f.time;
-      e.data = f.data;
+      EventData e = cloudevents::event_data(f);
+      e.id.reset();  // fresh ids: the store assigns them
       const std::string_view stream = ce.subject.empty() ? ce.source : ce.subject;
       streams.emplace(stream);
       store.append(stream, std::span<const EventData>(&e, 1));

@@ -26,6 +26,7 @@
 #include "orchestrix/alloc/system_resource.hpp"
 #include "orchestrix/cloudevents/attribute_blob.hpp"
 #include "orchestrix/cloudevents/decoder.hpp"
+#include "orchestrix/cloudevents_store/event_data.hpp"
 #include "orchestrix/event_store.hpp"
 #include "support/seed_run.hpp"
 
@@ -73,12 +74,8 @@ RealRun append_cycled(EventStore& store, const Sample& sample, std::uint64_t n) 
   for (std::uint64_t i = 0; i < n; ++i) {
     const cloudevents::CloudEvent& ce = sample.events[i % sample.events.size()];
     const cloudevents::StoreFields f = cloudevents::store_fields(ce);
-    EventData e;
-    e.type = f.type;
-    e.source = f.source;
-    e.content_type = f.content_type;
-    e.time = f.time;
-    e.data = f.data;
+    EventData e = cloudevents::event_data(f);
+    e.id.reset();  // fresh ids: the store assigns them
     const std::string_view stream = ce.subject.empty() ? ce.source : ce.subject;
     store.append(stream, std::span<const EventData>(&e, 1));
     r.payload_bytes += f.data.size();

@@ -9,6 +9,7 @@
 #include "json_lines.hpp"
 #include "orchestrix/cloudevents/attribute_blob.hpp"
 #include "orchestrix/cloudevents/decoder.hpp"
+#include "orchestrix/cloudevents_store/event_data.hpp"
 
 namespace orchestrix::cloudevents {
 namespace {
@@ -171,14 +172,7 @@ struct Importer::Impl {
       const StoreFields f = store_fields(e);
       Group& g = groups[group_of[i]];
       EventData& d = staged[g.begin + g.count++];
-      d = EventData{};
-      d.type = f.type;
-      d.data = f.data;
-      d.id = f.id;
-      d.source = f.source;
-      d.time = f.time;
-      d.content_type = f.content_type;
-      d.attributes = blob;
+      d = event_data(f, blob);
     }
   }
 
