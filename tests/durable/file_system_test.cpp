@@ -77,6 +77,25 @@ TEST_CASE("file system: the fault-injecting implementation keeps the same contra
   check_contract(fs, "d");
 }
 
+TEST_CASE("fault file system: only_paths restricts counting and faults to matching paths") {
+  FaultFileSystem fs;
+  const auto seg = fs.open("d/seg-1", OpenMode::kCreate);
+  const auto log = fs.open("d/log-1", OpenMode::kCreate);
+  fs.only_paths("seg-");
+  fs.fail_nth(Op::kWrite, 2, EIO);
+  log->write_all(0, text("a"));
+  log->write_all(1, text("b"));
+  log->write_all(2, text("c"));
+  seg->write_all(0, text("x"));
+  CHECK_THROWS_AS(seg->write_all(1, text("y")), IoError);
+  CHECK(fs.count(Op::kWrite) == 2);
+  fs.only_paths("");
+  log->write_all(3, text("d"));
+  CHECK(fs.count(Op::kWrite) == 3);
+  CHECK(fs.contents("d/log-1") == text("abcd"));
+  CHECK(fs.contents("d/seg-1") == text("x"));
+}
+
 TEST_CASE("fault file system: the Nth call of a kind fails once, with its errno, and is counted") {
   FaultFileSystem fs;
   const auto f = fs.open("d/x", OpenMode::kCreate);

@@ -108,6 +108,11 @@ void FaultFileSystem::clear_faults() {
   faults_ = {};
 }
 
+void FaultFileSystem::only_paths(std::string part) {
+  const std::scoped_lock lock(mutex_);
+  only_paths_ = std::move(part);
+}
+
 void FaultFileSystem::short_writes(std::uint64_t seed) {
   const std::scoped_lock lock(mutex_);
   short_writes_ = true;
@@ -122,6 +127,7 @@ std::uint64_t FaultFileSystem::count(Op op) const {
 void FaultFileSystem::enter(Op op, const std::string& path) {
   static constexpr std::array<const char*, kOpKinds> kNames = {
       "open", "read", "write", "fdatasync", "fsync of directory", "rename", "ftruncate", "unlink"};
+  if (!only_paths_.empty() && path.find(only_paths_) == std::string::npos) return;
   ++counts_[index_of(op)];
   Fault& fault = faults_[index_of(op)];
   if (fault.always) throw IoError(kNames[index_of(op)], path, fault.error_number);

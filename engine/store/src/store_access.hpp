@@ -12,9 +12,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "orchestrix/event_store.hpp"
@@ -23,6 +25,11 @@
 namespace orchestrix::detail {
 
 struct StoreAccess {
+  // A store whose every file access goes through `fs` (a durable::FaultFileSystem in tests).
+  static std::unique_ptr<EventStore> open(StoreOptions options, durable::FileSystem& fs) {
+    return std::unique_ptr<EventStore>(new EventStore(std::move(options), fs));
+  }
+
   static const StoreImpl& impl(const EventStore& store) noexcept { return *store.impl_; }
   static StoreImpl& impl(EventStore& store) noexcept { return *store.impl_; }
 

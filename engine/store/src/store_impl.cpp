@@ -44,14 +44,29 @@ const StoreOptions& validated(const StoreOptions& o) {
                "CompressionOptions::level must be in [-7, -1] or [1, 19]");
   check_option(o.compression.cache_bytes >= 64 * 1024,
                "CompressionOptions::cache_bytes must be at least 64 KiB");
+  check_option(o.sync_interval >= std::chrono::milliseconds(1) &&
+                   o.sync_interval <= std::chrono::milliseconds(60'000),
+               "StoreOptions::sync_interval must be in [1 ms, 60 s]");
+  check_option(o.durability == Durability::kNone || o.durability == Durability::kOnCommit ||
+                   o.durability == Durability::kPeriodic,
+               "StoreOptions::durability is not a Durability");
+  check_option(o.recovery == RecoveryPolicy::kRefuse || o.recovery == RecoveryPolicy::kSalvage,
+               "StoreOptions::recovery is not a RecoveryPolicy");
+  check_option(o.resident_bytes == 0 || !o.directory.empty(),
+               "StoreOptions::resident_bytes needs a directory to keep the other segments in");
   return o;
 }
 
 }  // namespace
 
-StoreImpl::StoreImpl(const StoreOptions& options, std::pmr::memory_resource* upstream)
+StoreImpl::StoreImpl(const StoreOptions& options, std::pmr::memory_resource* upstream,
+                     durable::FileSystem& fs)
     : upstream_(upstream),
       options_(validated(options)),
+      fs_(&fs),
+      lock_(options_.directory.empty()
+                ? nullptr
+                : std::make_unique<durable::DirectoryLock>(fs, options_.directory)),
       segment_memory_(upstream),
       locator_memory_(upstream),
       table_memory_(upstream),

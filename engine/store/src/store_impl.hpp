@@ -25,6 +25,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <memory_resource>
 #include <mutex>
 #include <optional>
@@ -34,6 +35,8 @@
 #include <unordered_map>
 
 #include "category_resource.hpp"
+#include "orchestrix/durable/directory_lock.hpp"
+#include "orchestrix/durable/file_system.hpp"
 #include "codec/dictionary.hpp"
 #include "codec/segment_cache.hpp"
 #include "codec/zstd_codec.hpp"
@@ -99,7 +102,10 @@ struct BatchScan {
 
 class StoreImpl {
  public:
-  StoreImpl(const StoreOptions& options, std::pmr::memory_resource* upstream);
+  // `fs`: every file access of a store with a directory (the POSIX one, or a test's); it must
+  // outlive the store.
+  StoreImpl(const StoreOptions& options, std::pmr::memory_resource* upstream,
+            durable::FileSystem& fs);
   ~StoreImpl();
   StoreImpl(const StoreImpl&) = delete;
   StoreImpl& operator=(const StoreImpl&) = delete;
@@ -223,6 +229,9 @@ class StoreImpl {
 
   std::pmr::memory_resource* upstream_;
   StoreOptions options_;
+  durable::FileSystem* fs_;
+  // Held for the store's life when options_.directory is set (one store per directory).
+  std::unique_ptr<durable::DirectoryLock> lock_;
 
  public:  // the category adapters are read by memory_stats() and tests of the accounting
   CategoryResource segment_memory_;

@@ -49,6 +49,9 @@ namespace orchestrix {
 namespace detail {
 struct StoreAccess;
 }
+namespace durable {
+class FileSystem;
+}
 
 // What an append did.
 struct AppendResult {
@@ -186,6 +189,8 @@ class EventStore {
   // Internal: the tests' view of the internals (engine/store/src/store_access.hpp), among it
   // a walk that checks every invariant of the structure.
   friend struct detail::StoreAccess;
+  // Internal: a store whose files go through `fs` (tests inject faults; StoreAccess::open).
+  EventStore(StoreOptions options, durable::FileSystem& fs);
   detail::StoreImpl* impl_;
 };
 

@@ -4,9 +4,11 @@
 // InvalidArgument on a value outside the documented range.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory_resource>
+#include <string>
 
 namespace orchestrix {
 
@@ -56,6 +58,19 @@ struct CompressionOptions {
   std::size_t cache_bytes = 8 * 1024 * 1024;
 };
 
+// What an acknowledged append promises when the store has a directory (StoreOptions::directory;
+// docs/durability.md has what a process crash and a power loss can lose in each mode).
+//   kNone      written to the log file (the OS page cache) before append() returns, not synced.
+//   kOnCommit  on stable storage (fdatasync returned) before append() returns; concurrent appends
+//              share one sync (group commit).
+//   kPeriodic  written before append() returns; synced at most StoreOptions::sync_interval later.
+enum class Durability : std::uint8_t { kNone, kOnCommit, kPeriodic };
+
+// What opening a directory does when a file's bytes are damaged before its end (not a torn tail,
+// which is always cut): kRefuse throws orchestrix::CorruptionError saying what and where;
+// kSalvage keeps everything before the first bad record and drops the rest.
+enum class RecoveryPolicy : std::uint8_t { kRefuse, kSalvage };
+
 struct StoreOptions {
   // Where every byte the store holds comes from (records, indexes, interned strings, snapshots,
   // hash tables, the store object itself). nullptr: std::pmr::get_default_resource() at
@@ -95,6 +110,20 @@ struct StoreOptions {
 
   // Compression of sealed segments (see CompressionOptions).
   CompressionOptions compression{};
+
+  // Durability (docs/durability.md). Empty: memory only, no file is touched. Otherwise the
+  // store keeps its log in this directory (created when missing) and the constructor recovers
+  // what is there; one store per directory at a time (a second one, in any process, gets
+  // IoError with EWOULDBLOCK). File errors throw orchestrix::IoError, damaged files
+  // orchestrix::CorruptionError (see `recovery`).
+  std::string directory{};
+  Durability durability = Durability::kOnCommit;
+  // kPeriodic: the longest time an acknowledged append stays unsynced. Range [1 ms, 60 s].
+  std::chrono::milliseconds sync_interval{100};
+  RecoveryPolicy recovery = RecoveryPolicy::kRefuse;
+  // With a directory: how many bytes of sealed segments stay in memory; colder ones are dropped
+  // and read back from their files on demand. 0: no limit (every segment stays resident).
+  std::size_t resident_bytes = 0;
 };
 
 }  // namespace orchestrix

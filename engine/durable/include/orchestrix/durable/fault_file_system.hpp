@@ -19,6 +19,7 @@
 #include <mutex>
 #include <orchestrix/durable/file_system.hpp>
 #include <random>
+#include <string>
 
 namespace orchestrix::durable {
 
@@ -38,6 +39,10 @@ class FaultFileSystem final : public FileSystem {
   // Every call of kind `op` from now on fails (e.g. a disk that stays full).
   void fail_always(Op op, int error_number);
   void clear_faults();
+  // From now on count calls and apply faults only for paths that contain `part` (empty: every
+  // path, the default): a test of one kind of file (say a store's segment files) then fails
+  // the Nth call on those files whatever other files the code under test touches.
+  void only_paths(std::string part);
   // From now on every write_some writes a random non-empty prefix of its bytes (seeded).
   void short_writes(std::uint64_t seed);
   // How many calls of kind `op` were made so far (failed ones included).
@@ -88,6 +93,7 @@ class FaultFileSystem final : public FileSystem {
   std::map<std::string, int> locks_;                    // path -> holders
   std::array<Fault, kOpKinds> faults_{};
   std::array<std::uint64_t, kOpKinds> counts_{};
+  std::string only_paths_;
   bool short_writes_ = false;
   std::mt19937_64 rng_;
 };
