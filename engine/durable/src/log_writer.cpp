@@ -28,15 +28,39 @@ std::unique_ptr<LogWriter> LogWriter::open(FileSystem& fs, const std::string& pa
                                            const Uuid& store, WriterOptions options,
                                            ReadOptions read_options, const FrameCallback& on_frame,
                                            ScanSummary* summary) {
+  return open_until(
+      fs, path, store, options, read_options,
+      [&](const FrameView& frame) {
+        if (on_frame) on_frame(frame);
+        return true;
+      },
+      summary);
+}
+
+std::unique_ptr<LogWriter> LogWriter::open_until(FileSystem& fs, const std::string& path,
+                                                 const Uuid& store, WriterOptions options,
+                                                 ReadOptions read_options,
+                                                 const FramePredicate& on_frame,
+                                                 ScanSummary* summary) {
   std::uint64_t valid_end = 0;
   {
     LogReader reader(fs, path, store, read_options);
     FrameView frame;
+    bool stopped = false;
     while (reader.next(frame)) {
-      if (on_frame) on_frame(frame);
+      if (on_frame && !on_frame(frame)) {
+        stopped = true;
+        break;
+      }
     }
-    valid_end = reader.summary().valid_end;
-    if (summary != nullptr) *summary = reader.summary();
+    valid_end = stopped ? frame.offset : reader.summary().valid_end;
+    if (summary != nullptr) {
+      *summary = reader.summary();
+      if (stopped) {
+        summary->valid_end = valid_end;
+        summary->tail = TailState::kSalvaged;
+      }
+    }
   }
   std::unique_ptr<File> file = fs.open(path, OpenMode::kReadWrite);
   if (file->size() != valid_end) file->truncate(valid_end);
@@ -76,13 +100,19 @@ void LogWriter::throw_if_unusable_locked() const {
 }
 
 std::uint64_t LogWriter::append(std::uint8_t type, std::span<const std::byte> payload) {
+  const std::uint64_t end = write(type, payload);
+  wait_durable(end);
+  return end - kFrameHeaderSize - payload.size();
+}
+
+std::uint64_t LogWriter::write(std::uint8_t type, std::span<const std::byte> payload) {
   if (type == 0) throw InvalidArgument("LogWriter::append: frame type 0 is reserved");
   if (payload.size() > options_.max_frame_payload) {
     throw InvalidArgument("LogWriter::append: payload of " + std::to_string(payload.size()) +
                           " bytes is over the frame limit of " +
                           std::to_string(options_.max_frame_payload));
   }
-  std::unique_lock lock(mutex_);
+  const std::scoped_lock lock(mutex_);
   throw_if_unusable_locked();
   const std::size_t size = kFrameHeaderSize + payload.size();
   if (buffer_.size() < size) buffer_.resize(size);
@@ -97,8 +127,13 @@ std::uint64_t LogWriter::append(std::uint8_t type, std::span<const std::byte> pa
     throw;
   }
   end_ = offset + size;
-  if (options_.durability == Durability::kOnCommit) wait_durable_locked(lock, end_);
-  return offset;
+  return end_;
+}
+
+void LogWriter::wait_durable(std::uint64_t end) {
+  if (options_.durability != Durability::kOnCommit) return;
+  std::unique_lock lock(mutex_);
+  wait_durable_locked(lock, end);
 }
 
 void LogWriter::wait_durable_locked(std::unique_lock<std::mutex>& lock, std::uint64_t target) {

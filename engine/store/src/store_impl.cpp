@@ -78,6 +78,7 @@ StoreImpl::StoreImpl(const StoreOptions& options, std::pmr::memory_resource* ups
       cache_memory_(upstream),
       codec_memory_(upstream),
       dictionary_memory_(upstream),
+      log_memory_(upstream),
       interns_(&intern_memory_),
       dictionaries_(&dictionary_memory_, options_.compression.level,
                     options_.compression.dictionary),
@@ -90,9 +91,30 @@ StoreImpl::StoreImpl(const StoreOptions& options, std::pmr::memory_resource* ups
   void* p = store_memory_.allocate(sizeof(Shard) * shard_count_, alignof(Shard));
   shards_ = static_cast<Shard*>(p);
   for (std::size_t i = 0; i < shard_count_; ++i) new (shards_ + i) Shard(&table_memory_);
+  if (!options_.directory.empty()) {
+    try {
+      open_log();
+    } catch (...) {
+      log_.reset();
+      release_memory();
+      throw;
+    }
+  }
 }
 
 StoreImpl::~StoreImpl() {
+  if (log_ != nullptr) {
+    try {
+      log_->close();  // syncs what kNone / kPeriodic wrote
+    } catch (const Error&) {
+      // A failed writer or sync: what was acknowledged is durable per the mode already.
+    }
+    log_.reset();
+  }
+  release_memory();
+}
+
+void StoreImpl::release_memory() noexcept {
   for (std::size_t i = 0; i < shard_count_; ++i) {
     for (auto& [name, st] : shards_[i].streams) destroy_stream(st);
     shards_[i].~Shard();
@@ -267,6 +289,24 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
   BatchScan batch;
   scan(stream, events, batch);
 
+  // With a log: the frame's payload, encoded before any lock (ids generated here for the events
+  // without one, so the log and the store agree). Its version and position are patched in
+  // under the locks that decide them.
+  std::pmr::vector<std::byte> frame(&log_memory_);
+  std::pmr::vector<Uuid> ids(&log_memory_);
+  std::size_t position_field = 0;
+  std::uint64_t log_end = 0;
+  const bool log = logging() && !events.empty();
+  if (log) {
+    if (!std::all_of(events.begin(), events.end(), [](const EventData& e) { return e.id; })) {
+      ids.resize(events.size());
+      for (std::size_t i = 0; i < events.size(); ++i) {
+        ids[i] = events[i].id ? *events[i].id : Uuid::v7();
+      }
+    }
+    position_field = encode_batch(frame, stream, 0, events, ids, batch.now);
+  }
+
   const StreamKey key(stream);
   Shard& shard = shard_for(key);
   AppendResult result;
@@ -289,7 +329,8 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
       created = true;
     }
     try {
-      result = write_batch(*st, events, batch);
+      result = write_batch(*st, events, batch, ids, log ? &frame : nullptr, position_field,
+                           &log_end);
     } catch (...) {
       if (created) {
         shard.streams.erase(st->name);
@@ -299,6 +340,7 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
       throw;
     }
   }
+  log_wait(log_end);  // outside every lock: concurrent appends share the sync
   if (waiters_.load(std::memory_order_seq_cst) != 0) {
     { std::lock_guard wait_lock(wait_mu_); }
     wait_cv_.notify_all();
@@ -408,7 +450,9 @@ bool StoreImpl::ids_match(const StreamState& st, std::uint64_t from_version,
 // A run is a canonical run, or a part of one cut where a segment fills up; only then are the
 // cut run's records sized one by one (in both walks, so their decisions agree byte for byte).
 AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> events,
-                                    BatchScan& batch) {
+                                    BatchScan& batch, std::span<const Uuid> ids,
+                                    std::pmr::vector<std::byte>* frame, std::size_t position_field,
+                                    std::uint64_t* log_end) {
   const std::int64_t now = batch.now;
   const std::uint32_t first_shape = batch.first_shape;
   ORCHESTRIX_DCHECK(!events.empty());
@@ -588,6 +632,13 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
       if (need > st.locators.capacity()) {
         st.locators.reserve(std::max(need, st.locators.capacity() + st.locators.capacity() / 2));
       }
+      // The frame, written while the positions are reserved: the log holds batches in position
+      // order. The last step that can throw (IoError): a failed write changes nothing.
+      if (frame != nullptr) {
+        patch_batch_position(*frame, position_field - 8, first_version);
+        patch_batch_position(*frame, position_field, first_position);
+        *log_end = log_->write(static_cast<std::uint8_t>(StoreFrame::kBatch), *frame);
+      }
     } catch (...) {
       for (Segment* s = chain; s != nullptr;) {
         Segment* next = s->next.load(std::memory_order_relaxed);
@@ -634,7 +685,7 @@ AppendResult StoreImpl::write_batch(StreamState& st, std::span<const EventData> 
         std::int64_t previous = h.base_time;
         for (std::size_t k = i; k < j; ++k) {
           const EventData& e = events[k];
-          const Uuid id = e.id ? *e.id : Uuid::v7();
+          const Uuid id = e.id ? *e.id : (ids.empty() ? Uuid::v7() : ids[k]);
           const std::int64_t t = time_of(k);
           RecordInput r;
           r.shape = shape_of(k);
@@ -747,6 +798,7 @@ StoreMemoryStats StoreImpl::memory_stats() const {
     m.cache_bytes = cache_memory_.bytes_live();
     m.codec_bytes = codec_memory_.bytes_live();
     m.dictionary_bytes = dictionary_memory_.bytes_live();
+    m.log_buffer_bytes = log_memory_.bytes_live();
     m.appended_events = published_.load(std::memory_order_relaxed);
   }
   m.segments = segments;
@@ -764,6 +816,7 @@ StoreMemoryStats StoreImpl::memory_stats() const {
   m.streams = stream_count_.load(std::memory_order_relaxed);
   const std::uint64_t below = retained_below_.load(std::memory_order_relaxed);
   m.live_events = m.appended_events - below;
+  m.log_file_bytes = log_ != nullptr ? log_->end_offset() : 0;
   return m;
 }
 

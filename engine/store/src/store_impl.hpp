@@ -1,7 +1,7 @@
 // Internal: the EventStore's state and algorithms. Map of the structure:
 //
 //   StoreImpl
-//    ├─ CategoryResource x10  one counting adapter per StoreMemoryStats category, all over
+//    ├─ CategoryResource x12  one counting adapter per StoreMemoryStats category, all over
 //    │                        options.memory
 //    ├─ InternTable           (type, source, content type) -> shape id
 //    ├─ Shard[shards]         shared_mutex + hash map stream id -> StreamState*
@@ -12,12 +12,16 @@
 //    ├─ SegmentCompressor     zstd for sealed segments (codec/compress_sealed.cpp, under
 //    │                        compact_mu_)
 //    ├─ SegmentCache          decompressed compressed segments, bounded (codec/segment_cache.hpp)
-//    └─ waiters               wait_for_append()'s condition variable
+//    ├─ waiters               wait_for_append()'s condition variable
+//    └─ log_                  with a directory: the write-ahead log (persist/, docs/durability.md)
 //
 // Lock order: compact_mu_ -> shard (exclusive or shared) -> log_mu_ -> intern / reclaim mutex
 // -> cache mutex (a leaf).
 // Readers never take log_mu_. Appends hold log_mu_ only to reserve positions and space; they
 // encode outside it and publish in position order (store_impl.cpp, write_batch).
+// With a directory, log_mu_ -> the LogWriter's mutex: a batch's frame is written while its
+// positions are reserved (so the file holds batches in position order); the wait for the sync
+// happens after every store lock is released (group commit).
 #pragma once
 
 #include <array>
@@ -37,6 +41,7 @@
 #include "category_resource.hpp"
 #include "orchestrix/durable/directory_lock.hpp"
 #include "orchestrix/durable/file_system.hpp"
+#include "orchestrix/durable/log_writer.hpp"
 #include "codec/dictionary.hpp"
 #include "codec/segment_cache.hpp"
 #include "codec/zstd_codec.hpp"
@@ -46,6 +51,7 @@
 #include "index/stream_state.hpp"
 #include "log/reclaim.hpp"
 #include "log/segment.hpp"
+#include "persist/store_frames.hpp"
 #include "orchestrix/event_store.hpp"
 
 namespace orchestrix::detail {
@@ -192,7 +198,27 @@ class StoreImpl {
   // REQUIRES: events non-empty, every shape interned; `batch` from scan(events), with
   // first_shape the shape id of events[0] (DCHECKed, as are one_shape and the plan). Makes the
   // plan when scan() could not.
-  AppendResult write_batch(StreamState& st, std::span<const EventData> events, BatchScan& batch);
+  // With a log (logging()): `frame` is the batch's payload (encode_batch, position_field its
+  // first-position field), written under log_mu_ once the positions are reserved; `ids` the ids
+  // it gave the events without one; log_end receives the byte after the frame (wait_durable()
+  // it once no lock is held). A failed write throws IoError before anything changes.
+  AppendResult write_batch(StreamState& st, std::span<const EventData> events, BatchScan& batch,
+                           std::span<const Uuid> ids = {},
+                           std::pmr::vector<std::byte>* frame = nullptr,
+                           std::size_t position_field = 0, std::uint64_t* log_end = nullptr);
+  // ---- the log (persist/store_recovery.cpp) ----
+  // Opens or creates the directory's log; replays an existing one through the store's own code
+  // paths (replaying_ set: nothing is logged again). Throws CorruptionError (file, offset),
+  // IoError.
+  void open_log();
+  void replay_frame(const durable::FrameView& frame, const std::string& path, BatchFrame& batch);
+  void replay_batch(const BatchFrame& frame, FrameOrigin origin);
+  bool logging() const noexcept { return log_ != nullptr && !replaying_; }
+  // Waits until the frame ending at `end` is durable (no-op for 0). REQUIRES: no store lock.
+  void log_wait(std::uint64_t end) {
+    if (end != 0) log_->wait_durable(end);
+  }
+  void release_memory() noexcept;  // the destructor's work (also a failed constructor's)
   Segment* allocate_segment(std::size_t block_bytes);
   void free_segment(Segment* s) noexcept;
   void free_block(BlockLink* b) noexcept;  // a retired raw or cache block
@@ -245,6 +271,7 @@ class StoreImpl {
   CategoryResource cache_memory_;
   CategoryResource codec_memory_;
   CategoryResource dictionary_memory_;
+  CategoryResource log_memory_;  // the log's frame buffers (persist/)
 
  private:
   InternTable interns_;
@@ -292,6 +319,12 @@ class StoreImpl {
   mutable std::mutex wait_mu_;
   mutable std::condition_variable wait_cv_;
   mutable std::atomic<std::uint32_t> waiters_{0};
+
+  // With a directory: the log (its frame buffer comes from log_memory_). Set by the
+  // constructor, never changed after; the writer is thread-safe. replaying_: true while the
+  // constructor replays the log (one thread).
+  std::unique_ptr<durable::LogWriter> log_;
+  bool replaying_ = false;
 };
 
 }  // namespace orchestrix::detail

@@ -100,6 +100,11 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
   BlobGuard guard;  // the new block, released (freed) again if anything below throws
   if (!in_place) guard.b = make_blob(snapshot_memory_, snapshot);
 
+  // With a log: the frame, encoded before the lock, written under it (after every check).
+  std::pmr::vector<std::byte> frame(&log_memory_);
+  std::uint64_t log_end = 0;
+  if (logging()) encode_snapshot(frame, stream, snapshot);
+
   const StreamKey key(stream);
 
   Shard& shard = shard_for(key);
@@ -153,6 +158,8 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
       !st->snapshots.empty() && st->snapshots.back()->type == snapshot.type
           ? st->snapshots.back()->type
           : interns_.intern_string(snapshot.type);
+  // Logged last (IoError): a failed write leaves the stream as it was.
+  if (!frame.empty()) log_end = log_->write(static_cast<std::uint8_t>(StoreFrame::kSnapshot), frame);
   if (reuse != nullptr) {
     reuse->version = snapshot.version;
     reuse->type = type;
@@ -175,6 +182,7 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
   if (advanced) advance_retained_locked(*st, keep_from, cut_bytes);
   lock.unlock();
   cut_pin = ReadPin{};
+  log_wait(log_end);
   if (advanced) maybe_auto_compact(true);
 }
 

@@ -30,6 +30,7 @@ namespace orchestrix {
   X(cache_bytes, "decompressed-segment read cache, incl. evicted blocks still pinned")     \
   X(codec_bytes, "zstd contexts, workspaces and the compression scratch buffer")           \
   X(dictionary_bytes, "zstd dictionaries (bytes, CDict, DDict) and training samples")      \
+  X(log_buffer_bytes, "write-ahead log: frame buffers of the writer and of appends in flight") \
   X(locator_bytes, "per-stream locator arrays (one entry per run of <= 64 events)")        \
   X(stream_table_bytes, "sharded hash tables: stream id -> stream")                        \
   X(stream_metadata_bytes, "per-stream state and the stream id text")                      \
@@ -58,6 +59,9 @@ struct StoreMemoryStats {
   // Bytes saved by compression: the record bytes of the compressed segments minus their
   // compressed size (not a byte category: nothing holds these bytes).
   std::uint64_t compression_saved_bytes = 0;
+  // With a directory: the size of the log file on disk (bytes written to it, synced or not; not
+  // memory, so not in total_bytes()). 0 for a memory-only store. docs/durability.md.
+  std::uint64_t log_file_bytes = 0;
 
   // Sum of every byte field.
   std::uint64_t total_bytes() const noexcept {

@@ -17,13 +17,22 @@
 namespace orchestrix::detail {
 
 void StoreImpl::set_retention(std::string_view stream, RetentionPolicy policy) {
-  const StreamKey key(stream);
-  Shard& shard = shard_for(key);
-  std::unique_lock lock(shard.mu);
-  StreamState* st = find_locked(shard, key);
-  if (st == nullptr) throw InvalidArgument("set_retention on a stream that does not exist");
-  st->retention = policy;
-  st->has_retention = true;
+  std::pmr::vector<std::byte> frame(&log_memory_);
+  if (logging()) encode_retention(frame, stream, policy);
+  std::uint64_t log_end = 0;
+  {
+    const StreamKey key(stream);
+    Shard& shard = shard_for(key);
+    std::unique_lock lock(shard.mu);
+    StreamState* st = find_locked(shard, key);
+    if (st == nullptr) throw InvalidArgument("set_retention on a stream that does not exist");
+    if (!frame.empty()) {
+      log_end = log_->write(static_cast<std::uint8_t>(StoreFrame::kRetention), frame);
+    }
+    st->retention = policy;
+    st->has_retention = true;
+  }
+  log_wait(log_end);
 }
 
 const std::byte* StoreImpl::retention_cut_bytes(const StreamState& st,
@@ -427,7 +436,8 @@ std::uint64_t StoreImpl::bytes_held() const noexcept {
   return segment_memory_.bytes_live() + locator_memory_.bytes_live() + table_memory_.bytes_live() +
          stream_memory_.bytes_live() + intern_memory_.bytes_live() + snapshot_memory_.bytes_live() +
          store_memory_.bytes_live() + compressed_memory_.bytes_live() + cache_memory_.bytes_live() +
-         codec_memory_.bytes_live() + dictionary_memory_.bytes_live() + sizeof(StoreImpl);
+         codec_memory_.bytes_live() + dictionary_memory_.bytes_live() + log_memory_.bytes_live() +
+         sizeof(StoreImpl);
 }
 
 void StoreImpl::maybe_auto_compact(bool retention_changed) noexcept {

@@ -59,6 +59,8 @@ class LogWriter {
 
  public:
   using FrameCallback = std::function<void(const FrameView&)>;
+  // Returns false to stop the scan at this frame (see open_until()).
+  using FramePredicate = std::function<bool(const FrameView&)>;
 
   // Creates a new, empty log at `path` (IoError EEXIST when a file is there): writes the header to
   // "<path>.tmp", syncs it, renames it to `path` and syncs the folder, so a crash never leaves a
@@ -74,6 +76,14 @@ class LogWriter {
                                          WriterOptions options, ReadOptions read_options,
                                          const FrameCallback& on_frame,
                                          ScanSummary* summary = nullptr);
+  // As open(), but on_frame may refuse a frame (return false): the scan stops there, the file is
+  // cut at that frame's offset (it and everything after it are gone), and the writer appends
+  // from there. For a reader of the payloads that finds a frame it cannot apply (kSalvage).
+  static std::unique_ptr<LogWriter> open_until(FileSystem& fs, const std::string& path,
+                                               const Uuid& store, WriterOptions options,
+                                               ReadOptions read_options,
+                                               const FramePredicate& on_frame,
+                                               ScanSummary* summary = nullptr);
 
   LogWriter(Token, std::string path, std::unique_ptr<File> file, std::uint64_t end,
             WriterOptions options);
@@ -83,7 +93,17 @@ class LogWriter {
   ~LogWriter();
 
   // Appends one frame; returns its offset in the file once it is as durable as the mode says.
+  // Same as write() followed by wait_durable() of the returned end.
   std::uint64_t append(std::uint8_t type, std::span<const std::byte> payload);
+  // The two halves of append(), for a caller that must order its frames under its own lock but
+  // wait for the sync outside it: write() writes the frame (no sync) and returns the byte after
+  // it; wait_durable(end) returns once that byte is as durable as the mode says (kOnCommit: a
+  // sync covering it has returned, shared with concurrent waiters; kNone, kPeriodic: at once).
+  // Both throw IoError when the writer has failed (wait_durable() only while `end` is not yet
+  // durable); a failed write() leaves the file as it was before the frame, as far as recovery
+  // is concerned (a partial frame is a torn tail).
+  std::uint64_t write(std::uint8_t type, std::span<const std::byte> payload);
+  void wait_durable(std::uint64_t end);
   // Makes every frame written so far durable (shares a sync in flight, like kOnCommit appends).
   void sync();
   // Syncs (unless the writer has failed) and closes the file; later calls throw UsageError.

@@ -1,0 +1,159 @@
+// The store's frame payloads (persist/store_frames.hpp): every field round-trips, and every
+// malformed payload (each truncation, trailing bytes, bad lengths and flags, random bytes) is
+// rejected with CorruptionError naming the file and frame offset, without reading out of bounds.
+#include <doctest/doctest.h>
+
+#include <memory_resource>
+
+#include "orchestrix/detail/splitmix64.hpp"
+#include "orchestrix/errors.hpp"
+#include "persist/store_frames.hpp"
+#include "store_test_util.hpp"
+
+using namespace orchestrix;
+using namespace orchestrix::detail;
+using orchestrix::test::bytes_of;
+
+namespace {
+
+const FrameOrigin kOrigin{"dir/log-000001.orx", 4242};
+constexpr std::size_t kMaxData = 1 << 20;
+
+std::pmr::vector<std::byte> sample_batch(std::vector<Uuid>& generated) {
+  static const std::string big(5000, 'B');
+  static const std::string attrs = "attr";
+  std::vector<EventData> events(3);
+  events[0].type = "T0";
+  events[0].data = bytes_of("hello");
+  events[0].id = Uuid::v4_from_bits(1, 2);
+  events[0].time = Timestamp(-5);
+  events[1].type = "T1";
+  events[1].source = "/src";
+  events[1].content_type = "text/plain";
+  events[1].correlation_id = Uuid::v4_from_bits(3, 4);
+  events[1].causation_id = Uuid::v4_from_bits(5, 6);
+  events[1].data = bytes_of(big);
+  events[1].attributes = bytes_of(attrs);
+  events[2].type = "T2";  // no id, no time, empty data
+  generated = {Uuid{}, Uuid{}, Uuid::v4_from_bits(7, 8)};
+  std::pmr::vector<std::byte> out;
+  const std::size_t field = encode_batch(out, "stream-x", 0, events, generated, 99);
+  patch_batch_position(out, field - 8, 17);
+  patch_batch_position(out, field, 1'000'000);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("store frames: a batch round-trips every field") {
+  std::vector<Uuid> generated;
+  const std::pmr::vector<std::byte> payload = sample_batch(generated);
+  BatchFrame f(std::pmr::get_default_resource());
+  decode_batch(payload, kMaxData, kOrigin, f);
+  CHECK(f.stream == "stream-x");
+  CHECK(f.first_version == 17);
+  CHECK(f.first_position == 1'000'000);
+  REQUIRE(f.events.size() == 3);
+  CHECK(f.events[0].id == Uuid::v4_from_bits(1, 2));
+  CHECK(f.events[0].time->unix_nanos() == -5);
+  CHECK(test::text_of(f.events[0].data) == "hello");
+  CHECK_FALSE(f.events[0].correlation_id.has_value());
+  CHECK(f.events[1].source == "/src");
+  CHECK(f.events[1].content_type == "text/plain");
+  CHECK(f.events[1].correlation_id == Uuid::v4_from_bits(3, 4));
+  CHECK(f.events[1].causation_id == Uuid::v4_from_bits(5, 6));
+  CHECK(f.events[1].data.size() == 5000);
+  CHECK(test::text_of(f.events[1].attributes) == "attr");
+  CHECK(f.events[2].id == Uuid::v4_from_bits(7, 8));
+  CHECK(f.events[2].time->unix_nanos() == 99);
+  CHECK(f.events[2].data.empty());
+}
+
+TEST_CASE("store frames: snapshot and retention round-trip") {
+  std::pmr::vector<std::byte> s;
+  encode_snapshot(s, "agg", SnapshotData{12, "Snap", bytes_of("state")});
+  const SnapshotFrame sf = decode_snapshot(s, kMaxData, kOrigin);
+  CHECK(sf.stream == "agg");
+  CHECK(sf.snapshot.version == 12);
+  CHECK(sf.snapshot.type == "Snap");
+  CHECK(test::text_of(sf.snapshot.state) == "state");
+  std::pmr::vector<std::byte> r;
+  encode_retention(r, "agg", RetentionPolicy::keep_before_snapshot(9));
+  const RetentionFrame rf = decode_retention(r, kOrigin);
+  CHECK(rf.stream == "agg");
+  CHECK(rf.policy.kind == RetentionPolicy::Kind::kKeepBeforeSnapshot);
+  CHECK(rf.policy.keep_events == 9);
+}
+
+TEST_CASE("store frames: every truncation and any trailing byte is CorruptionError") {
+  std::vector<Uuid> generated;
+  const std::pmr::vector<std::byte> batch = sample_batch(generated);
+  std::pmr::vector<std::byte> snap;
+  encode_snapshot(snap, "agg", SnapshotData{12, "Snap", bytes_of("state")});
+  std::pmr::vector<std::byte> ret;
+  encode_retention(ret, "agg", RetentionPolicy::drop_before_snapshot());
+  BatchFrame f(std::pmr::get_default_resource());
+  for (std::size_t n = 0; n < batch.size(); ++n) {
+    CAPTURE(n);
+    // A copy of exactly n bytes: a sanitizer build catches any read past it.
+    const std::vector<std::byte> cut(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(n));
+    CHECK_THROWS_AS(decode_batch(cut, kMaxData, kOrigin, f), CorruptionError);
+  }
+  for (std::size_t n = 0; n < snap.size(); ++n) {
+    const std::vector<std::byte> cut(snap.begin(), snap.begin() + static_cast<std::ptrdiff_t>(n));
+    CHECK_THROWS_AS(decode_snapshot(cut, kMaxData, kOrigin), CorruptionError);
+  }
+  for (std::size_t n = 0; n < ret.size(); ++n) {
+    const std::vector<std::byte> cut(ret.begin(), ret.begin() + static_cast<std::ptrdiff_t>(n));
+    CHECK_THROWS_AS(decode_retention(cut, kOrigin), CorruptionError);
+  }
+  std::vector<std::byte> longer(batch.begin(), batch.end());
+  longer.push_back(std::byte{0});
+  try {
+    decode_batch(longer, kMaxData, kOrigin, f);
+    FAIL("trailing byte accepted");
+  } catch (const CorruptionError& e) {
+    CHECK(e.path() == "dir/log-000001.orx");
+    CHECK(e.offset() == 4242);
+    CHECK(e.kind() == CorruptionError::Kind::kBadFrame);
+  }
+  // A data length over the store's limit, an unknown retention kind, unknown event flags.
+  CHECK_THROWS_AS(decode_batch(batch, 4000, kOrigin, f), CorruptionError);
+  std::vector<std::byte> bad_kind(ret.begin(), ret.end());
+  bad_kind[4] = std::byte{7};  // after the 1-byte length and "agg"
+  CHECK_THROWS_AS(decode_retention(bad_kind, kOrigin), CorruptionError);
+  std::vector<std::byte> bad_flags(batch.begin(), batch.end());
+  bad_flags[1 + 8 + 8 + 8 + 1] = std::byte{0x80};  // stream, version, position, count: flags
+  CHECK_THROWS_AS(decode_batch(bad_flags, kMaxData, kOrigin, f), CorruptionError);
+}
+
+TEST_CASE("store frames: random and mutated bytes never crash the decoders") {
+  std::vector<Uuid> generated;
+  const std::pmr::vector<std::byte> batch = sample_batch(generated);
+  BatchFrame f(std::pmr::get_default_resource());
+  std::uint64_t state = 99;
+  int accepted = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::vector<std::byte> bytes(batch.begin(), batch.end());
+    const std::uint64_t flips = 1 + detail::splitmix64(state) % 4;
+    for (std::uint64_t k = 0; k < flips; ++k) {
+      bytes[detail::splitmix64(state) % bytes.size()] =
+          static_cast<std::byte>(detail::splitmix64(state) & 0xffU);
+    }
+    try {
+      decode_batch(bytes, kMaxData, kOrigin, f);
+      ++accepted;  // a mutation inside data or ids is still a well-formed payload
+    } catch (const CorruptionError&) {
+    }
+    try {
+      (void)decode_snapshot(bytes, kMaxData, kOrigin);
+    } catch (const CorruptionError&) {
+    }
+    try {
+      (void)decode_retention(bytes, kOrigin);
+    } catch (const CorruptionError&) {
+    }
+  }
+  CHECK(accepted > 0);
+  CHECK(accepted < 3000);
+}
