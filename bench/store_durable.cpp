@@ -1,0 +1,228 @@
+// bench_store_durable: a store with a directory (docs/durability.md), all in one run so that
+// the ratios compare figures taken together, on the file system of the working directory (a
+// fresh directory under it per case: run it from the file system to measure).
+//
+//   BM_StoreDurableAppend/<events>/threads:<n>  EventStore kOnCommit: one append of <events>
+//                                               events of 100 bytes per iteration, each thread
+//                                               on its own stream; concurrent appends share
+//                                               fdatasyncs (group commit)
+//   BM_SqliteWalAppend/<events>/threads:<n>     SQLite WAL, synchronous=FULL: one transaction
+//                                               inserting <events> rows of 100 bytes
+//   BM_StoreNoneAppend/<events>                 EventStore kNone (written, never synced)
+//   BM_StoreMemoryAppend/<events>               the same appends, memory-only store
+//   BM_StoreReopen/<events>                     constructing the store on a log of <events>
+//                                               seed-workload events (engine/workload): the
+//                                               recovery scan and replay; 10M events only with
+//                                               ORCHESTRIX_BENCH_LARGE=1 (writing its log takes
+//                                               a while)
+//
+// items_per_second counts events, all threads together (UseRealTime): the total rate.
+#include <benchmark/benchmark.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <cstddef>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "orchestrix/event_store.hpp"
+#include "orchestrix/workload.hpp"
+
+namespace {
+
+using orchestrix::Durability;
+using orchestrix::EventData;
+using orchestrix::EventStore;
+using orchestrix::StoreOptions;
+
+constexpr std::size_t kEventBytes = 100;
+
+std::string make_directory() {
+  std::string pattern = (std::filesystem::current_path() / "store-durable-bench-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  return pattern;
+}
+
+// ---- EventStore appends ----
+struct StoreFixture {
+  std::string dir;
+  std::unique_ptr<EventStore> store;
+};
+StoreFixture* fixture = nullptr;
+
+void open_store(const std::string& dir, Durability mode) {
+  StoreOptions o;
+  o.directory = dir;
+  o.durability = mode;
+  fixture = new StoreFixture{dir, std::make_unique<EventStore>(o)};
+}
+
+void on_commit_setup(const benchmark::State&) {
+  open_store(make_directory(), Durability::kOnCommit);
+}
+void none_setup(const benchmark::State&) { open_store(make_directory(), Durability::kNone); }
+void memory_setup(const benchmark::State&) {
+  fixture = new StoreFixture{"", std::make_unique<EventStore>()};
+}
+
+void store_teardown(const benchmark::State&) {
+  fixture->store.reset();
+  if (!fixture->dir.empty()) std::filesystem::remove_all(fixture->dir);
+  delete fixture;
+  fixture = nullptr;
+}
+
+void append_loop(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::vector<std::byte> payload(kEventBytes, std::byte{0x42});
+  std::vector<EventData> events(n);
+  for (EventData& e : events) {
+    e.type = "BenchEvent";
+    e.data = payload;
+  }
+  const std::string stream = "bench-" + std::to_string(state.thread_index());
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(fixture->store->append(stream, events));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+}
+
+void BM_StoreDurableAppend(benchmark::State& state) { append_loop(state); }
+void BM_StoreNoneAppend(benchmark::State& state) { append_loop(state); }
+void BM_StoreMemoryAppend(benchmark::State& state) { append_loop(state); }
+
+// ---- SQLite WAL, synchronous=FULL (the same peer as bench_durable) ----
+struct SqliteFixture {
+  std::string dir;
+  sqlite3* db = nullptr;
+  sqlite3_stmt* insert = nullptr;
+  std::mutex mutex;  // one connection, serialised (SQLite has one writer at a time anyway)
+};
+SqliteFixture* sqlite = nullptr;
+
+void exec(sqlite3* db, const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string message = error != nullptr ? error : "sqlite3_exec failed";
+    sqlite3_free(error);
+    throw std::runtime_error(message);
+  }
+}
+
+void sqlite_setup(const benchmark::State&) {
+  sqlite = new SqliteFixture;
+  sqlite->dir = make_directory();
+  if (sqlite3_open((sqlite->dir + "/events.db").c_str(), &sqlite->db) != SQLITE_OK) {
+    throw std::runtime_error("sqlite3_open failed");
+  }
+  exec(sqlite->db, "PRAGMA journal_mode=WAL");
+  exec(sqlite->db, "PRAGMA synchronous=FULL");
+  exec(sqlite->db, "CREATE TABLE events(position INTEGER PRIMARY KEY, data BLOB)");
+  sqlite3_prepare_v2(sqlite->db, "INSERT INTO events(data) VALUES (?)", -1, &sqlite->insert,
+                     nullptr);
+}
+
+void sqlite_teardown(const benchmark::State&) {
+  sqlite3_finalize(sqlite->insert);
+  sqlite3_close(sqlite->db);
+  std::filesystem::remove_all(sqlite->dir);
+  delete sqlite;
+  sqlite = nullptr;
+}
+
+void BM_SqliteWalAppend(benchmark::State& state) {
+  const auto events = static_cast<std::size_t>(state.range(0));
+  const std::vector<std::byte> row(kEventBytes, std::byte{0x42});
+  for (auto _ : state) {
+    const std::scoped_lock lock(sqlite->mutex);
+    exec(sqlite->db, "BEGIN");
+    for (std::size_t i = 0; i < events; ++i) {
+      sqlite3_bind_blob(sqlite->insert, 1, row.data(), static_cast<int>(row.size()), SQLITE_STATIC);
+      if (sqlite3_step(sqlite->insert) != SQLITE_DONE) throw std::runtime_error("insert failed");
+      sqlite3_reset(sqlite->insert);
+    }
+    exec(sqlite->db, "COMMIT");
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events));
+}
+
+// ---- reopen ----
+std::string reopen_dir;
+
+void reopen_setup(const benchmark::State& state) {
+  reopen_dir = make_directory();
+  StoreOptions o;
+  o.directory = reopen_dir;
+  o.durability = Durability::kNone;  // the log's contents are the same; synced by the close
+  EventStore store(o);
+  orchestrix::SeedWorkload w({.events = static_cast<std::uint64_t>(state.range(0))});
+  orchestrix::WorkloadBatch b;
+  while (w.next(b)) store.append(b.stream, b.events, orchestrix::ExpectedVersion::no_stream());
+}
+
+void reopen_teardown(const benchmark::State&) { std::filesystem::remove_all(reopen_dir); }
+
+void BM_StoreReopen(benchmark::State& state) {
+  StoreOptions o;
+  o.directory = reopen_dir;
+  std::uint64_t bytes = 0;
+  for (auto _ : state) {
+    EventStore store(o);
+    bytes = store.memory_stats().log_file_bytes;
+    benchmark::DoNotOptimize(store.head_position());
+  }
+  state.counters["log_bytes"] = static_cast<double>(bytes);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * state.range(0)));
+}
+
+BENCHMARK(BM_StoreDurableAppend)
+    ->Arg(1)
+    ->Arg(100)
+    ->Threads(1)
+    ->Threads(2)
+    ->Threads(8)
+    ->UseRealTime()
+    ->Setup(on_commit_setup)
+    ->Teardown(store_teardown);
+BENCHMARK(BM_SqliteWalAppend)
+    ->Arg(1)
+    ->Arg(100)
+    ->Threads(1)
+    ->Threads(2)
+    ->Threads(8)
+    ->UseRealTime()
+    ->Setup(sqlite_setup)
+    ->Teardown(sqlite_teardown);
+BENCHMARK(BM_StoreNoneAppend)
+    ->Arg(1)
+    ->Arg(100)
+    ->UseRealTime()
+    ->Setup(none_setup)
+    ->Teardown(store_teardown);
+BENCHMARK(BM_StoreMemoryAppend)
+    ->Arg(1)
+    ->Arg(100)
+    ->UseRealTime()
+    ->Setup(memory_setup)
+    ->Teardown(store_teardown);
+
+// 100k and 1M always; 10M with ORCHESTRIX_BENCH_LARGE=1.
+const bool kLarge = std::getenv("ORCHESTRIX_BENCH_LARGE") != nullptr;
+auto* const kReopen = [] {
+  auto* b = benchmark::RegisterBenchmark("BM_StoreReopen", BM_StoreReopen);
+  b->Arg(100'000)->Arg(1'000'000);
+  if (kLarge) b->Arg(10'000'000);
+  b->Unit(benchmark::kMillisecond)
+      ->Iterations(1)
+      ->UseRealTime()
+      ->Setup(reopen_setup)
+      ->Teardown(reopen_teardown);
+  return b;
+}();
+
+}  // namespace
