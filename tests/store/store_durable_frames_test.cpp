@@ -3,15 +3,22 @@
 // rejected with CorruptionError naming the file and frame offset, without reading out of bounds.
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <cstring>
+#include <cstdlib>
 #include <memory_resource>
 
 #include "orchestrix/detail/splitmix64.hpp"
+#include "orchestrix/durable/fault_file_system.hpp"
+#include "orchestrix/durable/log_format.hpp"
 #include "orchestrix/errors.hpp"
 #include "persist/store_frames.hpp"
+#include "store_access.hpp"
 #include "store_test_util.hpp"
 
 using namespace orchestrix;
 using namespace orchestrix::detail;
+using orchestrix::detail::StoreAccess;
 using orchestrix::test::bytes_of;
 
 namespace {
@@ -156,4 +163,62 @@ TEST_CASE("store frames: random and mutated bytes never crash the decoders") {
   }
   CHECK(accepted > 0);
   CHECK(accepted < 3000);
+}
+
+namespace {
+
+void write_file(const std::string& path, const std::vector<std::byte>& bytes) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  REQUIRE(f != nullptr);
+  CHECK(std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size());
+  std::fclose(f);
+}
+
+std::vector<std::byte> tagged(std::uint8_t kind, std::span<const std::byte> rest) {
+  std::vector<std::byte> out(rest.size() + 1);
+  out[0] = static_cast<std::byte>(kind);
+  if (!rest.empty()) std::memcpy(out.data() + 1, rest.data(), rest.size());
+  return out;
+}
+
+}  // namespace
+
+// The seed corpus of fuzz/store_frame_fuzz.cpp (first byte: 0 batch, 1 snapshot, 2 retention,
+// 3 the frames of a log file). Checked here: each seed is well formed. With
+// ORCHESTRIX_WRITE_STORE_FRAME_CORPUS=<dir> it also writes them there (fuzz/corpus/store_frame/
+// holds the output).
+TEST_CASE("store frames: the fuzz seed corpus is well formed") {
+  std::vector<Uuid> generated;
+  const std::pmr::vector<std::byte> batch = sample_batch(generated);
+  std::pmr::vector<std::byte> snap;
+  encode_snapshot(snap, "agg", SnapshotData{12, "Snap", bytes_of("state")});
+  std::pmr::vector<std::byte> ret;
+  encode_retention(ret, "agg", RetentionPolicy::keep_before_snapshot(4));
+  durable::FaultFileSystem fs;
+  {
+    StoreOptions o;
+    o.directory = "store";
+    auto store = StoreAccess::open(o, fs);
+    test::Batch b(3, "x", true);
+    store->append("s", b.span());
+    store->set_retention("s", RetentionPolicy::keep_before_snapshot(1));
+    store->save_snapshot("s", SnapshotData{2, "Snap", bytes_of("st")});
+    store->append("t", test::Batch(2, "y").span());
+  }
+  const std::vector<std::byte> log = fs.contents("store/log-000001.orx");
+  const std::vector<std::byte> frames(log.begin() + durable::kFileHeaderSize, log.end());
+
+  BatchFrame f(std::pmr::get_default_resource());
+  decode_batch(batch, kMaxData, kOrigin, f);
+  (void)decode_snapshot(snap, kMaxData, kOrigin);
+  (void)decode_retention(ret, kOrigin);
+  CHECK(frames.size() > 100);
+
+  if (const char* dir = std::getenv("ORCHESTRIX_WRITE_STORE_FRAME_CORPUS")) {
+    const std::string d(dir);
+    write_file(d + "/batch", tagged(0, batch));
+    write_file(d + "/snapshot", tagged(1, snap));
+    write_file(d + "/retention", tagged(2, ret));
+    write_file(d + "/log_frames", tagged(3, frames));
+  }
 }

@@ -97,7 +97,10 @@ enum class BelowRetained : std::uint8_t {
 class EventStore {
  public:
   // Takes the store's own bookkeeping (a few KiB: shard tables, pin state) from
-  // options.memory. Throws InvalidArgument for an option out of range.
+  // options.memory. Throws InvalidArgument for an option out of range. With options.directory:
+  // takes the directory's lock and recovers the store from its log (docs/durability.md,
+  // "Recovery"); throws IoError (a file operation failed; EWOULDBLOCK: another store holds the
+  // directory) or CorruptionError (the log is damaged; file and byte offset in what()).
   explicit EventStore(StoreOptions options = {});
   ~EventStore();
   EventStore(const EventStore&) = delete;
@@ -113,7 +116,12 @@ class EventStore {
   // Throws: InvalidArgument (stream id empty or > 1024 bytes, an event with an empty or too long
   // type/source/content type, payload > max_payload_bytes, too many distinct types);
   // ConcurrencyError (expected version mismatch, or ids that only partly match a stored batch);
-  // std::bad_alloc from the resource. On any throw nothing was appended.
+  // std::bad_alloc from the resource. On any throw nothing was appended, except: with a
+  // directory, IoError (the log's write or sync failed; every later change is refused with
+  // IoError until the store is reopened). After a failed write nothing was appended; after a
+  // failed sync (kOnCommit) the batch is visible in memory but not acknowledged (a crash may
+  // lose it). With a directory the batch is in the log before the call returns, as durable as
+  // StoreOptions::durability says; concurrent appends share one sync.
   // Cost: O(batch bytes) + O(log n) in the stream's size; no allocation except when a segment
   // fills (one segment allocation) or a stream's locator array grows (amortized).
   AppendResult append(std::string_view stream, std::span<const EventData> events,
@@ -151,7 +159,8 @@ class EventStore {
   // snapshot.version <= its event count, and snapshot.version >= the version of the stream's
   // latest snapshot (a newer or equal version replaces nothing older than the oldest kept).
   // Throws InvalidArgument otherwise (and for an empty/too long type or state over
-  // max_payload_bytes), std::bad_alloc from the resource. Applies the retention policy.
+  // max_payload_bytes), std::bad_alloc from the resource. Applies the retention policy. With a
+  // directory: logged like an append (same durability, same IoError rules).
   void save_snapshot(std::string_view stream, const SnapshotData& snapshot);
 
   // The stream's latest snapshot; nullopt when it has none.
@@ -161,6 +170,7 @@ class EventStore {
 
   // Sets the retention policy of one existing stream (overriding StoreOptions::retention). It
   // applies from the stream's next save_snapshot(). Throws InvalidArgument for a missing stream.
+  // With a directory: logged like an append (same durability, same IoError rules).
   void set_retention(std::string_view stream, RetentionPolicy policy);
 
   // Rewrites sparse sealed segments: copies their live records into fresh segments (keeping

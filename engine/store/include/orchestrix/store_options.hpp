@@ -64,11 +64,15 @@ struct CompressionOptions {
 //   kOnCommit  on stable storage (fdatasync returned) before append() returns; concurrent appends
 //              share one sync (group commit).
 //   kPeriodic  written before append() returns; synced at most StoreOptions::sync_interval later.
+// The same holds for save_snapshot() and set_retention(). A change is visible to readers once its
+// frame is written, before the sync; a failed write or sync throws IoError from the call and the
+// store refuses every later change until it is reopened.
 enum class Durability : std::uint8_t { kNone, kOnCommit, kPeriodic };
 
 // What opening a directory does when a file's bytes are damaged before its end (not a torn tail,
 // which is always cut): kRefuse throws orchestrix::CorruptionError saying what and where;
-// kSalvage keeps everything before the first bad record and drops the rest.
+// kSalvage keeps everything before the first bad record (a frame whose CRC does not match, or
+// one that cannot be decoded or replayed), cuts the file there and drops the rest.
 enum class RecoveryPolicy : std::uint8_t { kRefuse, kSalvage };
 
 struct StoreOptions {
@@ -115,7 +119,9 @@ struct StoreOptions {
   // store keeps its log in this directory (created when missing) and the constructor recovers
   // what is there; one store per directory at a time (a second one, in any process, gets
   // IoError with EWOULDBLOCK). File errors throw orchestrix::IoError, damaged files
-  // orchestrix::CorruptionError (see `recovery`).
+  // orchestrix::CorruptionError (see `recovery`). The log is the file log-000001.orx; its frame
+  // buffers are counted in StoreMemoryStats::log_buffer_bytes and its size on disk in
+  // log_file_bytes. StoreOptions::retention is not logged: reopen with the same options.
   std::string directory{};
   Durability durability = Durability::kOnCommit;
   // kPeriodic: the longest time an acknowledged append stays unsynced. Range [1 ms, 60 s].
