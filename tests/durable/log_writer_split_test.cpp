@@ -35,7 +35,8 @@ TEST_CASE("LogWriter::write returns the frame's end; wait_durable makes it durab
   CHECK(read_frames(r).size() == 1);
 }
 
-TEST_CASE("LogWriter::wait_durable: kNone returns at once; a failed sync fails it and later writes") {
+TEST_CASE(
+    "LogWriter::wait_durable: kNone returns at once; a failed sync fails it and later writes") {
   FaultFileSystem fs;
   WriterOptions none;
   none.durability = Durability::kNone;

@@ -48,8 +48,7 @@ TEST_CASE("durable store concurrency: appends, snapshots, reads and compaction, 
             const AppendResult r = store->append(stream, batch.span());
             if (b % 10 == 9) {
               if (b == 9) store->set_retention(stream, RetentionPolicy::keep_before_snapshot(2));
-              store->save_snapshot(stream,
-                                   {r.last_version + 1, "S", bytes_of(numbered("s", b))});
+              store->save_snapshot(stream, {r.last_version + 1, "S", bytes_of(numbered("s", b))});
             }
           }
         });

@@ -53,7 +53,7 @@ void run_until_failure(EventStore& store, const Script& s, std::size_t from, std
       out.failed = true;
       CHECK(e.error_number() != 0);
       CHECK(std::string(e.what()).find("'store") != std::string::npos);  // the file or folder
-      (void)dump(store, s.streams);  // still readable
+      (void)dump(store, s.streams);                                      // still readable
       StoreAccess::check_invariants(store);
       CHECK_THROWS_AS(store.append(s.streams[0], Batch(1).span()), IoError);
       if (store.stream_version(s.streams[0])) {

@@ -4,8 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <memory_resource>
 
 #include "orchestrix/detail/splitmix64.hpp"

@@ -91,7 +91,8 @@ inline Script make_script(std::uint64_t seed, std::size_t n, std::size_t stream_
       for (std::size_t i = 0; i < count; ++i) {
         OwnedEventData& e = (*owned)[i];
         e.id = Uuid::v4_from_bits(next(), next());
-        e.time = Timestamp(static_cast<std::int64_t>(1'700'000'000'000'000'000 + next() % 1'000'000'000'000));
+        e.time = Timestamp(
+            static_cast<std::int64_t>(1'700'000'000'000'000'000 + next() % 1'000'000'000'000));
         e.type = numbered("Type", next() % 3);
         if (next() % 2 == 0) e.source = numbered("/source/", next() % 2);
         if (next() % 3 == 0) e.content_type = "application/json";
@@ -125,8 +126,8 @@ inline Script make_script(std::uint64_t seed, std::size_t n, std::size_t stream_
         // every store.
         const std::optional<Snapshot> latest = store.load_snapshot(name);
         if (latest && latest->version() > version) return;
-        store.save_snapshot(name, SnapshotData{version, c % 2 == 0 ? "Snap" : "Other",
-                                               bytes_of(*state_bytes)});
+        store.save_snapshot(
+            name, SnapshotData{version, c % 2 == 0 ? "Snap" : "Other", bytes_of(*state_bytes)});
       });
     } else {
       const std::uint64_t which = next() % 4;

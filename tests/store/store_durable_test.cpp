@@ -181,7 +181,8 @@ TEST_CASE("durable store: the log's memory comes from the store's resource and i
   CHECK(inst.bytes_live() == 0);
 }
 
-TEST_CASE("durable store: a second store on the same directory gets EWOULDBLOCK until the first goes") {
+TEST_CASE(
+    "durable store: a second store on the same directory gets EWOULDBLOCK until the first goes") {
   FaultFileSystem fs;
   {
     auto first = StoreAccess::open(durable_options(), fs);
@@ -199,9 +200,9 @@ TEST_CASE("durable store: a second store on the same directory gets EWOULDBLOCK 
 }
 
 TEST_CASE("durable store: a forked child cannot open a directory this process's store holds") {
-  const std::string dir =
-      (std::filesystem::temp_directory_path() / ("orchestrix-store-lock-" + std::to_string(::getpid())))
-          .string();
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           ("orchestrix-store-lock-" + std::to_string(::getpid())))
+                              .string();
   std::filesystem::remove_all(dir);
   StoreOptions o;
   o.directory = dir;

@@ -131,8 +131,8 @@ void check_recovered(const EventStore& store, const std::map<std::uint32_t, std:
         batch_end.push_back(at.size());
       }
       // No partial batch: the stream ends where a batch ends.
-      CHECK((count == 0 ||
-             std::find(batch_end.begin(), batch_end.end(), count) != batch_end.end()));
+      CHECK(
+          (count == 0 || std::find(batch_end.begin(), batch_end.end(), count) != batch_end.end()));
       // Every acknowledged batch of this stream is there.
       const auto it = acked.find(t);
       if (it != acked.end()) {
@@ -176,10 +176,10 @@ TEST_CASE("store SIGKILL crash: every acknowledged batch survives, no partial ba
   std::uint64_t state = 0xc4a5;
   for (int trial = 0; trial < n; ++trial) {
     CAPTURE(trial);
-    const std::string dir = (std::filesystem::temp_directory_path() /
-                             ("orchestrix-store-crash-" + std::to_string(::getpid()) + "-" +
-                              std::to_string(trial)))
-                                .string();
+    const std::string dir =
+        (std::filesystem::temp_directory_path() /
+         ("orchestrix-store-crash-" + std::to_string(::getpid()) + "-" + std::to_string(trial)))
+            .string();
     std::filesystem::remove_all(dir);
     const bool snapshots = trial % 2 == 1;
     int fds[2];

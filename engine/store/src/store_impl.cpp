@@ -329,8 +329,8 @@ AppendResult StoreImpl::append(std::string_view stream, std::span<const EventDat
       created = true;
     }
     try {
-      result = write_batch(*st, events, batch, ids, log ? &frame : nullptr, position_field,
-                           &log_end);
+      result =
+          write_batch(*st, events, batch, ids, log ? &frame : nullptr, position_field, &log_end);
     } catch (...) {
       if (created) {
         shard.streams.erase(st->name);

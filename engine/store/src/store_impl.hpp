@@ -39,9 +39,6 @@
 #include <unordered_map>
 
 #include "category_resource.hpp"
-#include "orchestrix/durable/directory_lock.hpp"
-#include "orchestrix/durable/file_system.hpp"
-#include "orchestrix/durable/log_writer.hpp"
 #include "codec/dictionary.hpp"
 #include "codec/segment_cache.hpp"
 #include "codec/zstd_codec.hpp"
@@ -51,8 +48,11 @@
 #include "index/stream_state.hpp"
 #include "log/reclaim.hpp"
 #include "log/segment.hpp"
-#include "persist/store_frames.hpp"
+#include "orchestrix/durable/directory_lock.hpp"
+#include "orchestrix/durable/file_system.hpp"
+#include "orchestrix/durable/log_writer.hpp"
 #include "orchestrix/event_store.hpp"
+#include "persist/store_frames.hpp"
 
 namespace orchestrix::detail {
 

@@ -159,7 +159,8 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
           ? st->snapshots.back()->type
           : interns_.intern_string(snapshot.type);
   // Logged last (IoError): a failed write leaves the stream as it was.
-  if (!frame.empty()) log_end = log_->write(static_cast<std::uint8_t>(StoreFrame::kSnapshot), frame);
+  if (!frame.empty())
+    log_end = log_->write(static_cast<std::uint8_t>(StoreFrame::kSnapshot), frame);
   if (reuse != nullptr) {
     reuse->version = snapshot.version;
     reuse->type = type;

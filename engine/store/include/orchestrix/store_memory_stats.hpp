@@ -30,7 +30,7 @@ namespace orchestrix {
   X(cache_bytes, "decompressed-segment read cache, incl. evicted blocks still pinned")     \
   X(codec_bytes, "zstd contexts, workspaces and the compression scratch buffer")           \
   X(dictionary_bytes, "zstd dictionaries (bytes, CDict, DDict) and training samples")      \
-  X(log_buffer_bytes, "write-ahead log: frame buffers of the writer and of appends in flight") \
+  X(log_buffer_bytes, "write-ahead log: frame buffers (writer, appends in flight)")        \
   X(locator_bytes, "per-stream locator arrays (one entry per run of <= 64 events)")        \
   X(stream_table_bytes, "sharded hash tables: stream id -> stream")                        \
   X(stream_metadata_bytes, "per-stream state and the stream id text")                      \
