@@ -6,11 +6,10 @@
 // temporary directory, removed at the end. Sanitizer builds run a smaller log and skip the RSS
 // bound (ASan's quarantine keeps freed blocks resident on purpose).
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
-#include <unistd.h>
-
 #include <vector>
 
 #include "orchestrix/alloc/budget_resource.hpp"
@@ -30,13 +29,16 @@ constexpr std::uint64_t kLogBytes = 256ULL << 20;
 constexpr std::size_t kBudget = 24U << 20;
 constexpr std::size_t kResident = 4U << 20;
 
-std::uint64_t rss() { return alloc::read_process_memory().value_or(alloc::ProcessMemory{}).rss_bytes; }
+std::uint64_t rss() {
+  return alloc::read_process_memory().value_or(alloc::ProcessMemory{}).rss_bytes;
+}
 
 }  // namespace
 
 TEST_CASE("a log ten times the memory budget: appends go on, counters and RSS stay bounded") {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    std::string("orchestrix-memtest-residency-").append(std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      std::string("orchestrix-memtest-residency-").append(std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::string payload(1000, 'x');
   for (std::size_t i = 0; i < payload.size(); ++i) {
@@ -80,8 +82,8 @@ TEST_CASE("a log ten times the memory budget: appends go on, counters and RSS st
       if (++n == 100) break;
     }
     CHECK(n == 100);
-    MESSAGE("log ", appended >> 20, " MiB, store holds ", m.total_bytes() >> 20,
-            " MiB (budget ", kBudget >> 20, " MiB), RSS at a quarter of the log ", rss_early >> 20,
+    MESSAGE("log ", appended >> 20, " MiB, store holds ", m.total_bytes() >> 20, " MiB (budget ",
+            kBudget >> 20, " MiB), RSS at a quarter of the log ", rss_early >> 20,
             " MiB, at the end ", rss_end >> 20, " MiB");
   }
   std::filesystem::remove_all(dir);

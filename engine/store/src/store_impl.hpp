@@ -35,8 +35,6 @@
 #include <unordered_map>
 
 #include "category_resource.hpp"
-#include "orchestrix/durable/directory_lock.hpp"
-#include "orchestrix/durable/file_system.hpp"
 #include "codec/dictionary.hpp"
 #include "codec/segment_cache.hpp"
 #include "codec/zstd_codec.hpp"
@@ -46,6 +44,8 @@
 #include "index/stream_state.hpp"
 #include "log/reclaim.hpp"
 #include "log/segment.hpp"
+#include "orchestrix/durable/directory_lock.hpp"
+#include "orchestrix/durable/file_system.hpp"
 #include "orchestrix/event_store.hpp"
 
 namespace orchestrix::detail {

@@ -15,7 +15,8 @@
 //             the header alone, no raw or packed block, a file that reads back (header and CRCs
 //             checked, cold/segment_files.hpp) to exactly `used` record bytes; `bytes` is
 //             nullptr or the cache block, whose contents equal them.
-//  Cache      the FIFO's links and byte count; every cached segment is compressed or cold, in the log
+//  Cache      the FIFO's links and byte count; every cached segment is compressed or cold, in the
+//  log
 //             or retired; the cache category holds at least the cached blocks.
 //  Runs       run tag, 1..64 records, header and records inside `used`, records that decode to
 //             exactly records_bytes with interned shape ids, a stream of this store, versions
@@ -53,8 +54,8 @@
 #include <vector>
 
 #include "codec/zstd_codec.hpp"
-#include "orchestrix/detail/invariant.hpp"
 #include "cold/segment_files.hpp"
+#include "orchestrix/detail/invariant.hpp"
 #include "store_impl.hpp"
 
 namespace orchestrix::detail {
@@ -161,9 +162,8 @@ class InvariantWalk {
       const bool compressed =
           seg->state.load(std::memory_order_relaxed) == SegmentState::kCompressed;
       const bool cold = seg->state.load(std::memory_order_relaxed) == SegmentState::kCold;
-      const std::uint64_t expected_block = compressed || cold
-                                               ? sizeof(Segment)
-                                               : std::uint64_t{seg->capacity} + kSegmentHeaderBytes;
+      const std::uint64_t expected_block =
+          compressed || cold ? sizeof(Segment) : std::uint64_t{seg->capacity} + kSegmentHeaderBytes;
       if (reinterpret_cast<std::uintptr_t>(seg) % kSegmentAlign != 0 ||
           seg->block_bytes != expected_block) {
         fail("segment #", index, " (first position ", seg->first_position, ") is misaligned or ",

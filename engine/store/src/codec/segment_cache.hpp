@@ -30,8 +30,8 @@
 #include <memory_resource>
 #include <mutex>
 
-#include "cold/segment_files.hpp"
 #include "codec/zstd_codec.hpp"
+#include "cold/segment_files.hpp"
 #include "log/reclaim.hpp"
 #include "log/segment.hpp"
 

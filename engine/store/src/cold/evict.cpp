@@ -42,8 +42,7 @@ void StoreImpl::evict_cold_locked() noexcept {
     if (victim == nullptr) return;
     const bool packed = victim->state.load(std::memory_order_relaxed) == SegmentState::kCompressed;
     const std::uint32_t used = victim->used.load(std::memory_order_acquire);
-    const SegmentFileFacts facts{victim->first_position, used,
-                                 packed ? victim->packed_bytes : used,
+    const SegmentFileFacts facts{victim->first_position, used, packed ? victim->packed_bytes : used,
                                  victim->dict != nullptr ? victim->dict->version : 0U, packed};
     const std::span<const std::byte> block(packed ? victim->packed : victim->data(),
                                            facts.block_bytes);
@@ -79,7 +78,8 @@ void StoreImpl::evict_cold_locked() noexcept {
       cold_file_bytes_.fetch_add(file_bytes, std::memory_order_relaxed);
     }
     // The dictionary reference stays with the segment (its file's frame needs it).
-    if (freed_packed != nullptr) compressor_.free(PackedBlock{freed_packed, facts.block_bytes, nullptr});
+    if (freed_packed != nullptr)
+      compressor_.free(PackedBlock{freed_packed, facts.block_bytes, nullptr});
   }
 }
 

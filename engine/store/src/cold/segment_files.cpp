@@ -45,8 +45,7 @@ std::array<std::byte, kSegmentFileHeaderBytes> encode_header(const SegmentFileFa
 }
 
 bool is_segment_file(const std::string& name) {
-  return name.rfind("seg-", 0) == 0 &&
-         (name.ends_with(".orx") || name.ends_with(".orx.tmp"));
+  return name.rfind("seg-", 0) == 0 && (name.ends_with(".orx") || name.ends_with(".orx.tmp"));
 }
 
 }  // namespace
