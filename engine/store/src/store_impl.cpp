@@ -83,11 +83,15 @@ StoreImpl::StoreImpl(const StoreOptions& options, std::pmr::memory_resource* ups
       dictionaries_(&dictionary_memory_, options_.compression.level,
                     options_.compression.dictionary),
       shard_count_(options_.shards),
-      cache_(&cache_memory_, &codec_memory_, options_.compression.cache_bytes, reclaim_),
+      cold_files_(fs, options_.directory),
+      cache_(&cache_memory_, &codec_memory_, options_.compression.cache_bytes, reclaim_,
+             cold_files_),
       reclaim_(
           &store_memory_, [this](Segment* s) { free_segment(s); },
           [this](BlockLink* b) { free_block(b); }),
       compressor_(&codec_memory_, &compressed_memory_, options_.compression.level, &dictionaries_) {
+  // Segment files left by an earlier store in this directory are stale (docs/residency.md).
+  cold_files_.remove_stale();
   void* p = store_memory_.allocate(sizeof(Shard) * shard_count_, alignof(Shard));
   shards_ = static_cast<Shard*>(p);
   for (std::size_t i = 0; i < shard_count_; ++i) new (shards_ + i) Shard(&table_memory_);
@@ -197,8 +201,17 @@ Segment* StoreImpl::allocate_segment(std::size_t block_bytes) {
 
 void StoreImpl::free_segment(Segment* s) noexcept {
   if (s->raw != nullptr) segment_memory_.deallocate(s->raw, s->raw->bytes, kSegmentAlign);
-  if (s->packed != nullptr) compressor_.free(PackedBlock{s->packed, s->packed_bytes, s->dict});
+  if (s->packed != nullptr || s->dict != nullptr) {
+    compressor_.free(PackedBlock{s->packed, s->packed_bytes, s->dict});  // a cold one: dict only
+  }
   if (s->cache_block != nullptr) cache_.forget(s);
+  if (s->file_bytes != 0) {  // cold: its file goes with its memory (cold/segment_files.hpp)
+    if (!cold_files_.remove(s->first_position, s->file_suffix)) {
+      cold_remove_failures_.fetch_add(1, std::memory_order_relaxed);
+    }
+    cold_segments_.fetch_sub(1, std::memory_order_relaxed);
+    cold_file_bytes_.fetch_sub(s->file_bytes, std::memory_order_relaxed);
+  }
   s->~Segment();
   segment_memory_.deallocate(s, sizeof(Segment), kSegmentAlign);
 }
@@ -782,10 +795,17 @@ StoreMemoryStats StoreImpl::memory_stats() const {
     for (Segment* s = head_.load(std::memory_order_relaxed); s != nullptr;
          s = s->next.load(std::memory_order_relaxed)) {
       const std::uint32_t u = s->used.load(std::memory_order_relaxed);
+      m.resident_sealed_bytes +=
+          resident_block_bytes(*s, s == tail_ && tail_open_, options_.compression.enabled);
       if (s->raw != nullptr) {
         used += u;
         dead += s->dead_bytes.load(std::memory_order_relaxed);
         headers += kSegmentHeaderBytes;
+      } else if (s->state.load(std::memory_order_relaxed) == SegmentState::kCold) {
+        headers += sizeof(Segment);
+        ++m.cold_segments;
+        m.cold_file_bytes += s->file_bytes;
+        m.cold_record_bytes += u;
       } else {
         headers += sizeof(Segment);
         ++m.compressed_segments;
@@ -817,6 +837,7 @@ StoreMemoryStats StoreImpl::memory_stats() const {
   const std::uint64_t below = retained_below_.load(std::memory_order_relaxed);
   m.live_events = m.appended_events - below;
   m.log_file_bytes = log_ != nullptr ? log_->end_offset() : 0;
+  m.cold_write_failures = cold_write_failures_.load(std::memory_order_relaxed);
   return m;
 }
 

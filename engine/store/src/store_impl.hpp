@@ -232,6 +232,10 @@ class StoreImpl {
   void compress_sealed_locked() noexcept;
   bool compress_segment(Segment* s) noexcept;
   bool shrink_segment(Segment* s) noexcept;  // compression off: an exact raw block
+  // Residency (cold/evict.cpp): REQUIRES compact_mu_ held; writes the oldest resident sealed
+  // segments to their files and drops their blocks while the resident sealed bytes exceed
+  // options_.resident_bytes. Never throws (a failed write leaves the segment resident).
+  void evict_cold_locked() noexcept;
   // Checks the stream id and every event against the limits (throws InvalidArgument), looks
   // the batch's shapes up without adding any, reads the clock when an event has no time, and
   // plans the runs when every shape is known. One pass over the batch.
@@ -279,6 +283,8 @@ class StoreImpl {
   DictionaryBook dictionaries_;  // trained and switched under compact_mu_
   Shard* shards_ = nullptr;
   std::size_t shard_count_ = 0;
+  // Files of cold segments (cold/segment_files.hpp); declared before cache_, which reads them.
+  SegmentFiles cold_files_;
   // Declared before reclaim_ so that it outlives it: freeing a retired segment or cache block
   // (reclaim_'s destructor included) goes through the cache.
   mutable SegmentCache cache_;
@@ -313,6 +319,13 @@ class StoreImpl {
   std::atomic<std::uint64_t> retained_below_{0};
   // Sum of Segment::used over live segments; written under log_mu_, read without it.
   std::atomic<std::uint64_t> used_bytes_{0};
+  // Residency (cold/evict.cpp): cold segments held and their file bytes (free_segment()
+  // subtracts), resident sealed bytes at the last eviction pass, failed file writes/removals.
+  std::atomic<std::uint64_t> cold_segments_{0};
+  std::atomic<std::uint64_t> cold_file_bytes_{0};
+  std::atomic<std::uint64_t> resident_sealed_bytes_{0};
+  std::atomic<std::uint64_t> cold_write_failures_{0};
+  std::atomic<std::uint64_t> cold_remove_failures_{0};
   // One compaction at a time; taken before any shard lock. Mutable: check_invariants() takes it.
   mutable std::mutex compact_mu_;
 

@@ -11,8 +11,12 @@
 //             block sized to it and published in `bytes`, no packed or cache block. Compressed:
 //             block_bytes = the header alone, no raw block, a packed frame that decompresses to
 //             exactly `used` bytes (the runs below are checked on that copy); `bytes` is nullptr
-//             or the segment's cache block, whose contents equal the frame's.
-//  Cache      the FIFO's links and byte count; every cached segment is compressed and in the log
+//             or the segment's cache block, whose contents equal the frame's. Cold: block_bytes =
+//             the header alone, no raw or packed block, a file that reads back (header and CRCs
+//             checked, cold/segment_files.hpp) to exactly `used` record bytes; `bytes` is
+//             nullptr or the cache block, whose contents equal them.
+//  Cache      the FIFO's links and byte count; every cached segment is compressed or cold, in the
+//  log
 //             or retired; the cache category holds at least the cached blocks.
 //  Runs       run tag, 1..64 records, header and records inside `used`, records that decode to
 //             exactly records_bytes with interned shape ids, a stream of this store, versions
@@ -50,6 +54,7 @@
 #include <vector>
 
 #include "codec/zstd_codec.hpp"
+#include "cold/segment_files.hpp"
 #include "orchestrix/detail/invariant.hpp"
 #include "store_impl.hpp"
 
@@ -156,8 +161,9 @@ class InvariantWalk {
       const std::uint32_t used = seg->used.load(std::memory_order_relaxed);
       const bool compressed =
           seg->state.load(std::memory_order_relaxed) == SegmentState::kCompressed;
+      const bool cold = seg->state.load(std::memory_order_relaxed) == SegmentState::kCold;
       const std::uint64_t expected_block =
-          compressed ? sizeof(Segment) : std::uint64_t{seg->capacity} + kSegmentHeaderBytes;
+          compressed || cold ? sizeof(Segment) : std::uint64_t{seg->capacity} + kSegmentHeaderBytes;
       if (reinterpret_cast<std::uintptr_t>(seg) % kSegmentAlign != 0 ||
           seg->block_bytes != expected_block) {
         fail("segment #", index, " (first position ", seg->first_position, ") is misaligned or ",
@@ -191,6 +197,9 @@ class InvariantWalk {
   const std::byte* segment_base(const Segment& seg, std::uint64_t index, bool compressed,
                                 std::uint32_t used) {
     const std::byte* bytes = seg.bytes.load(std::memory_order_relaxed);
+    if (seg.state.load(std::memory_order_relaxed) == SegmentState::kCold) {
+      return cold_base(seg, index, used);
+    }
     if (!compressed) {
       if (seg.raw == nullptr || seg.raw->bytes != sizeof(BlockLink) + seg.capacity ||
           seg.raw->kind != BlockLink::Kind::kRaw || bytes != seg.raw->payload() ||
@@ -214,6 +223,35 @@ class InvariantWalk {
     if (!decompress_for_check(packed, copy_.data(), used)) {
       fail("compressed segment #", index, ": the frame does not decompress");
     }
+    check_cached(seg, index, used);
+    compressed_blocks_ += seg.packed_bytes;
+    return copy_.data();
+  }
+
+  // A cold segment (cold/segment_files.hpp): no block in memory; its file reads back (IoError
+  // or CorruptionError propagate) to `used` record bytes, which a cache block must equal.
+  const std::byte* cold_base(const Segment& seg, std::uint64_t index, std::uint32_t used) {
+    if (seg.raw != nullptr || seg.packed != nullptr || seg.file_bytes == 0) {
+      fail("cold segment #", index, " (first position ", seg.first_position,
+           ") holds a raw or packed block, or has no file");
+    }
+    const bool packed = seg.packed_bytes != 0;
+    const SegmentFileFacts facts{seg.first_position, used, packed ? seg.packed_bytes : used,
+                                 seg.dict != nullptr ? seg.dict->version : 0U, packed};
+    std::vector<std::byte> block(facts.block_bytes);
+    s_.cold_files_.read(seg.file_suffix, facts, block);
+    copy_.resize(used);
+    if (!packed) {
+      copy_ = std::move(block);
+    } else if (!decompress_for_check(PackedBlock{block.data(), facts.block_bytes, seg.dict},
+                                     copy_.data(), used)) {
+      fail("cold segment #", index, ": the frame in its file does not decompress");
+    }
+    check_cached(seg, index, used);
+    return copy_.data();
+  }
+
+  void check_cached(const Segment& seg, std::uint64_t index, std::uint32_t used) {
     // A concurrent read may fill or evict the cache: look under the cache's mutex.
     bool cache_ok = true;
     s_.cache_.inspect([&] {
@@ -223,11 +261,9 @@ class InvariantWalk {
                   std::memcmp(published, copy_.data(), used) == 0);
     });
     if (!cache_ok) {
-      fail("compressed segment #", index, ": the published bytes are not its cache block's, or ",
-           "differ from the frame's contents");
+      fail("segment #", index, ": the published bytes are not its cache block's, or ",
+           "differ from the frame's or file's contents");
     }
-    compressed_blocks_ += seg.packed_bytes;
-    return copy_.data();
   }
 
   // Checks the run at `off` of a segment's record bytes and returns its size.
@@ -419,7 +455,7 @@ class InvariantWalk {
       for (const Segment* seg : retired) {
         if (segments_.count(seg) != 0) fail("a retired segment is still in the log");
         retired_blocks += seg->block_bytes;
-        retired_packed += seg->packed_bytes;
+        if (seg->packed != nullptr) retired_packed += seg->packed_bytes;  // not a cold one's
         retired_segments.insert(seg);
       }
       for (const BlockLink* b : retired_raw_or_cache) {
@@ -471,7 +507,7 @@ class InvariantWalk {
   void check_cache(const std::unordered_set<const Segment*>& retired) {
     std::uint64_t blocks = 0;
     s_.cache_.check_invariants([&](const Segment* seg) {
-      if (seg->state.load(std::memory_order_relaxed) != SegmentState::kCompressed ||
+      if (seg->state.load(std::memory_order_relaxed) == SegmentState::kRaw ||
           (segments_.count(seg) == 0 && retired.count(seg) == 0)) {
         fail("a cached segment is not compressed, or neither in the log nor retired");
       }

@@ -62,6 +62,18 @@ struct StoreMemoryStats {
   // With a directory: the size of the log file on disk (bytes written to it, synced or not; not
   // memory, so not in total_bytes()). 0 for a memory-only store. docs/durability.md.
   std::uint64_t log_file_bytes = 0;
+  // Residency (StoreOptions::resident_bytes, docs/residency.md); none is a byte category: a
+  // cold segment's record bytes are in its file, not in memory (its header still counts in
+  // segment_header_bytes). resident_sealed_bytes: the sealed blocks that count against
+  // resident_bytes (compressed frames; with compression off, complete raw blocks).
+  std::uint64_t resident_sealed_bytes = 0;
+  // Of `segments`, those whose block is only in their file; the files' total size; the record
+  // bytes (uncompressed) those segments hold.
+  std::uint64_t cold_segments = 0;
+  std::uint64_t cold_file_bytes = 0;
+  std::uint64_t cold_record_bytes = 0;
+  // Segment file writes that failed (the segment stayed resident; a later pass retried).
+  std::uint64_t cold_write_failures = 0;
 
   // Sum of every byte field.
   std::uint64_t total_bytes() const noexcept {

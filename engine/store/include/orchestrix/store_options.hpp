@@ -127,8 +127,16 @@ struct StoreOptions {
   // kPeriodic: the longest time an acknowledged append stays unsynced. Range [1 ms, 60 s].
   std::chrono::milliseconds sync_interval{100};
   RecoveryPolicy recovery = RecoveryPolicy::kRefuse;
-  // With a directory: how many bytes of sealed segments stay in memory; colder ones are dropped
-  // and read back from their files on demand. 0: no limit (every segment stays resident).
+  // With a directory: how many bytes of sealed segment blocks (compressed frames; with
+  // compression off, complete raw blocks) stay in memory. After a segment is sealed, the oldest
+  // ones beyond the bound are written to "seg-<first position>.orx" files in the directory
+  // (through the store's FileSystem, not synced: a spill, removed when the store opens or the
+  // segment is freed) and dropped from memory; reads fill the read cache
+  // (CompressionOptions::cache_bytes, which also bounds cold raw segments) from the file and
+  // may then throw orchestrix::IoError or orchestrix::CorruptionError. A failed write leaves the
+  // segment resident and is retried after the next seal. The open segment, segments waiting
+  // for the compressor, and blocks pinned by live ranges come on top of the bound. 0: no limit
+  // (every segment stays resident). See docs/residency.md.
   std::size_t resident_bytes = 0;
 };
 

@@ -47,7 +47,7 @@ void StoreImpl::compress_sealed_locked() noexcept {
       Segment* s =
           compress_from_ != nullptr ? compress_from_ : head_.load(std::memory_order_relaxed);
       for (; s != nullptr; s = s->next.load(std::memory_order_relaxed)) {
-        if (s->state.load(std::memory_order_relaxed) == SegmentState::kCompressed) continue;
+        if (s->state.load(std::memory_order_relaxed) != SegmentState::kRaw) continue;
         const bool open = s == tail_ && tail_open_;
         const std::uint32_t used = s->used.load(std::memory_order_acquire);
         if (open || used != s->reserved) break;
@@ -57,10 +57,11 @@ void StoreImpl::compress_sealed_locked() noexcept {
       }
       compress_from_ = s;
     }
-    if (candidate == nullptr) return;
+    if (candidate == nullptr) break;
     const bool done = compress ? compress_segment(candidate) : shrink_segment(candidate);
-    if (!done) return;  // retried at the next seal or compact()
+    if (!done) break;  // retried at the next seal or compact()
   }
+  if (options_.resident_bytes != 0) evict_cold_locked();  // cold/evict.cpp
 }
 
 bool StoreImpl::shrink_segment(Segment* s) noexcept {

@@ -3,6 +3,7 @@
 #include <exception>
 #include <new>
 
+#include "codec/dictionary.hpp"
 #include "orchestrix/detail/check.hpp"
 #include "orchestrix/detail/invariant.hpp"
 
@@ -10,8 +11,13 @@ namespace orchestrix::detail {
 
 SegmentCache::SegmentCache(std::pmr::memory_resource* cache_memory,
                            std::pmr::memory_resource* codec_memory, std::size_t bound,
-                           ReclaimDomain& reclaim) noexcept
-    : memory_(cache_memory), bound_(bound), reclaim_(reclaim), decompressor_(codec_memory) {}
+                           ReclaimDomain& reclaim, const SegmentFiles& files) noexcept
+    : memory_(cache_memory),
+      codec_memory_(codec_memory),
+      files_(&files),
+      bound_(bound),
+      reclaim_(reclaim),
+      decompressor_(codec_memory) {}
 
 SegmentCache::~SegmentCache() {
   ORCHESTRIX_DCHECK_MSG(oldest_ == nullptr, "a segment is still cached when the cache goes");
@@ -26,8 +32,8 @@ const std::byte* SegmentCache::fill(const Segment* segment) {
     std::lock_guard lock(mu_);
     result = s->bytes.load(std::memory_order_acquire);
     if (result == nullptr) {
-      ORCHESTRIX_DCHECK_MSG(s->state.load(std::memory_order_relaxed) == SegmentState::kCompressed,
-                            "a segment without bytes is not compressed");
+      ORCHESTRIX_DCHECK_MSG(s->state.load(std::memory_order_relaxed) != SegmentState::kRaw,
+                            "a segment without bytes is raw");
       const std::size_t n = s->used.load(std::memory_order_acquire);
       const std::size_t block_bytes = sizeof(BlockLink) + n;
       // Make room first (evicting never fails), then allocate: a bad_alloc leaves the evictions.
@@ -47,7 +53,12 @@ const std::byte* SegmentCache::fill(const Segment* segment) {
         auto* b = new (p) BlockLink{};
         b->bytes = static_cast<std::uint32_t>(block_bytes);
         b->kind = BlockLink::Kind::kCache;
-        decompressor_.decompress(PackedBlock{s->packed, s->packed_bytes, s->dict}, b->payload(), n);
+        if (s->state.load(std::memory_order_relaxed) == SegmentState::kCold) {
+          load_cold_locked(*s, b->payload(), n);
+        } else {
+          decompressor_.decompress(PackedBlock{s->packed, s->packed_bytes, s->dict}, b->payload(),
+                                   n);
+        }
         s->cache_block = b;
       } catch (...) {
         if (p != nullptr) memory_->deallocate(p, block_bytes, kSegmentAlign);
@@ -76,6 +87,28 @@ const std::byte* SegmentCache::fill(const Segment* segment) {
   }
   if (failure != nullptr) std::rethrow_exception(failure);
   return result;
+}
+
+void SegmentCache::load_cold_locked(const Segment& s, std::byte* out, std::size_t n) {
+  const bool packed = s.packed_bytes != 0;
+  const SegmentFileFacts facts{s.first_position, static_cast<std::uint32_t>(n),
+                               packed ? s.packed_bytes : static_cast<std::uint32_t>(n),
+                               s.dict != nullptr ? s.dict->version : 0U, packed};
+  if (!packed) {
+    files_->read(s.file_suffix, facts, {out, n});
+    return;
+  }
+  struct Scratch {
+    std::pmr::memory_resource* memory;
+    std::size_t bytes;
+    void* p;
+    ~Scratch() { memory->deallocate(p, bytes, kSegmentAlign); }
+  } scratch{codec_memory_, facts.block_bytes,
+            codec_memory_->allocate(facts.block_bytes, kSegmentAlign)};
+  auto* frame = static_cast<std::byte*>(scratch.p);
+  files_->read(s.file_suffix, facts, {frame, facts.block_bytes});
+  // The CRC matched: the frame is the one the store wrote, so it decompresses to n bytes.
+  decompressor_.decompress(PackedBlock{frame, facts.block_bytes, s.dict}, out, n);
 }
 
 void SegmentCache::unlink_locked(Segment* s) noexcept {

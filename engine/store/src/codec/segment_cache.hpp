@@ -14,6 +14,13 @@
 // still cached alone. cached_bytes() counts the blocks in the cache; evicted blocks still pinned
 // count in the "cache" category until they are freed.
 //
+// Cold segments (kCold, cold/evict.cpp) fill the same way from their file: the stored block is
+// read (pread, durable::File::read_full) into the cache block when it is raw, or into a scratch
+// buffer (category "codec", freed before fill() returns) and decompressed when it is a zstd
+// frame. The read happens under the cache's mutex: concurrent misses wait for it; reads of
+// resident or cached segments never take the mutex. The bound covers cold raw segments' cache
+// blocks exactly as it covers decompressed ones.
+//
 // Thread safety: all members are safe to call concurrently. Lock order: the cache's mutex is a
 // leaf (taken after every store lock; fill() allocates under it but takes no other lock).
 #pragma once
@@ -24,6 +31,7 @@
 #include <mutex>
 
 #include "codec/zstd_codec.hpp"
+#include "cold/segment_files.hpp"
 #include "log/reclaim.hpp"
 #include "log/segment.hpp"
 
@@ -32,14 +40,15 @@ namespace orchestrix::detail {
 class SegmentCache {
  public:
   SegmentCache(std::pmr::memory_resource* cache_memory, std::pmr::memory_resource* codec_memory,
-               std::size_t bound, ReclaimDomain& reclaim) noexcept;
+               std::size_t bound, ReclaimDomain& reclaim, const SegmentFiles& files) noexcept;
   ~SegmentCache();  // REQUIRES: no segment cached (the store frees its segments first; DCHECKed)
   SegmentCache(const SegmentCache&) = delete;
   SegmentCache& operator=(const SegmentCache&) = delete;
 
-  // The record bytes of compressed segment `s` (REQUIRES: kCompressed; the caller holds a
+  // The record bytes of compressed or cold segment `s` (REQUIRES: not kRaw; the caller holds a
   // ReadPin taken before it loaded `s`). Throws std::bad_alloc (the block or the decompression
-  // context) with nothing changed but evictions.
+  // context), and for a cold segment orchestrix::IoError or orchestrix::CorruptionError
+  // (segment_files.hpp), with nothing changed but evictions.
   const std::byte* fill(const Segment* s);
   // Drops s's cache block at once (for a segment being freed: no reader can reach it).
   void forget(Segment* s) noexcept;
@@ -58,7 +67,12 @@ class SegmentCache {
  private:
   void unlink_locked(Segment* s) noexcept;
 
+  // Reads the stored block of cold segment s and leaves its `n` record bytes at out.
+  void load_cold_locked(const Segment& s, std::byte* out, std::size_t n);
+
   std::pmr::memory_resource* memory_;
+  std::pmr::memory_resource* codec_memory_;
+  const SegmentFiles* files_;
   std::size_t bound_;
   ReclaimDomain& reclaim_;
   mutable std::mutex mu_;

@@ -45,8 +45,11 @@ static_assert(sizeof(BlockLink) == 16);
 
 // Compression state of a segment. kRaw: records in the raw block (open, or sealed and not
 // compressed yet, or compression failed and will be retried). kCompressed: records in the
-// packed block only. The state changes under the log lock and compact_mu_ (compress_sealed.cpp).
-enum class SegmentState : std::uint8_t { kRaw, kCompressed };
+// packed block only. kCold: the block (raw or packed) is in the segment's file only
+// (cold/segment_files.hpp); reads fill the cache from the file. The state changes under the
+// log lock and compact_mu_ (compress_sealed.cpp; to kCold also under the cache's mutex,
+// cold/evict.cpp).
+enum class SegmentState : std::uint8_t { kRaw, kCompressed, kCold };
 
 struct Segment {
   std::atomic<Segment*> next{nullptr};
@@ -69,6 +72,11 @@ struct Segment {
   // its version is also the frame's dictID), or nullptr. Set with `packed`.
   Dictionary* dict = nullptr;
   std::atomic<SegmentState> state{SegmentState::kRaw};
+  // Residency (cold/evict.cpp): the size of the segment's file (0: it has none) and the
+  // suffix of its name; set when the segment turns kCold. A cold segment keeps packed_bytes
+  // (0 when its file holds the raw bytes) and `dict`.
+  std::uint64_t file_bytes = 0;
+  std::uint32_t file_suffix = 0;
   // Read cache (guarded by the cache's mutex): the cache block and the FIFO links.
   BlockLink* cache_block = nullptr;
   Segment* cache_prev = nullptr;
