@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "orchestrix/durable/file_system.hpp"
-
 #include "store_impl.hpp"
 
 namespace orchestrix {
