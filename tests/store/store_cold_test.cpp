@@ -129,6 +129,7 @@ TEST_CASE("a log several times resident_bytes reads back exactly, within the bou
     CHECK(m.cold_file_bytes == segment_file_bytes(fs, &files));
     CHECK(files == m.cold_segments);
     CHECK(m.cold_write_failures == 0);
+    CHECK(fs.count(Op::kSync) == 0);  // a spill: segment files are never synced
     CHECK(read_everything(*store) == expected);
     for (std::uint64_t s = 0; s < 7; ++s) {
       const std::string name = orchestrix::test::numbered("order-", s);
