@@ -117,6 +117,7 @@ TEST_CASE("a log several times resident_bytes reads back exactly, within the bou
   for (const bool compression : {false, true}) {
     CAPTURE(compression);
     FaultFileSystem fs;
+    fs.only_paths("seg-");  // the store's write-ahead log is synced; its segment files are not
     auto store = detail::StoreAccess::open(cold_options(compression), fs);
     ev.append_to(*store, 0, 100);
     store->save_snapshot("order-1", {5, "Agg", {}});
@@ -323,5 +324,29 @@ TEST_CASE("compaction rewrites cold segments and removes the files of the segmen
     CHECK(m.cold_file_bytes == segment_file_bytes(fs));
     CHECK(segment_file_bytes(fs) < files_before);
     orchestrix::test::check_store(*store);
+  }
+}
+
+TEST_CASE("a store with cold segments reopens from its log with every event, and spills again") {
+  const Events ev(4000, 5);
+  const auto expected = reference(ev);
+  for (const bool compression : {false, true}) {
+    CAPTURE(compression);
+    FaultFileSystem fs;
+    {
+      auto store = detail::StoreAccess::open(cold_options(compression), fs);
+      ev.append_to(*store, 0);
+      REQUIRE(store->memory_stats().cold_segments > 0);
+    }
+    fs.crash();  // only what was synced survives: the log, not the segment files
+    auto store = detail::StoreAccess::open(cold_options(compression), fs);
+    const StoreMemoryStats m = store->memory_stats();
+    CHECK(m.cold_segments > 0);
+    CHECK(m.resident_sealed_bytes <= kResident);
+    std::size_t files = 0;
+    CHECK(m.cold_file_bytes == segment_file_bytes(fs, &files));
+    CHECK(files == m.cold_segments);
+    CHECK(read_everything(*store) == expected);
+    detail::StoreAccess::check_invariants(*store);
   }
 }
