@@ -18,20 +18,17 @@
 //
 // items_per_second counts events, all threads together (UseRealTime): the total rate.
 #include <benchmark/benchmark.h>
-#include <sqlite3.h>
-#include <stdlib.h>
 
 #include <cstddef>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <mutex>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "orchestrix/event_store.hpp"
 #include "orchestrix/workload.hpp"
+#include "sqlite_wal_peer.hpp"
 
 namespace {
 
@@ -39,14 +36,9 @@ using orchestrix::Durability;
 using orchestrix::EventData;
 using orchestrix::EventStore;
 using orchestrix::StoreOptions;
+using orchestrix::bench::BM_SqliteWalAppend;
 
-constexpr std::size_t kEventBytes = 100;
-
-std::string make_directory() {
-  std::string pattern = (std::filesystem::current_path() / "store-durable-bench-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  return pattern;
-}
+constexpr std::size_t kEventBytes = orchestrix::bench::kDurableEventBytes;
 
 // ---- EventStore appends ----
 struct StoreFixture {
@@ -63,9 +55,11 @@ void open_store(const std::string& dir, Durability mode) {
 }
 
 void on_commit_setup(const benchmark::State&) {
-  open_store(make_directory(), Durability::kOnCommit);
+  open_store(orchestrix::bench::make_bench_directory("store-durable-bench"), Durability::kOnCommit);
 }
-void none_setup(const benchmark::State&) { open_store(make_directory(), Durability::kNone); }
+void none_setup(const benchmark::State&) {
+  open_store(orchestrix::bench::make_bench_directory("store-durable-bench"), Durability::kNone);
+}
 void memory_setup(const benchmark::State&) {
   fixture = new StoreFixture{"", std::make_unique<EventStore>()};
 }
@@ -96,66 +90,11 @@ void BM_StoreDurableAppend(benchmark::State& state) { append_loop(state); }
 void BM_StoreNoneAppend(benchmark::State& state) { append_loop(state); }
 void BM_StoreMemoryAppend(benchmark::State& state) { append_loop(state); }
 
-// ---- SQLite WAL, synchronous=FULL (the same peer as bench_durable) ----
-struct SqliteFixture {
-  std::string dir;
-  sqlite3* db = nullptr;
-  sqlite3_stmt* insert = nullptr;
-  std::mutex mutex;  // one connection, serialised (SQLite has one writer at a time anyway)
-};
-SqliteFixture* sqlite = nullptr;
-
-void exec(sqlite3* db, const char* sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-    const std::string message = error != nullptr ? error : "sqlite3_exec failed";
-    sqlite3_free(error);
-    throw std::runtime_error(message);
-  }
-}
-
-void sqlite_setup(const benchmark::State&) {
-  sqlite = new SqliteFixture;
-  sqlite->dir = make_directory();
-  if (sqlite3_open((sqlite->dir + "/events.db").c_str(), &sqlite->db) != SQLITE_OK) {
-    throw std::runtime_error("sqlite3_open failed");
-  }
-  exec(sqlite->db, "PRAGMA journal_mode=WAL");
-  exec(sqlite->db, "PRAGMA synchronous=FULL");
-  exec(sqlite->db, "CREATE TABLE events(position INTEGER PRIMARY KEY, data BLOB)");
-  sqlite3_prepare_v2(sqlite->db, "INSERT INTO events(data) VALUES (?)", -1, &sqlite->insert,
-                     nullptr);
-}
-
-void sqlite_teardown(const benchmark::State&) {
-  sqlite3_finalize(sqlite->insert);
-  sqlite3_close(sqlite->db);
-  std::filesystem::remove_all(sqlite->dir);
-  delete sqlite;
-  sqlite = nullptr;
-}
-
-void BM_SqliteWalAppend(benchmark::State& state) {
-  const auto events = static_cast<std::size_t>(state.range(0));
-  const std::vector<std::byte> row(kEventBytes, std::byte{0x42});
-  for (auto _ : state) {
-    const std::scoped_lock lock(sqlite->mutex);
-    exec(sqlite->db, "BEGIN");
-    for (std::size_t i = 0; i < events; ++i) {
-      sqlite3_bind_blob(sqlite->insert, 1, row.data(), static_cast<int>(row.size()), SQLITE_STATIC);
-      if (sqlite3_step(sqlite->insert) != SQLITE_DONE) throw std::runtime_error("insert failed");
-      sqlite3_reset(sqlite->insert);
-    }
-    exec(sqlite->db, "COMMIT");
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events));
-}
-
 // ---- reopen ----
 std::string reopen_dir;
 
 void reopen_setup(const benchmark::State& state) {
-  reopen_dir = make_directory();
+  reopen_dir = orchestrix::bench::make_bench_directory("store-durable-bench");
   StoreOptions o;
   o.directory = reopen_dir;
   o.durability = Durability::kNone;  // the log's contents are the same; synced by the close
@@ -196,8 +135,8 @@ BENCHMARK(BM_SqliteWalAppend)
     ->Threads(2)
     ->Threads(8)
     ->UseRealTime()
-    ->Setup(sqlite_setup)
-    ->Teardown(sqlite_teardown);
+    ->Setup(orchestrix::bench::sqlite_wal_setup)
+    ->Teardown(orchestrix::bench::sqlite_wal_teardown);
 BENCHMARK(BM_StoreNoneAppend)
     ->Arg(1)
     ->Arg(100)
