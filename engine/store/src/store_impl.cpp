@@ -204,7 +204,9 @@ void StoreImpl::free_segment(Segment* s) noexcept {
   if (s->packed != nullptr || s->dict != nullptr) {
     compressor_.free(PackedBlock{s->packed, s->packed_bytes, s->dict});  // a cold one: dict only
   }
-  if (s->cache_block != nullptr) cache_.forget(s);
+  // Only a compressed or cold segment is ever cached. Its cache_block is read under the
+  // cache's mutex (forget()): a reader's fill may evict this segment at the same moment.
+  if (s->state.load(std::memory_order_relaxed) != SegmentState::kRaw) cache_.forget(s);
   if (s->file_bytes != 0) {  // cold: its file goes with its memory (cold/segment_files.hpp)
     if (!cold_files_.remove(s->first_position, s->file_suffix)) {
       cold_remove_failures_.fetch_add(1, std::memory_order_relaxed);
