@@ -4,17 +4,16 @@
 
 #include <limits>
 #include <new>
-#include <utility>
 
 #include "orchestrix/durable/file_system.hpp"
 #include "store_impl.hpp"
 
 namespace orchestrix {
 
-EventStore::EventStore(StoreOptions options)
-    : EventStore(std::move(options), durable::posix_file_system()) {}
+EventStore::EventStore(const StoreOptions& options)
+    : EventStore(options, durable::posix_file_system()) {}
 
-EventStore::EventStore(StoreOptions options, durable::FileSystem& fs) {
+EventStore::EventStore(const StoreOptions& options, durable::FileSystem& fs) {
   std::pmr::memory_resource* memory =
       options.memory ? options.memory : std::pmr::get_default_resource();
   void* p = memory->allocate(sizeof(detail::StoreImpl), alignof(detail::StoreImpl));

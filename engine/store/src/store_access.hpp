@@ -26,8 +26,8 @@ namespace orchestrix::detail {
 
 struct StoreAccess {
   // A store whose every file access goes through `fs` (a durable::FaultFileSystem in tests).
-  static std::unique_ptr<EventStore> open(StoreOptions options, durable::FileSystem& fs) {
-    return std::unique_ptr<EventStore>(new EventStore(std::move(options), fs));
+  static std::unique_ptr<EventStore> open(const StoreOptions& options, durable::FileSystem& fs) {
+    return std::unique_ptr<EventStore>(new EventStore(options, fs));
   }
 
   static const StoreImpl& impl(const EventStore& store) noexcept { return *store.impl_; }

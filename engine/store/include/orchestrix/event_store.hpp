@@ -101,7 +101,7 @@ class EventStore {
   // takes the directory's lock and recovers the store from its log (docs/durability.md,
   // "Recovery"); throws IoError (a file operation failed; EWOULDBLOCK: another store holds the
   // directory) or CorruptionError (the log is damaged; file and byte offset in what()).
-  explicit EventStore(StoreOptions options = {});
+  explicit EventStore(const StoreOptions& options = {});
   ~EventStore();
   EventStore(const EventStore&) = delete;
   EventStore& operator=(const EventStore&) = delete;
@@ -200,7 +200,7 @@ class EventStore {
   // a walk that checks every invariant of the structure.
   friend struct detail::StoreAccess;
   // Internal: a store whose files go through `fs` (tests inject faults; StoreAccess::open).
-  EventStore(StoreOptions options, durable::FileSystem& fs);
+  EventStore(const StoreOptions& options, durable::FileSystem& fs);
   detail::StoreImpl* impl_;
 };
 
