@@ -14,16 +14,25 @@
 //                                               seed-workload events (engine/workload): the
 //                                               recovery scan and replay; 10M events only with
 //                                               ORCHESTRIX_BENCH_LARGE=1 (writing its log takes
-//                                               a while)
+//                                               a while); the log's pages are in the page cache
+//   BM_StoreReopenCold/<events>                 the same with the log's pages dropped from the
+//                                               page cache before each reopen (fdatasync, then
+//                                               posix_fadvise DONTNEED): read from the disk
+//   BM_StoreRebuildMemory/<events>              the baseline: appending the same seed events to
+//                                               a memory-only store (building that state without
+//                                               any file)
 //
 // items_per_second counts events, all threads together (UseRealTime): the total rate.
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
 #include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "orchestrix/event_store.hpp"
@@ -106,6 +115,46 @@ void reopen_setup(const benchmark::State& state) {
 
 void reopen_teardown(const benchmark::State&) { std::filesystem::remove_all(reopen_dir); }
 
+// Writes back and drops the page-cache pages of every file in the store directory, so that the
+// next reopen reads them from the disk. Fails the benchmark when a call fails.
+bool drop_cached_pages(benchmark::State& state) {
+  for (const auto& entry : std::filesystem::directory_iterator(reopen_dir)) {
+    const int fd = ::open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;  // the lock file of a closed store may be gone
+    const bool ok = ::fdatasync(fd) == 0 && ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
+    ::close(fd);
+    if (!ok) {
+      state.SkipWithError("fdatasync or posix_fadvise failed");
+      return false;
+    }
+  }
+  return true;
+}
+
+void BM_StoreReopenCold(benchmark::State& state) {
+  StoreOptions o;
+  o.directory = reopen_dir;
+  for (auto _ : state) {
+    state.PauseTiming();
+    if (!drop_cached_pages(state)) break;
+    state.ResumeTiming();
+    EventStore store(o);
+    benchmark::DoNotOptimize(store.head_position());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * state.range(0)));
+}
+
+void BM_StoreRebuildMemory(benchmark::State& state) {
+  for (auto _ : state) {
+    EventStore store;
+    orchestrix::SeedWorkload w({.events = static_cast<std::uint64_t>(state.range(0))});
+    orchestrix::WorkloadBatch b;
+    while (w.next(b)) store.append(b.stream, b.events, orchestrix::ExpectedVersion::no_stream());
+    benchmark::DoNotOptimize(store.head_position());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * state.range(0)));
+}
+
 void BM_StoreReopen(benchmark::State& state) {
   StoreOptions o;
   o.directory = reopen_dir;
@@ -152,16 +201,19 @@ BENCHMARK(BM_StoreMemoryAppend)
 
 // 100k and 1M always; 10M with ORCHESTRIX_BENCH_LARGE=1.
 const bool kLarge = std::getenv("ORCHESTRIX_BENCH_LARGE") != nullptr;
-auto* const kReopen = [] {
-  auto* b = benchmark::RegisterBenchmark("BM_StoreReopen", BM_StoreReopen);
-  b->Arg(100'000)->Arg(1'000'000);
-  if (kLarge) b->Arg(10'000'000);
-  b->Unit(benchmark::kMillisecond)
-      ->Iterations(1)
-      ->UseRealTime()
-      ->Setup(reopen_setup)
-      ->Teardown(reopen_teardown);
-  return b;
+const bool kReopen = [] {
+  using Fn = void (*)(benchmark::State&);
+  const std::pair<const char*, Fn> cases[] = {{"BM_StoreReopen", BM_StoreReopen},
+                                              {"BM_StoreReopenCold", BM_StoreReopenCold},
+                                              {"BM_StoreRebuildMemory", BM_StoreRebuildMemory}};
+  for (auto [name, fn] : cases) {
+    auto* b = benchmark::RegisterBenchmark(name, fn);
+    b->Arg(100'000)->Arg(1'000'000);
+    if (kLarge) b->Arg(10'000'000);
+    b->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+    if (fn != BM_StoreRebuildMemory) b->Setup(reopen_setup)->Teardown(reopen_teardown);
+  }
+  return true;
 }();
 
 }  // namespace

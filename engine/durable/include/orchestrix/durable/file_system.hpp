@@ -46,6 +46,13 @@ class File {
   // The current size in bytes.
   virtual std::uint64_t size() = 0;
   virtual const std::string& path() const noexcept = 0;
+  // A hint that [offset, offset + length) will be read soon: the POSIX file asks the kernel to
+  // start reading it into the page cache (posix_fadvise WILLNEED) and returns without waiting.
+  // No effect on what reads return; failures are ignored. The default does nothing.
+  virtual void will_read(std::uint64_t offset, std::uint64_t length) noexcept {
+    (void)offset;
+    (void)length;
+  }
 
   // Writes all of `data` at `offset`, looping over short writes; throws IoError when a call fails
   // (the bytes before the failure may be in the file).
