@@ -1,7 +1,8 @@
 // libFuzzer target for the store's log (engine/store/src/persist): the frame payload decoders on
 // raw bytes, and the recovery of a whole log file by a store (both recovery policies). The first
-// input byte picks what the rest is: 0 a batch payload, 1 a snapshot payload, 2 a retention
-// payload, 3 frames of a log file (after a valid file header). A decoder either accepts a
+// input byte (mod 6) picks what the rest is: 0 a batch payload, 1 a snapshot payload, 2 a
+// retention payload, 3 frames of a log file (after a valid file header; checkpoint frames
+// included), 4 a stream base payload, 5 a checkpoint end payload. A decoder either accepts a
 // payload (a batch's events must then lie inside it) or throws CorruptionError; a store either
 // opens (and passes its invariant walk) or throws CorruptionError. Anything else is a bug.
 // Built by the `fuzz` preset; run with `tools/dev fuzz [seconds]`; seed corpus in
@@ -52,8 +53,16 @@ void decode(std::uint8_t kind, std::span<const std::byte> payload) {
         require(inside(payload, f.snapshot.state) && !f.stream.empty());
         return;
       }
-      default:
+      case 2:
         (void)decode_retention(payload, origin);
+        return;
+      case 4: {
+        const StreamBaseFrame f = decode_stream_base(payload, origin);
+        require(!f.stream.empty() && f.version != 0);
+        return;
+      }
+      default:
+        (void)decode_checkpoint_end(payload, origin);
         return;
     }
   } catch (const CorruptionError& e) {
@@ -86,8 +95,8 @@ void recover(std::span<const std::byte> frames, RecoveryPolicy policy) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::span<const std::byte> rest(reinterpret_cast<const std::byte*>(data) + 1, size - 1);
-  const std::uint8_t kind = data[0] % 4;
-  if (kind < 3) {
+  const std::uint8_t kind = data[0] % 6;
+  if (kind != 3) {
     decode(kind, rest);
   } else {
     recover(rest, RecoveryPolicy::kRefuse);

@@ -114,6 +114,32 @@ TEST_CASE("store frames: every truncation and any trailing byte is CorruptionErr
     const std::vector<std::byte> cut(ret.begin(), ret.begin() + static_cast<std::ptrdiff_t>(n));
     CHECK_THROWS_AS(decode_retention(cut, kOrigin), CorruptionError);
   }
+  // The checkpoint frames: a stream base, a checkpoint end (and the empty checkpoint begin).
+  std::pmr::vector<std::byte> base;
+  encode_stream_base(base, "agg", 9);
+  std::pmr::vector<std::byte> end;
+  encode_checkpoint_end(end, 1234);
+  for (std::size_t n = 0; n < base.size(); ++n) {
+    const std::vector<std::byte> cut(base.begin(), base.begin() + static_cast<std::ptrdiff_t>(n));
+    CHECK_THROWS_AS(decode_stream_base(cut, kOrigin), CorruptionError);
+  }
+  for (std::size_t n = 0; n < end.size(); ++n) {
+    const std::vector<std::byte> cut(end.begin(), end.begin() + static_cast<std::ptrdiff_t>(n));
+    CHECK_THROWS_AS(decode_checkpoint_end(cut, kOrigin), CorruptionError);
+  }
+  for (std::pmr::vector<std::byte>* p : {&base, &end}) {
+    std::vector<std::byte> trailing(p->begin(), p->end());
+    trailing.push_back(std::byte{0});
+    CHECK_THROWS_AS(p == &base ? (void)decode_stream_base(trailing, kOrigin)
+                               : (void)decode_checkpoint_end(trailing, kOrigin),
+                    CorruptionError);
+  }
+  std::pmr::vector<std::byte> zero_base;
+  encode_stream_base(zero_base, "agg", 0);
+  CHECK_THROWS_AS(decode_stream_base(zero_base, kOrigin), CorruptionError);
+  CHECK_NOTHROW(decode_checkpoint_begin({}, kOrigin));
+  CHECK_THROWS_AS(decode_checkpoint_begin(end, kOrigin), CorruptionError);
+
   std::vector<std::byte> longer(batch.begin(), batch.end());
   longer.push_back(std::byte{0});
   try {
@@ -184,7 +210,8 @@ std::vector<std::byte> tagged(std::uint8_t kind, std::span<const std::byte> rest
 }  // namespace
 
 // The seed corpus of fuzz/store_frame_fuzz.cpp (first byte: 0 batch, 1 snapshot, 2 retention,
-// 3 the frames of a log file). Checked here: each seed is well formed. With
+// 3 the frames of a log file, a plain one and a rewritten one, 4 a stream base, 5 a checkpoint
+// end). Checked here: each seed is well formed. With
 // ORCHESTRIX_WRITE_STORE_FRAME_CORPUS=<dir> it also writes them there (fuzz/corpus/store_frame/
 // holds the output).
 TEST_CASE("store frames: the fuzz seed corpus is well formed") {
@@ -207,6 +234,24 @@ TEST_CASE("store frames: the fuzz seed corpus is well formed") {
   }
   const std::vector<std::byte> log = fs.contents("store/log-000001.orx");
   const std::vector<std::byte> frames(log.begin() + durable::kFileHeaderSize, log.end());
+  // The same history compacted: the snapshot dropped "s"'s first event, so compact() rewrote the
+  // log as a checkpoint (log-000002.orx).
+  {
+    StoreOptions o;
+    o.directory = "store";
+    auto store = StoreAccess::open(o, fs);
+    store->compact();
+  }
+  REQUIRE(fs.exists("store/log-000002.orx"));
+  const std::vector<std::byte> rewritten = fs.contents("store/log-000002.orx");
+  const std::vector<std::byte> checkpoint(rewritten.begin() + durable::kFileHeaderSize,
+                                          rewritten.end());
+  std::pmr::vector<std::byte> base;
+  encode_stream_base(base, "agg", 7);
+  std::pmr::vector<std::byte> end;
+  encode_checkpoint_end(end, 42);
+  CHECK(decode_stream_base(base, kOrigin).version == 7);
+  CHECK(decode_checkpoint_end(end, kOrigin) == 42);
 
   BatchFrame f(std::pmr::get_default_resource());
   decode_batch(batch, kMaxData, kOrigin, f);
@@ -220,5 +265,8 @@ TEST_CASE("store frames: the fuzz seed corpus is well formed") {
     write_file(d + "/snapshot", tagged(1, snap));
     write_file(d + "/retention", tagged(2, ret));
     write_file(d + "/log_frames", tagged(3, frames));
+    write_file(d + "/checkpoint_frames", tagged(3, checkpoint));
+    write_file(d + "/stream_base", tagged(4, base));
+    write_file(d + "/checkpoint_end", tagged(5, end));
   }
 }

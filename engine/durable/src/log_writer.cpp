@@ -121,7 +121,7 @@ std::uint64_t LogWriter::write(std::uint8_t type, std::span<const std::byte> pay
     std::memcpy(buffer_.data() + kFrameHeaderSize, payload.data(), payload.size());
   const std::uint64_t offset = end_;
   try {
-    file_->write_all(offset, std::span(buffer_.data(), size));
+    file_->write_all(offset - base_, std::span(buffer_.data(), size));
   } catch (const IoError& e) {
     failure_ = e;
     throw;
@@ -187,6 +187,33 @@ void LogWriter::close() {
 std::uint64_t LogWriter::end_offset() const {
   const std::scoped_lock lock(mutex_);
   return end_;
+}
+
+std::uint64_t LogWriter::file_bytes() const {
+  const std::scoped_lock lock(mutex_);
+  return end_ - base_;
+}
+
+void LogWriter::replace_file(std::unique_ptr<File> file, std::uint64_t file_end,
+                             std::string path) {
+  std::unique_ptr<File> old;
+  {
+    std::unique_lock lock(mutex_);
+    throw_if_unusable_locked();
+    wait_durable_locked(lock, end_);
+    // A sync of the old file may still run (the kPeriodic thread, or a waiter whose sync
+    // covered less): it holds file_ without the lock, so wait for it to return.
+    synced_cv_.wait(lock, [this] { return !sync_running_; });
+    throw_if_unusable_locked();
+    old = std::exchange(file_, std::move(file));
+    base_ = end_ - file_end;
+    path_ = std::move(path);
+  }
+}
+
+void LogWriter::fail(const IoError& error) {
+  const std::scoped_lock lock(mutex_);
+  if (!failure_) failure_ = error;
 }
 
 std::uint64_t LogWriter::durable_offset() const {

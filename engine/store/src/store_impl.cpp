@@ -838,7 +838,7 @@ StoreMemoryStats StoreImpl::memory_stats() const {
   m.streams = stream_count_.load(std::memory_order_relaxed);
   const std::uint64_t below = retained_below_.load(std::memory_order_relaxed);
   m.live_events = m.appended_events - below;
-  m.log_file_bytes = log_ != nullptr ? log_->end_offset() : 0;
+  m.log_file_bytes = log_ != nullptr ? log_->file_bytes() : 0;
   m.cold_write_failures = cold_write_failures_.load(std::memory_order_relaxed);
   return m;
 }

@@ -210,9 +210,22 @@ class StoreImpl {
   // Opens or creates the directory's log; replays an existing one through the store's own code
   // paths (replaying_ set: nothing is logged again). Throws CorruptionError (file, offset),
   // IoError.
+  // The log is log-<generation>.orx (6 decimal digits); the highest generation is the store's,
+  // lower ones and "log-*.tmp" files are left by an interrupted rewrite and removed at open.
   void open_log();
   void replay_frame(const durable::FrameView& frame, const std::string& path, BatchFrame& batch);
   void replay_batch(const BatchFrame& frame, FrameOrigin origin);
+  void replay_stream_base(std::string_view stream, std::uint64_t version, FrameOrigin origin);
+  // Moves the next position forward to `position` (a checkpoint's dropped events). Replay only.
+  void skip_positions(std::uint64_t position);
+  // ---- log rewrite (persist/log_rewrite.cpp) ----
+  // compact() with a log, when events were dropped since the log was written: writes the
+  // retained state as a checkpoint into log-<next generation>.orx.tmp, syncs it, renames it,
+  // syncs the directory, switches the writer to it and removes the old log. Holds every shard
+  // lock exclusively while it writes (appends, snapshots and stream reads wait; read_all() does
+  // not). REQUIRES: compact_mu_ held, no shard lock. Throws IoError; the writer has then failed
+  // (later changes are refused until reopen, which finds the old log or the complete new one).
+  void rewrite_log();
   bool logging() const noexcept { return log_ != nullptr && !replaying_; }
   // Waits until the frame ending at `end` is durable (no-op for 0). REQUIRES: no store lock.
   void log_wait(std::uint64_t end) {
@@ -338,6 +351,18 @@ class StoreImpl {
   // constructor replays the log (one thread).
   std::unique_ptr<durable::LogWriter> log_;
   bool replaying_ = false;
+  // The log's generation (its file name); changed by rewrite_log() under compact_mu_.
+  std::uint32_t log_generation_ = 1;
+  // retained_below_ when the log was last written whole (its checkpoint, or 0 for a log
+  // without one): the log holds dropped events when retained_below_ is higher now. Guarded by
+  // compact_mu_ (set by the replay before any other thread).
+  std::uint64_t log_dropped_ = 0;
+  // Replay of a checkpoint (store_recovery.cpp): kOutside before and after it, kInside between
+  // its begin and end frames (position skips and stream bases allowed, snapshots keep the
+  // retained range as the checkpoint says). Only the opening thread uses it.
+  enum class Checkpoint : std::uint8_t { kNone, kInside, kDone };
+  Checkpoint checkpoint_ = Checkpoint::kNone;
+  bool first_frame_ = true;
 };
 
 }  // namespace orchestrix::detail

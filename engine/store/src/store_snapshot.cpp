@@ -120,7 +120,11 @@ void StoreImpl::save_snapshot(std::string_view stream, const SnapshotData& snaps
   // Retention: where the stream's retained range will start, and the bytes of the run that
   // point cuts into, resolved now (a cache fill may throw) before anything changes. The pin
   // keeps them valid until advance_retained_locked() has read them.
-  const RetentionPolicy policy = st->has_retention ? st->retention : options_.retention;
+  // A checkpoint's snapshots are replayed after its events with the retained range already as
+  // it was (store_recovery.cpp): they keep it.
+  const RetentionPolicy policy = checkpoint_ == Checkpoint::kInside
+                                     ? RetentionPolicy{}
+                                     : (st->has_retention ? st->retention : options_.retention);
   std::uint64_t keep_from = 0;
   switch (policy.kind) {
     case RetentionPolicy::Kind::kKeepAll:

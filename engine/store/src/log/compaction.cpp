@@ -185,6 +185,8 @@ CompactionResult StoreImpl::compact(CompactionOptions options) {
   }
   std::lock_guard compact_lock(compact_mu_);
   CompactionResult result = compact_locked(options);
+  // With a log holding events dropped since it was written: rewrite it (persist/log_rewrite.cpp).
+  if (logging() && retained_below_.load(std::memory_order_relaxed) > log_dropped_) rewrite_log();
   // Give freed memory back to the system where glibc's heap keeps it (compaction frees many
   // segment-sized blocks at once; docs/compression.md, "RSS after compaction").
   if (result.segments_retired > 0) release_free_heap();

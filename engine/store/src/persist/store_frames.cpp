@@ -235,4 +235,36 @@ RetentionFrame decode_retention(std::span<const std::byte> payload, FrameOrigin 
   return f;
 }
 
+void decode_checkpoint_begin(std::span<const std::byte> payload, FrameOrigin origin) {
+  const Reader r(payload, origin, "checkpoint begin");
+  r.finish();
+}
+
+void encode_stream_base(std::pmr::vector<std::byte>& out, std::string_view stream,
+                        std::uint64_t version) {
+  put_text(out, stream);
+  put_u64(out, version);
+}
+
+StreamBaseFrame decode_stream_base(std::span<const std::byte> payload, FrameOrigin origin) {
+  Reader r(payload, origin, "stream base");
+  StreamBaseFrame f;
+  f.stream = r.text(1, kMaxStreamIdBytes, "stream id");
+  f.version = r.u64("base version");
+  if (f.version == 0) r.fail("base version is 0");
+  r.finish();
+  return f;
+}
+
+void encode_checkpoint_end(std::pmr::vector<std::byte>& out, std::uint64_t next_position) {
+  put_u64(out, next_position);
+}
+
+std::uint64_t decode_checkpoint_end(std::span<const std::byte> payload, FrameOrigin origin) {
+  Reader r(payload, origin, "checkpoint end");
+  const std::uint64_t next = r.u64("next position");
+  r.finish();
+  return next;
+}
+
 }  // namespace orchestrix::detail

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory_resource>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +30,14 @@ enum class StoreFrame : std::uint8_t {
   kBatch = 1,      // one append's events
   kSnapshot = 2,   // one save_snapshot()
   kRetention = 3,  // one set_retention()
+  // A rewritten log (compact(), persist/log_rewrite.cpp) starts with a checkpoint: the retained
+  // state as frames, between kCheckpointBegin (the file's first frame, empty payload) and
+  // kCheckpointEnd. Inside it, kStreamBase frames give streams whose oldest events were dropped,
+  // batches may skip positions (dropped events of other streams), and snapshots do not apply
+  // retention again.
+  kCheckpointBegin = 4,
+  kStreamBase = 5,     // a stream whose first `version` events were dropped
+  kCheckpointEnd = 6,  // the next position of the log at the checkpoint
 };
 
 // Where a decoded payload came from, for the error message.
@@ -79,5 +88,21 @@ struct RetentionFrame {
   RetentionPolicy policy;
 };
 RetentionFrame decode_retention(std::span<const std::byte> payload, FrameOrigin origin);
+
+// The name of the log file of a generation: "log-000001.orx" for 1 (6 decimal digits).
+std::string log_file_name(std::uint32_t generation);
+
+// ---- checkpoint ----
+// kCheckpointBegin has an empty payload: decode_checkpoint_begin() checks that it is.
+void decode_checkpoint_begin(std::span<const std::byte> payload, FrameOrigin origin);
+void encode_stream_base(std::pmr::vector<std::byte>& out, std::string_view stream,
+                        std::uint64_t version);
+struct StreamBaseFrame {
+  std::string_view stream;
+  std::uint64_t version = 0;  // the stream's event count and first retained version
+};
+StreamBaseFrame decode_stream_base(std::span<const std::byte> payload, FrameOrigin origin);
+void encode_checkpoint_end(std::pmr::vector<std::byte>& out, std::uint64_t next_position);
+std::uint64_t decode_checkpoint_end(std::span<const std::byte> payload, FrameOrigin origin);
 
 }  // namespace orchestrix::detail

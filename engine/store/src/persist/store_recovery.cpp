@@ -1,13 +1,21 @@
 // StoreImpl: opening a directory's log and replaying it (docs/durability.md, "Recovery").
 //
-// The log is log-000001.orx in the directory. A new directory gets a new log (a random v4 store
-// id in its header); an existing one is scanned by LogWriter::open_until(), which verifies every
-// frame's CRC, cuts a torn tail (or, with RecoveryPolicy::kSalvage, everything from the first bad
-// frame), and hands each valid frame to replay_frame(). Frames are replayed through the store's
-// own paths (append's write_batch, save_snapshot, set_retention) with replaying_ set, so nothing
-// is logged twice; a batch's recorded version and position must be the ones the replay
-// reaches, or the log is corrupt.
+// The log is log-<generation>.orx in the directory (log-000001.orx for a new store; compact()
+// writes the next generation, persist/log_rewrite.cpp). Opening lists the directory, removes
+// "log-*.tmp" files (a rewrite that did not finish), opens the highest generation and, once it
+// is replayed, removes the lower ones (a rewrite finished, its old log not yet removed). A new
+// directory gets a new log (a random v4 store id in its header); an existing one is scanned by
+// LogWriter::open_until(), which verifies every frame's CRC, cuts a torn tail (or, with
+// RecoveryPolicy::kSalvage, everything from the first bad frame), and hands each valid frame to
+// replay_frame(). Frames are replayed through the store's own paths (append's write_batch,
+// save_snapshot, set_retention) with replaying_ set, so nothing is logged twice; a batch's
+// recorded version and position must be the ones the replay reaches (inside a checkpoint the
+// position may skip forward), or the log is corrupt.
+#include <algorithm>
+#include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "orchestrix/detail/check.hpp"
 #include "orchestrix/errors.hpp"
@@ -17,7 +25,24 @@
 namespace orchestrix::detail {
 namespace {
 
-constexpr const char* kLogName = "log-000001.orx";
+// "log-NNNNNN.orx" -> NNNNNN (1..999999); 0 for any other name.
+std::uint32_t generation_of(const std::string& name) {
+  if (name.size() != 14 || name.compare(0, 4, "log-") != 0 || name.compare(10, 4, ".orx") != 0) {
+    return 0;
+  }
+  std::uint32_t g = 0;
+  for (std::size_t i = 4; i < 10; ++i) {
+    if (name[i] < '0' || name[i] > '9') return 0;
+    g = g * 10 + static_cast<std::uint32_t>(name[i] - '0');
+  }
+  return g;
+}
+
+bool is_log_tmp(const std::string& name) {
+  return name.size() > 8 && name.compare(0, 4, "log-") == 0 &&
+         name.compare(name.size() - 4, 4, ".tmp") == 0;
+}
+
 
 durable::Durability durability_of(Durability d) noexcept {
   switch (d) {
@@ -37,8 +62,24 @@ durable::Durability durability_of(Durability d) noexcept {
 
 }  // namespace
 
+std::string log_file_name(std::uint32_t generation) {
+  char name[24];
+  std::snprintf(name, sizeof name, "log-%06u.orx", static_cast<unsigned>(generation));
+  return name;
+}
+
 void StoreImpl::open_log() {
-  const std::string path = durable::join_path(options_.directory, kLogName);
+  std::vector<std::uint32_t> generations;
+  for (const std::string& name : fs_->list_directory(options_.directory)) {
+    if (is_log_tmp(name)) {
+      fs_->remove(durable::join_path(options_.directory, name));
+    } else if (const std::uint32_t g = generation_of(name); g != 0) {
+      generations.push_back(g);
+    }
+  }
+  for (const std::uint32_t g : generations) log_generation_ = std::max(log_generation_, g);
+  const std::string path =
+      durable::join_path(options_.directory, log_file_name(log_generation_));
   durable::WriterOptions writer;
   writer.durability = durability_of(options_.durability);
   writer.sync_interval = options_.sync_interval;
@@ -67,19 +108,56 @@ void StoreImpl::open_log() {
         return true;
       });
   replaying_ = false;
+  if (checkpoint_ == Checkpoint::kInside && !salvage) {
+    throw CorruptionError(CorruptionError::Kind::kBadFrame, path, log_->file_bytes(),
+                          "the log ends inside its checkpoint (no checkpoint end frame)");
+  }
+  checkpoint_ = Checkpoint::kDone;
   // Give the decode buffer back: the store holds nothing for the replay once it is open.
   std::pmr::vector<EventData>(&log_memory_).swap(batch.events);
+  // Older generations: a rewrite that finished before its old log was removed.
+  for (const std::uint32_t g : generations) {
+    if (g < log_generation_) fs_->remove(durable::join_path(options_.directory, log_file_name(g)));
+  }
 }
 
 void StoreImpl::replay_frame(const durable::FrameView& frame, const std::string& path,
                              BatchFrame& batch) {
   const FrameOrigin origin{path, frame.offset};
+  const bool first = std::exchange(first_frame_, false);
+  const bool inside = checkpoint_ == Checkpoint::kInside;
+  const auto type = static_cast<StoreFrame>(frame.type);
+  if (!inside && (type == StoreFrame::kStreamBase || type == StoreFrame::kCheckpointEnd)) {
+    bad_replay(origin, "a checkpoint frame outside a checkpoint");
+  }
   try {
-    switch (static_cast<StoreFrame>(frame.type)) {
+    switch (type) {
       case StoreFrame::kBatch:
         decode_batch(frame.payload, options_.max_payload_bytes, origin, batch);
         replay_batch(batch, origin);
         return;
+      case StoreFrame::kCheckpointBegin:
+        decode_checkpoint_begin(frame.payload, origin);
+        if (!first) bad_replay(origin, "a checkpoint that is not at the start of the log");
+        checkpoint_ = Checkpoint::kInside;
+        return;
+      case StoreFrame::kStreamBase: {
+        const StreamBaseFrame f = decode_stream_base(frame.payload, origin);
+        replay_stream_base(f.stream, f.version, origin);
+        return;
+      }
+      case StoreFrame::kCheckpointEnd: {
+        const std::uint64_t next = decode_checkpoint_end(frame.payload, origin);
+        if (next < published_.load(std::memory_order_relaxed)) {
+          bad_replay(origin, "checkpoint end at position " + std::to_string(next) +
+                                 ", below the log's next position");
+        }
+        skip_positions(next);
+        checkpoint_ = Checkpoint::kDone;
+        // The events dropped when the checkpoint was written are not in this log.
+        log_dropped_ = retained_below_.load(std::memory_order_relaxed);
+        return;
+      }
       case StoreFrame::kSnapshot: {
         const SnapshotFrame f = decode_snapshot(frame.payload, options_.max_payload_bytes, origin);
         save_snapshot(f.stream, f.snapshot);
@@ -114,7 +192,10 @@ void StoreImpl::replay_batch(const BatchFrame& frame, FrameOrigin origin) {
                              std::to_string(count) + " events");
     }
     const std::uint64_t next = published_.load(std::memory_order_relaxed);
-    if (next != frame.first_position) {
+    // Inside a checkpoint the events between two retained ones were dropped: skip forward.
+    if (checkpoint_ == Checkpoint::kInside && frame.first_position > next) {
+      skip_positions(frame.first_position);
+    } else if (next != frame.first_position) {
       bad_replay(origin, "batch at position " + std::to_string(frame.first_position) +
                              ", but the log's next position is " + std::to_string(next));
     }
@@ -124,6 +205,27 @@ void StoreImpl::replay_batch(const BatchFrame& frame, FrameOrigin origin) {
     ORCHESTRIX_DCHECK(r.first_position.value == frame.first_position);
   }
   if (seal_pending_.load(std::memory_order_relaxed)) maybe_compress_sealed();
+}
+
+void StoreImpl::skip_positions(std::uint64_t position) {
+  const std::lock_guard lock(log_mu_);
+  ORCHESTRIX_DCHECK(position >= reserved_position_);
+  reserved_position_ = position;
+  published_.store(position, std::memory_order_seq_cst);
+}
+
+void StoreImpl::replay_stream_base(std::string_view stream, std::uint64_t version,
+                                   FrameOrigin origin) {
+  const StreamKey key(stream);
+  Shard& shard = shard_for(key);
+  const std::unique_lock lock(shard.mu);
+  if (find_locked(shard, key) != nullptr) {
+    bad_replay(origin, "stream base of '" + std::string(stream) + "', which already exists");
+  }
+  StreamState* st = create_stream_locked(shard, stream);
+  st->event_count = version;
+  st->first_retained.store(version, std::memory_order_relaxed);
+  retained_below_.fetch_add(version, std::memory_order_relaxed);
 }
 
 }  // namespace orchestrix::detail

@@ -109,9 +109,24 @@ class LogWriter {
   // Syncs (unless the writer has failed) and closes the file; later calls throw UsageError.
   void close();
 
-  // The byte after the last frame written; the byte after the last frame known durable.
+  // The byte after the last frame written; the byte after the last frame known durable. Both
+  // are logical offsets: the file offset until the first replace_file(), and after it they keep
+  // growing from where they were (so an end returned before stays comparable).
   std::uint64_t end_offset() const;
   std::uint64_t durable_offset() const;
+  // The size of the current file (end_offset() in that file's own bytes).
+  std::uint64_t file_bytes() const;
+  // Continues the log in another file that holds the same history (a rewrite of it, complete up
+  // to `file_end`; the caller wrote, synced and renamed it into place): syncs the current file
+  // (so every end returned so far is durable), then writes later frames at `file_end` of `file`.
+  // REQUIRES: no write() runs concurrently (the caller excludes its writers); wait_durable(),
+  // sync() and the kPeriodic thread may. Throws IoError (the sync of the current file; the
+  // writer has then failed) or UsageError after close(). The old file is closed.
+  void replace_file(std::unique_ptr<File> file, std::uint64_t file_end, std::string path);
+  // Marks the writer failed with `error` (as a failed write would): later appends, syncs and
+  // replace_file() throw IoError naming it. For a caller whose own step around the log failed
+  // in a way that leaves the file's successor uncertain. Idempotent (the first failure stays).
+  void fail(const IoError& error);
   const std::string& path() const noexcept { return path_; }
 
  private:
@@ -128,6 +143,9 @@ class LogWriter {
   std::pmr::vector<std::byte> buffer_;
   std::uint64_t end_;
   std::uint64_t synced_;
+  // end_ - base_ is the offset in file_ (unsigned wrap-around: a rewritten file may be longer
+  // than the logical offset it replaces).
+  std::uint64_t base_ = 0;
   bool sync_running_ = false;
   bool stopping_ = false;
   bool closed_ = false;
