@@ -12,27 +12,23 @@
 //                                           over the whole log), cache as above; 50 other
 //                                           streams are read before each timed read (untimed),
 //                                           which evicts its segments from the cache.
-//   BM_SegmentFileRead/<mmap>/<dropped>/<compression>/<segment KiB>
-//                                           pread against mmap on the same cold segment files
-//                                           of one run (docs/residency.md, "pread or mmap"):
-//                                           20,000 events spilled by the store (resident_bytes
-//                                           64 KiB, durability kNone, no dictionary), then each
-//                                           pass reads every seg-*.orx file. mmap 0: the
-//                                           store's own read (SegmentFiles::read: pread of
-//                                           header, block and CRC into buffers from a
-//                                           memory_resource), then zstd into a cache-sized
-//                                           buffer when compressed; 1: open, fstat, mmap
-//                                           (MAP_PRIVATE, read only), the same header and CRC
-//                                           checks over the mapping, zstd from the mapping when
-//                                           compressed, munmap; 2: as 1 with MAP_POPULATE.
-//                                           dropped 0: page cache warm; 1:
-//                                           posix_fadvise(DONTNEED) on every file before each
-//                                           pass (untimed). Wall-clock time (the I/O wait
-//                                           counts); bytes_per_second: record bytes (`used`)
-//                                           of all files per second. Counters: files,
-//                                           file_bytes (one pass), page_cache_fraction (pages
-//                                           of the files in the page cache, from mincore,
-//                                           before the first timed pass).
+//   BM_SegmentFileRead/<read>/<dropped>/<compression>/<segment KiB>
+//       pread against mmap on the same cold segment files of one run (docs/residency.md, "pread
+//       or mmap"): 20,000 events spilled by the store (resident_bytes 64 KiB, durability kNone,
+//       no dictionary), then each pass reads every seg-*.orx file. read 0: the store's own read
+//       (SegmentFiles::read through the POSIX FileSystem: pread of header, block and CRC into
+//       buffers from a memory_resource), then zstd into a cache-sized buffer when compressed;
+//       1: one pread of the whole file into a buffer from the resource, the same checks, zstd
+//       from it; 2: open, fstat, mmap (MAP_PRIVATE, read only), the same checks over the
+//       mapping, zstd from the mapping when compressed, munmap; 3: as 2 with MAP_POPULATE.
+//       dropped 0: page cache warm; 1: posix_fadvise(DONTNEED) on every file before each pass
+//       (untimed). Wall-clock time of the passes (manual time: the I/O wait counts);
+//       bytes_per_second: record bytes (`used`) of all files per second, one thread. Each
+//       iteration of reads 1-3 also times a pass of read 0, alternately before and after.
+//       Counters: vs_store_pread (time of those read-0 passes / time of this read's passes in
+//       the same iterations: > 1 means faster than the store's read; 1 for read 0), files,
+//       file_bytes (one pass), page_cache_fraction (pages of the files in the page cache, from
+//       mincore, before the first pass).
 //
 // Run: build/release/bench/bench_store_cold --benchmark_repetitions=5
 //      --benchmark_report_aggregates_only=true
@@ -45,6 +41,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -251,12 +248,55 @@ std::byte read_with_pread(const detail::SegmentFiles& files, const ColdFile& f,
   return cache.data[0];
 }
 
+// The header checks and both CRCs of SegmentFiles::read, over a whole file in memory.
+bool file_matches(const std::byte* h, const ColdFile& f) {
+  return std::memcmp(h, kMagic.data(), kMagic.size()) == 0 &&
+         durable::crc32c::unmask(get32(h + 36)) == durable::crc32c::value({h, 36}) &&
+         get32(h + 8) == detail::kSegmentFileVersion && get64(h + 16) == f.facts.first_position &&
+         get32(h + 24) == f.facts.used && get32(h + 28) == f.facts.block_bytes &&
+         get32(h + 32) == f.facts.dictionary_version &&
+         ((get32(h + 12) & 1U) != 0) == f.facts.compressed &&
+         durable::crc32c::unmask(get32(h + kHeader + f.facts.block_bytes)) ==
+             durable::crc32c::value({h + kHeader, f.facts.block_bytes});
+}
+
+// After file_matches(): zstd from the file's block into a cache block (compressed), or nothing
+// more (raw: the CRC pass has touched every record byte, and readers would read them in place).
+bool use_block(const std::byte* h, const ColdFile& f, std::pmr::memory_resource* memory,
+               ZSTD_DCtx* dctx, std::byte& first) {
+  if (!f.facts.compressed) {
+    first = h[kHeader];
+    return true;
+  }
+  Buffer cache(memory, f.facts.used);
+  const bool ok = decompress(dctx, cache.data, cache.bytes, h + kHeader, f.facts.block_bytes);
+  first = cache.data[0];
+  return ok;
+}
+
+// One pread of the whole file (header, block, CRC) into a file-sized buffer from the resource,
+// straight through POSIX (no FileSystem), then the same checks and use_block(). Returns false
+// on any failure.
+bool read_whole_with_pread(const ColdFile& f, std::pmr::memory_resource* memory, ZSTD_DCtx* dctx,
+                           std::byte& first) {
+  const int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  Buffer file(memory, kHeader + f.facts.block_bytes + kTrailer);
+  std::size_t got = 0;
+  while (got < file.bytes) {
+    const ssize_t n = ::pread(fd, file.data + got, file.bytes - got, static_cast<off_t>(got));
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  return got == file.bytes && file_matches(file.data, f) &&
+         use_block(file.data, f, memory, dctx, first);
+}
+
 // What an mmap read would do: open, fstat (a mapping of a file shorter than expected raises
 // SIGBUS on the first touch past its end, so the length must be checked first), mmap read
-// only (map_flags: MAP_PRIVATE, optionally | MAP_POPULATE), the same header checks and CRCs over
-// the mapping, then zstd from the mapping into a cache block (compressed) or nothing more (raw: the
-// CRC pass has touched every record byte, and readers would read the mapping itself), munmap.
-// Returns false on any failure.
+// only (map_flags: MAP_PRIVATE, optionally | MAP_POPULATE), the same checks over the mapping,
+// use_block() from the mapping, munmap. Returns false on any failure.
 bool read_with_mmap(const ColdFile& f, int map_flags, std::pmr::memory_resource* memory,
                     ZSTD_DCtx* dctx, std::byte& first) {
   const int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -270,22 +310,7 @@ bool read_with_mmap(const ColdFile& f, int map_flags, std::pmr::memory_resource*
   ::close(fd);
   if (map == MAP_FAILED) return false;
   const auto* h = static_cast<const std::byte*>(map);
-  const std::span<const std::byte> block(h + kHeader, f.facts.block_bytes);
-  bool ok = std::memcmp(h, kMagic.data(), kMagic.size()) == 0 &&
-            durable::crc32c::unmask(get32(h + 36)) == durable::crc32c::value({h, 36}) &&
-            get32(h + 8) == detail::kSegmentFileVersion &&
-            get64(h + 16) == f.facts.first_position && get32(h + 24) == f.facts.used &&
-            get32(h + 28) == f.facts.block_bytes && get32(h + 32) == f.facts.dictionary_version &&
-            ((get32(h + 12) & 1U) != 0) == f.facts.compressed &&
-            durable::crc32c::unmask(get32(h + kHeader + f.facts.block_bytes)) ==
-                durable::crc32c::value(block);
-  if (ok && f.facts.compressed) {
-    Buffer cache(memory, f.facts.used);
-    ok = decompress(dctx, cache.data, cache.bytes, block.data(), block.size());
-    first = cache.data[0];
-  } else if (ok) {
-    first = block[0];
-  }
+  const bool ok = file_matches(h, f) && use_block(h, f, memory, dctx, first);
   ::munmap(map, size);
   return ok;
 }
@@ -338,10 +363,11 @@ double page_cache_fraction(const std::vector<ColdFile>& files) {
 }
 
 void BM_SegmentFileRead(benchmark::State& state) {
-  const std::int64_t method = state.range(0);  // 0 pread, 1 mmap, 2 mmap with MAP_POPULATE
+  // 0 the store's pread, 1 one pread of the whole file, 2 mmap, 3 mmap with MAP_POPULATE
+  const std::int64_t method = state.range(0);
   const bool dropped = state.range(1) != 0;
   const bool compression = state.range(2) != 0;
-  const int map_flags = MAP_PRIVATE | (method == 2 ? MAP_POPULATE : 0);
+  const int map_flags = MAP_PRIVATE | (method == 3 ? MAP_POPULATE : 0);
   Layout layout;
   layout.segment_bytes = static_cast<std::size_t>(state.range(3)) * 1024;
   layout.dictionary = false;  // a dictionary lives only in the store's memory, not in a file
@@ -370,35 +396,49 @@ void BM_SegmentFileRead(benchmark::State& state) {
     return;
   }
   state.counters["page_cache_fraction"] = page_cache_fraction(files);
-  bool first_pass = true;
-  for (auto _ : state) {
-    if (dropped && !first_pass) {
-      state.PauseTiming();
-      drop_page_cache(files);
-      state.ResumeTiming();
-    }
-    first_pass = false;
+  // One pass over every file with read `m` (wall clock, in seconds); -1 when a read failed.
+  const auto pass = [&](std::int64_t m) -> double {
+    if (dropped) drop_page_cache(files);
+    const auto start = std::chrono::steady_clock::now();
     for (const ColdFile& c : files) {
       std::byte b{};
-      if (method != 0) {
-        if (!read_with_mmap(c, map_flags, memory, dctx.get(), b)) {
-          state.SkipWithError("mmap read failed");
-          return;
-        }
-      } else {
+      if (m == 0) {
         b = read_with_pread(reader, c, memory, dctx.get());
+      } else if (!(m == 1 ? read_whole_with_pread(c, memory, dctx.get(), b)
+                          : read_with_mmap(c, map_flags, memory, dctx.get(), b))) {
+        return -1;
       }
       benchmark::DoNotOptimize(b);
     }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  // Each iteration also times a pass of the store's pread (read 0), before or after this one in
+  // turn, so that the ratio compares passes made at the same moment of a noisy machine.
+  double this_seconds = 0;
+  double store_pread_seconds = 0;
+  bool baseline_first = true;
+  for (auto _ : state) {
+    const double before = method != 0 && baseline_first ? pass(0) : 0;
+    const double t = pass(method);
+    const double after = method != 0 && !baseline_first ? pass(0) : 0;
+    if (t < 0 || before < 0 || after < 0) {
+      state.SkipWithError("a segment file read failed");
+      return;
+    }
+    baseline_first = !baseline_first;
+    state.SetIterationTime(t);
+    this_seconds += t;
+    store_pread_seconds += method != 0 ? before + after : t;
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * record_bytes));
   state.counters["files"] = static_cast<double>(files.size());
   state.counters["file_bytes"] = static_cast<double>(file_bytes);
+  state.counters["vs_store_pread"] = this_seconds > 0 ? store_pread_seconds / this_seconds : 0;
 }
 BENCHMARK(BM_SegmentFileRead)
-    ->ArgNames({"mmap", "dropped", "compression", "segment_kib"})
-    ->ArgsProduct({{0, 1, 2}, {0, 1}, {0, 1}, {64, 256}})
-    ->UseRealTime()
+    ->ArgNames({"read", "dropped", "compression", "segment_kib"})
+    ->ArgsProduct({{0, 1, 2, 3}, {0, 1}, {0, 1}, {64, 256}})
+    ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
