@@ -24,7 +24,8 @@
 //       dropped 0: page cache warm; 1: posix_fadvise(DONTNEED) on every file before each pass
 //       (untimed). Wall-clock time of the passes (manual time: the I/O wait counts);
 //       bytes_per_second: record bytes (`used`) of all files per second, one thread. Each
-//       iteration of reads 1-3 also times a pass of read 0, alternately before and after.
+//       iteration of reads 1-3 also times a pass of read 0, alternately before and after (the
+//       CPU column covers both passes).
 //       Counters: vs_store_pread (time of those read-0 passes / time of this read's passes in
 //       the same iterations: > 1 means faster than the store's read; 1 for read 0), files,
 //       file_bytes (one pass), page_cache_fraction (pages of the files in the page cache, from
@@ -374,8 +375,12 @@ void BM_SegmentFileRead(benchmark::State& state) {
   layout.durability = Durability::kNone;
   Fixture f(compression, true, layout);
   const std::vector<ColdFile> files = cold_files(f.dir);
-  if (files.empty() || !sync_files(files)) {
+  if (files.empty()) {
     state.SkipWithError("no cold segment files to read");
+    return;
+  }
+  if (!sync_files(files)) {
+    state.SkipWithError("fdatasync of a segment file failed");
     return;
   }
   std::uint64_t record_bytes = 0;
@@ -389,8 +394,13 @@ void BM_SegmentFileRead(benchmark::State& state) {
   const std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx(ZSTD_createDCtx(),
                                                                   &ZSTD_freeDCtx);
   // Warm: one untimed pass first. Dropped: the first drop, checked with mincore below.
-  for (const ColdFile& c : files)
+  if (dctx == nullptr) {
+    state.SkipWithError("ZSTD_createDCtx failed");
+    return;
+  }
+  for (const ColdFile& c : files) {
     benchmark::DoNotOptimize(read_with_pread(reader, c, memory, dctx.get()));
+  }
   if (dropped && !drop_page_cache(files)) {
     state.SkipWithError("posix_fadvise failed");
     return;
