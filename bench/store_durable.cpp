@@ -24,11 +24,11 @@
 //
 // items_per_second counts events, all threads together (UseRealTime): the total rate.
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdlib>
-#include <fcntl.h>
-#include <unistd.h>
 #include <filesystem>
 #include <memory>
 #include <string>

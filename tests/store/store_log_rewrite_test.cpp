@@ -152,8 +152,8 @@ TEST_CASE("log rewrite: a failure or crash at every step keeps the acknowledged 
   const StoreOptions o = rewrite_options();
   int failures = 0;
   int completed = 0;
-  for (const Op op : {Op::kOpen, Op::kWrite, Op::kSync, Op::kSyncDirectory, Op::kRename,
-                      Op::kRemove}) {
+  for (const Op op :
+       {Op::kOpen, Op::kWrite, Op::kSync, Op::kSyncDirectory, Op::kRename, Op::kRemove}) {
     for (std::uint64_t nth = 1;; ++nth) {
       CAPTURE(static_cast<int>(op));
       CAPTURE(nth);

@@ -194,8 +194,7 @@ std::uint64_t LogWriter::file_bytes() const {
   return end_ - base_;
 }
 
-void LogWriter::replace_file(std::unique_ptr<File> file, std::uint64_t file_end,
-                             std::string path) {
+void LogWriter::replace_file(std::unique_ptr<File> file, std::uint64_t file_end, std::string path) {
   std::unique_ptr<File> old;
   {
     std::unique_lock lock(mutex_);

@@ -43,7 +43,6 @@ bool is_log_tmp(const std::string& name) {
          name.compare(name.size() - 4, 4, ".tmp") == 0;
 }
 
-
 durable::Durability durability_of(Durability d) noexcept {
   switch (d) {
     case Durability::kNone:
@@ -78,8 +77,7 @@ void StoreImpl::open_log() {
     }
   }
   for (const std::uint32_t g : generations) log_generation_ = std::max(log_generation_, g);
-  const std::string path =
-      durable::join_path(options_.directory, log_file_name(log_generation_));
+  const std::string path = durable::join_path(options_.directory, log_file_name(log_generation_));
   durable::WriterOptions writer;
   writer.durability = durability_of(options_.durability);
   writer.sync_interval = options_.sync_interval;
