@@ -21,6 +21,13 @@
 //   BM_StoreRebuildMemory/<events>              the baseline: appending the same seed events to
 //                                               a memory-only store (building that state without
 //                                               any file)
+//   BM_StoreCompactRewrite/<events>             compact() of a store with a directory holding
+//                                               <events> seed events of which every stream's
+//                                               first half was dropped (a snapshot with
+//                                               drop-before-snapshot retention): the in-memory
+//                                               compaction plus the log rewrite
+//   BM_StoreCompactMemory/<events>              the baseline: the same compact() on a
+//                                               memory-only store
 //
 // items_per_second counts events, all threads together (UseRealTime): the total rate.
 #include <benchmark/benchmark.h>
@@ -98,6 +105,50 @@ void append_loop(benchmark::State& state) {
 void BM_StoreDurableAppend(benchmark::State& state) { append_loop(state); }
 void BM_StoreNoneAppend(benchmark::State& state) { append_loop(state); }
 void BM_StoreMemoryAppend(benchmark::State& state) { append_loop(state); }
+
+// ---- compaction with the log rewrite ----
+// A store of `events` seed events, every stream's first half dropped. Log writes unsynced.
+std::unique_ptr<EventStore> half_dropped_store(const std::string& dir, std::uint64_t events) {
+  StoreOptions o;
+  o.directory = dir;
+  o.durability = Durability::kNone;
+  auto store = std::make_unique<EventStore>(o);
+  orchestrix::SeedWorkload w({.events = events});
+  orchestrix::WorkloadBatch b;
+  const std::vector<std::byte> state(64, std::byte{0x5a});
+  while (w.next(b)) {
+    store->append(b.stream, b.events, orchestrix::ExpectedVersion::no_stream());
+    store->set_retention(b.stream, orchestrix::RetentionPolicy::drop_before_snapshot());
+    store->save_snapshot(b.stream, {b.events.size() / 2, "Half", state});
+  }
+  return store;
+}
+
+void compact_loop(benchmark::State& state, bool durable) {
+  std::uint64_t before = 0;
+  std::uint64_t after = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    const std::string dir =
+        durable ? orchestrix::bench::make_bench_directory("store-durable-bench") : "";
+    std::unique_ptr<EventStore> store =
+        half_dropped_store(dir, static_cast<std::uint64_t>(state.range(0)));
+    before = store->memory_stats().log_file_bytes;
+    state.ResumeTiming();
+    store->compact();
+    state.PauseTiming();
+    after = store->memory_stats().log_file_bytes;
+    store.reset();
+    if (durable) std::filesystem::remove_all(dir);
+    state.ResumeTiming();
+  }
+  state.counters["log_bytes_before"] = static_cast<double>(before);
+  state.counters["log_bytes_after"] = static_cast<double>(after);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * state.range(0)));
+}
+
+void BM_StoreCompactRewrite(benchmark::State& state) { compact_loop(state, true); }
+void BM_StoreCompactMemory(benchmark::State& state) { compact_loop(state, false); }
 
 // ---- reopen ----
 std::string reopen_dir;
@@ -206,6 +257,17 @@ const bool kReopen = [] {
   const std::pair<const char*, Fn> cases[] = {{"BM_StoreReopen", BM_StoreReopen},
                                               {"BM_StoreReopenCold", BM_StoreReopenCold},
                                               {"BM_StoreRebuildMemory", BM_StoreRebuildMemory}};
+  const std::pair<const char*, Fn> compactions[] = {
+      {"BM_StoreCompactRewrite", BM_StoreCompactRewrite},
+      {"BM_StoreCompactMemory", BM_StoreCompactMemory}};
+  for (auto [name, fn] : compactions) {
+    benchmark::RegisterBenchmark(name, fn)
+        ->Arg(100'000)
+        ->Arg(1'000'000)
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(1)
+        ->UseRealTime();
+  }
   for (auto [name, fn] : cases) {
     auto* b = benchmark::RegisterBenchmark(name, fn);
     b->Arg(100'000)->Arg(1'000'000);

@@ -1,12 +1,12 @@
 // libFuzzer target for the store's log (engine/store/src/persist): the frame payload decoders on
 // raw bytes, and the recovery of a whole log file by a store (both recovery policies). The first
-// input byte (mod 6) picks what the rest is: 0 a batch payload, 1 a snapshot payload, 2 a
+// input byte (mod 7) picks what the rest is: 0 a batch payload, 1 a snapshot payload, 2 a
 // retention payload, 3 frames of a log file (after a valid file header; checkpoint frames
-// included), 4 a stream base payload, 5 a checkpoint end payload. A decoder either accepts a
-// payload (a batch's events must then lie inside it) or throws CorruptionError; a store either
-// opens (and passes its invariant walk) or throws CorruptionError. Anything else is a bug.
-// Built by the `fuzz` preset; run with `tools/dev fuzz [seconds]`; seed corpus in
-// fuzz/corpus/store_frame/ (written by tests/store/store_durable_frames_test.cpp).
+// included), 4 a stream base payload, 5 a checkpoint end payload, 6 a packed-batches payload. A
+// decoder either accepts a payload (a batch's events must then lie inside it) or throws
+// CorruptionError; a store either opens (and passes its invariant walk) or throws CorruptionError.
+// Anything else is a bug. Built by the `fuzz` preset; run with `tools/dev fuzz [seconds]`; seed
+// corpus in fuzz/corpus/store_frame/ (written by tests/store/store_durable_frames_test.cpp).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "persist/packed_frames.hpp"
 #include "persist/store_frames.hpp"
 #include "store_access.hpp"
 
@@ -61,9 +62,14 @@ void decode(std::uint8_t kind, std::span<const std::byte> payload) {
         require(!f.stream.empty() && f.version != 0);
         return;
       }
-      default:
+      case 5:
         (void)decode_checkpoint_end(payload, origin);
         return;
+      default: {
+        FrameUnpacker unpacker(std::pmr::get_default_resource());
+        unpacker.unpack(payload, origin, [](std::span<const std::byte> b) { require(!b.empty()); });
+        return;
+      }
     }
   } catch (const CorruptionError& e) {
     require(e.offset() == 36);
@@ -95,7 +101,7 @@ void recover(std::span<const std::byte> frames, RecoveryPolicy policy) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::span<const std::byte> rest(reinterpret_cast<const std::byte*>(data) + 1, size - 1);
-  const std::uint8_t kind = data[0] % 6;
+  const std::uint8_t kind = data[0] % 7;
   if (kind != 3) {
     decode(kind, rest);
   } else {

@@ -12,6 +12,7 @@
 #include "orchestrix/durable/fault_file_system.hpp"
 #include "orchestrix/durable/log_format.hpp"
 #include "orchestrix/errors.hpp"
+#include "persist/packed_frames.hpp"
 #include "persist/store_frames.hpp"
 #include "store_access.hpp"
 #include "store_test_util.hpp"
@@ -140,6 +141,42 @@ TEST_CASE("store frames: every truncation and any trailing byte is CorruptionErr
   CHECK_NOTHROW(decode_checkpoint_begin({}, kOrigin));
   CHECK_THROWS_AS(decode_checkpoint_begin(end, kOrigin), CorruptionError);
 
+  // Packed batches: a round trip, then every truncation, a flipped byte in the zstd frame, a
+  // wrong packed length and bytes after the frame are CorruptionError.
+  {
+    FramePacker packer(std::pmr::get_default_resource(), 3);
+    packer.add(batch);
+    packer.add(batch);
+    std::pmr::vector<std::byte> packed;
+    packer.finish(packed);
+    FrameUnpacker unpacker(std::pmr::get_default_resource());
+    int seen = 0;
+    unpacker.unpack(packed, kOrigin, [&](std::span<const std::byte> b) {
+      CHECK(std::equal(b.begin(), b.end(), batch.begin(), batch.end()));
+      ++seen;
+    });
+    CHECK(seen == 2);
+    auto ignore = [](std::span<const std::byte>) {};
+    for (std::size_t n = 0; n < packed.size(); ++n) {
+      const std::vector<std::byte> cut(packed.begin(),
+                                       packed.begin() + static_cast<std::ptrdiff_t>(n));
+      CHECK_THROWS_AS(unpacker.unpack(cut, kOrigin, ignore), CorruptionError);
+    }
+    std::vector<std::byte> flipped(packed.begin(), packed.end());
+    flipped[flipped.size() / 2] ^= std::byte{0x5a};
+    try {
+      unpacker.unpack(flipped, kOrigin, ignore);  // may still decode: then to other bytes
+    } catch (const CorruptionError& e) {
+      CHECK(e.offset() == 4242);
+    }
+    std::vector<std::byte> wrong_length(packed.begin(), packed.end());
+    wrong_length[0] ^= std::byte{1};
+    CHECK_THROWS_AS(unpacker.unpack(wrong_length, kOrigin, ignore), CorruptionError);
+    std::vector<std::byte> after(packed.begin(), packed.end());
+    after.push_back(std::byte{0});
+    CHECK_THROWS_AS(unpacker.unpack(after, kOrigin, ignore), CorruptionError);
+  }
+
   std::vector<std::byte> longer(batch.begin(), batch.end());
   longer.push_back(std::byte{0});
   try {
@@ -211,7 +248,7 @@ std::vector<std::byte> tagged(std::uint8_t kind, std::span<const std::byte> rest
 
 // The seed corpus of fuzz/store_frame_fuzz.cpp (first byte: 0 batch, 1 snapshot, 2 retention,
 // 3 the frames of a log file, a plain one and a rewritten one, 4 a stream base, 5 a checkpoint
-// end). Checked here: each seed is well formed. With
+// end, 6 packed batches). Checked here: each seed is well formed. With
 // ORCHESTRIX_WRITE_STORE_FRAME_CORPUS=<dir> it also writes them there (fuzz/corpus/store_frame/
 // holds the output).
 TEST_CASE("store frames: the fuzz seed corpus is well formed") {
@@ -235,10 +272,11 @@ TEST_CASE("store frames: the fuzz seed corpus is well formed") {
   const std::vector<std::byte> log = fs.contents("store/log-000001.orx");
   const std::vector<std::byte> frames(log.begin() + durable::kFileHeaderSize, log.end());
   // The same history compacted: the snapshot dropped "s"'s first event, so compact() rewrote the
-  // log as a checkpoint (log-000002.orx).
+  // log as a checkpoint (log-000002.orx), its batches packed (compression on).
   {
     StoreOptions o;
     o.directory = "store";
+    o.compression.enabled = true;
     auto store = StoreAccess::open(o, fs);
     store->compact();
   }
@@ -250,6 +288,10 @@ TEST_CASE("store frames: the fuzz seed corpus is well formed") {
   encode_stream_base(base, "agg", 7);
   std::pmr::vector<std::byte> end;
   encode_checkpoint_end(end, 42);
+  FramePacker packer(std::pmr::get_default_resource(), 3);
+  packer.add(batch);
+  std::pmr::vector<std::byte> packed;
+  packer.finish(packed);
   CHECK(decode_stream_base(base, kOrigin).version == 7);
   CHECK(decode_checkpoint_end(end, kOrigin) == 42);
 
@@ -268,5 +310,6 @@ TEST_CASE("store frames: the fuzz seed corpus is well formed") {
     write_file(d + "/checkpoint_frames", tagged(3, checkpoint));
     write_file(d + "/stream_base", tagged(4, base));
     write_file(d + "/checkpoint_end", tagged(5, end));
+    write_file(d + "/packed", tagged(6, packed));
   }
 }

@@ -52,6 +52,7 @@
 #include "orchestrix/durable/file_system.hpp"
 #include "orchestrix/durable/log_writer.hpp"
 #include "orchestrix/event_store.hpp"
+#include "persist/packed_frames.hpp"
 #include "persist/store_frames.hpp"
 
 namespace orchestrix::detail {
@@ -213,7 +214,8 @@ class StoreImpl {
   // The log is log-<generation>.orx (6 decimal digits); the highest generation is the store's,
   // lower ones and "log-*.tmp" files are left by an interrupted rewrite and removed at open.
   void open_log();
-  void replay_frame(const durable::FrameView& frame, const std::string& path, BatchFrame& batch);
+  void replay_frame(const durable::FrameView& frame, const std::string& path, BatchFrame& batch,
+                    FrameUnpacker& unpacker);
   void replay_batch(const BatchFrame& frame, FrameOrigin origin);
   void replay_stream_base(std::string_view stream, std::uint64_t version, FrameOrigin origin);
   // Moves the next position forward to `position` (a checkpoint's dropped events). Replay only.

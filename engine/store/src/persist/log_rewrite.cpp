@@ -5,7 +5,8 @@
 //      while it writes its frame), so the log ends where the state below was read;
 //   2. log-<g+1>.orx.tmp (LogWriter::create, kNone): kCheckpointBegin, a kStreamBase per stream
 //      whose oldest events were dropped, the retained events as batches in position order
-//      (each keeps its position, version, id and time), per stream its retention override and
+//      (each keeps its position, version, id and time; with compression on, zstd-compressed
+//      together in kPacked frames of up to 16 MiB), per stream its retention override and
 //      snapshots (oldest first), kCheckpointEnd with the next position; synced and closed;
 //   3. rename to log-<g+1>.orx, fsync of the directory;
 //   4. the writer syncs the old file and continues in the new one (LogWriter::replace_file);
@@ -17,11 +18,13 @@
 // reopened, which finds one of the two, both complete.
 #include <cerrno>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 
 #include "orchestrix/durable/log_writer.hpp"
 #include "orchestrix/errors.hpp"
+#include "persist/packed_frames.hpp"
 #include "persist/store_frames.hpp"
 #include "store_impl.hpp"
 
@@ -82,8 +85,24 @@ void StoreImpl::rewrite_log() {
       std::unique_ptr<durable::LogWriter> out =
           durable::LogWriter::create(*fs_, tmp_path, Uuid::v4(), wo);
       std::pmr::vector<std::byte> frame(&log_memory_);
+      // With compression on, batches go into packed frames (packed_frames.hpp); a batch too big
+      // for a pack is written as it is.
+      std::optional<FramePacker> packer;
+      if (options_.compression.enabled) packer.emplace(&log_memory_, options_.compression.level);
+      std::pmr::vector<std::byte> packed(&log_memory_);
+      auto flush_pack = [&] {
+        if (!packer || packer->pending_bytes() == 0) return;
+        packer->finish(packed);
+        out->write(static_cast<std::uint8_t>(StoreFrame::kPacked), packed);
+      };
       auto put = [&](StoreFrame type) {
-        out->write(static_cast<std::uint8_t>(type), frame);
+        if (type == StoreFrame::kBatch && packer && frame.size() + 10 <= kMaxPackedBytes) {
+          if (!packer->fits(frame.size())) flush_pack();
+          packer->add(frame);
+        } else {
+          flush_pack();
+          out->write(static_cast<std::uint8_t>(type), frame);
+        }
         frame.clear();
       };
       put(StoreFrame::kCheckpointBegin);

@@ -38,6 +38,7 @@ enum class StoreFrame : std::uint8_t {
   kCheckpointBegin = 4,
   kStreamBase = 5,     // a stream whose first `version` events were dropped
   kCheckpointEnd = 6,  // the next position of the log at the checkpoint
+  kPacked = 7,         // batches of a checkpoint, zstd-compressed together (packed_frames.hpp)
 };
 
 // Where a decoded payload came from, for the error message.

@@ -93,12 +93,13 @@ void StoreImpl::open_log() {
   read.memory = &log_memory_;
   const bool salvage = options_.recovery == RecoveryPolicy::kSalvage;
   BatchFrame batch(&log_memory_);
+  FrameUnpacker unpacker(&log_memory_);
   replaying_ = true;
   // The nil id: the file's own header names the store (the directory holds one store's log).
   log_ = durable::LogWriter::open_until(
       *fs_, path, Uuid{}, writer, read, [&](const durable::FrameView& frame) {
         try {
-          replay_frame(frame, path, batch);
+          replay_frame(frame, path, batch, unpacker);
         } catch (const CorruptionError&) {
           if (!salvage) throw;
           return false;  // kSalvage: keep what came before this frame, cut it and the rest
@@ -120,12 +121,13 @@ void StoreImpl::open_log() {
 }
 
 void StoreImpl::replay_frame(const durable::FrameView& frame, const std::string& path,
-                             BatchFrame& batch) {
+                             BatchFrame& batch, FrameUnpacker& unpacker) {
   const FrameOrigin origin{path, frame.offset};
   const bool first = std::exchange(first_frame_, false);
   const bool inside = checkpoint_ == Checkpoint::kInside;
   const auto type = static_cast<StoreFrame>(frame.type);
-  if (!inside && (type == StoreFrame::kStreamBase || type == StoreFrame::kCheckpointEnd)) {
+  if (!inside && (type == StoreFrame::kStreamBase || type == StoreFrame::kCheckpointEnd ||
+                  type == StoreFrame::kPacked)) {
     bad_replay(origin, "a checkpoint frame outside a checkpoint");
   }
   try {
@@ -133,6 +135,12 @@ void StoreImpl::replay_frame(const durable::FrameView& frame, const std::string&
       case StoreFrame::kBatch:
         decode_batch(frame.payload, options_.max_payload_bytes, origin, batch);
         replay_batch(batch, origin);
+        return;
+      case StoreFrame::kPacked:
+        unpacker.unpack(frame.payload, origin, [&](std::span<const std::byte> payload) {
+          decode_batch(payload, options_.max_payload_bytes, origin, batch);
+          replay_batch(batch, origin);
+        });
         return;
       case StoreFrame::kCheckpointBegin:
         decode_checkpoint_begin(frame.payload, origin);
