@@ -18,6 +18,11 @@
 //   BM_StoreReopenCold/<events>                 the same with the log's pages dropped from the
 //                                               page cache before each reopen (fdatasync, then
 //                                               posix_fadvise DONTNEED): read from the disk
+//   BM_StoreReopenCompressed/<events>           BM_StoreReopen's log opened with compression on
+//                                               (the replay compresses the sealed segments)
+//   BM_StoreReopenRewritten/<events>            the same events, compression on, after
+//                                               compact() rewrote the log (a checkpoint of
+//                                               zstd-packed batches)
 //   BM_StoreRebuildMemory/<events>              the baseline: appending the same seed events to
 //                                               a memory-only store (building that state without
 //                                               any file)
@@ -164,6 +169,27 @@ void reopen_setup(const benchmark::State& state) {
   while (w.next(b)) store.append(b.stream, b.events, orchestrix::ExpectedVersion::no_stream());
 }
 
+// The same events, compression on, the log rewritten by compact() (one stream's first event
+// dropped to make it rewrite): a checkpoint of zstd-packed batches.
+void rewritten_setup(const benchmark::State& state) {
+  reopen_dir = orchestrix::bench::make_bench_directory("store-durable-bench");
+  StoreOptions o;
+  o.directory = reopen_dir;
+  o.durability = Durability::kNone;
+  o.compression.enabled = true;
+  EventStore store(o);
+  orchestrix::SeedWorkload w({.events = static_cast<std::uint64_t>(state.range(0))});
+  orchestrix::WorkloadBatch b;
+  std::string first;
+  while (w.next(b)) {
+    store.append(b.stream, b.events, orchestrix::ExpectedVersion::no_stream());
+    if (first.empty()) first = b.stream;
+  }
+  store.set_retention(first, orchestrix::RetentionPolicy::drop_before_snapshot());
+  store.save_snapshot(first, {1, "Snap", {}});
+  store.compact();
+}
+
 void reopen_teardown(const benchmark::State&) { std::filesystem::remove_all(reopen_dir); }
 
 // Writes back and drops the page-cache pages of every file in the store directory, so that the
@@ -194,6 +220,23 @@ void BM_StoreReopenCold(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * state.range(0)));
 }
+
+void reopen_compressed(benchmark::State& state) {
+  StoreOptions o;
+  o.directory = reopen_dir;
+  o.compression.enabled = true;
+  std::uint64_t bytes = 0;
+  for (auto _ : state) {
+    EventStore store(o);
+    bytes = store.memory_stats().log_file_bytes;
+    benchmark::DoNotOptimize(store.head_position());
+  }
+  state.counters["log_bytes"] = static_cast<double>(bytes);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * state.range(0)));
+}
+
+void BM_StoreReopenCompressed(benchmark::State& state) { reopen_compressed(state); }
+void BM_StoreReopenRewritten(benchmark::State& state) { reopen_compressed(state); }
 
 void BM_StoreRebuildMemory(benchmark::State& state) {
   for (auto _ : state) {
@@ -254,9 +297,12 @@ BENCHMARK(BM_StoreMemoryAppend)
 const bool kLarge = std::getenv("ORCHESTRIX_BENCH_LARGE") != nullptr;
 const bool kReopen = [] {
   using Fn = void (*)(benchmark::State&);
-  const std::pair<const char*, Fn> cases[] = {{"BM_StoreReopen", BM_StoreReopen},
-                                              {"BM_StoreReopenCold", BM_StoreReopenCold},
-                                              {"BM_StoreRebuildMemory", BM_StoreRebuildMemory}};
+  const std::pair<const char*, Fn> cases[] = {
+      {"BM_StoreReopen", BM_StoreReopen},
+      {"BM_StoreReopenCold", BM_StoreReopenCold},
+      {"BM_StoreReopenCompressed", BM_StoreReopenCompressed},
+      {"BM_StoreReopenRewritten", BM_StoreReopenRewritten},
+      {"BM_StoreRebuildMemory", BM_StoreRebuildMemory}};
   const std::pair<const char*, Fn> compactions[] = {
       {"BM_StoreCompactRewrite", BM_StoreCompactRewrite},
       {"BM_StoreCompactMemory", BM_StoreCompactMemory}};
@@ -273,7 +319,11 @@ const bool kReopen = [] {
     b->Arg(100'000)->Arg(1'000'000);
     if (kLarge) b->Arg(10'000'000);
     b->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
-    if (fn != BM_StoreRebuildMemory) b->Setup(reopen_setup)->Teardown(reopen_teardown);
+    if (fn == BM_StoreReopenRewritten) {
+      b->Setup(rewritten_setup)->Teardown(reopen_teardown);
+    } else if (fn != BM_StoreRebuildMemory) {
+      b->Setup(reopen_setup)->Teardown(reopen_teardown);
+    }
   }
   return true;
 }();
