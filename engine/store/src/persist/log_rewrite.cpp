@@ -6,7 +6,7 @@
 //   2. log-<g+1>.orx.tmp (LogWriter::create, kNone): kCheckpointBegin, a kStreamBase per stream
 //      whose oldest events were dropped, the retained events as batches in position order
 //      (each keeps its position, version, id and time; with compression on, zstd-compressed
-//      together in kPacked frames of up to 16 MiB), per stream its retention override and
+//      together in kPacked frames of about 1 MiB), per stream its retention override and
 //      snapshots (oldest first), kCheckpointEnd with the next position; synced and closed;
 //   3. rename to log-<g+1>.orx, fsync of the directory;
 //   4. the writer syncs the old file and continues in the new one (LogWriter::replace_file);
@@ -36,6 +36,9 @@ namespace {
 constexpr std::size_t kFrameEvents = 256;
 constexpr std::size_t kFrameBytes = 1024 * 1024;
 constexpr std::size_t kRangeEvents = 16 * 1024;
+// Uncompressed bytes per packed frame (compression on): the packer's buffer, its zstd output
+// and context stay a few MiB, within a store's budget.
+constexpr std::size_t kPackBytes = 256 * 1024;
 
 // Every shard's lock, exclusively, in index order (the store's lock order), released in reverse.
 class AllShardsLocked {
@@ -97,7 +100,7 @@ void StoreImpl::rewrite_log() {
       };
       auto put = [&](StoreFrame type) {
         if (type == StoreFrame::kBatch && packer && frame.size() + 10 <= kMaxPackedBytes) {
-          if (!packer->fits(frame.size())) flush_pack();
+          if (packer->pending_bytes() + frame.size() > kPackBytes) flush_pack();
           packer->add(frame);
         } else {
           flush_pack();
