@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "orchestrix/alloc/instrumented_resource.hpp"
 #include "orchestrix/alloc/system_resource.hpp"
 #include "orchestrix/durable/fault_file_system.hpp"
+#include "orchestrix/durable/log_format.hpp"
 #include "orchestrix/errors.hpp"
 #include "orchestrix/workload.hpp"
 #include "store_access.hpp"
@@ -269,4 +271,55 @@ TEST_CASE("log rewrite: a compressed rewrite needs a few MiB from the store's re
   CHECK(inst.stats().peak_bytes_live <= live + 4 * 1024 * 1024);
   CHECK(after.log_buffer_bytes <= before.log_buffer_bytes + 64 * 1024);
   CHECK(after.codec_bytes <= before.codec_bytes + 512 * 1024);  // the read side's context
+}
+
+TEST_CASE("log rewrite: a damaged checkpoint is refused; damage after it is salvaged") {
+  for (const bool compression : {false, true}) {
+    std::vector<std::byte> rewritten;
+    std::size_t checkpoint_end = 0;  // the file's size right after the rewrite
+    {
+      FaultFileSystem fs;
+      auto store = StoreAccess::open(rewrite_options(compression), fs);
+      build(*store);
+      store->compact();
+      checkpoint_end = fs.contents("store/log-000002.orx").size();
+      for (int i = 0; i < 20; ++i) store->append("e", Batch(3, "e").span());
+      rewritten = fs.contents("store/log-000002.orx");
+    }
+    const std::vector<std::string> streams = {"a", "b", "c", "d", "e", "z"};
+    std::mt19937_64 rng(compression ? 2 : 1);
+    int salvaged = 0;
+    for (int seed = 0; seed < 60; ++seed) {
+      CAPTURE(compression);
+      CAPTURE(seed);
+      // A flipped bit after the file header: inside the checkpoint, or in the frames after it.
+      std::vector<std::byte> damaged = rewritten;
+      const std::size_t at =
+          durable::kFileHeaderSize + rng() % (damaged.size() - durable::kFileHeaderSize);
+      damaged[at] ^= static_cast<std::byte>(1U << (rng() % 8));
+      FaultFileSystem fs;
+      fs.create_directory("store");
+      fs.set_contents("store/log-000002.orx", damaged);
+      StoreOptions salvage = rewrite_options(compression);
+      salvage.recovery = RecoveryPolicy::kSalvage;
+      if (at < checkpoint_end) {
+        // No part of a checkpoint is a state the store had: refused under both policies.
+        CHECK_THROWS_AS(StoreAccess::open(rewrite_options(compression), fs), CorruptionError);
+        CHECK_THROWS_AS(StoreAccess::open(salvage, fs), CorruptionError);
+        continue;
+      }
+      std::string expected;
+      {
+        auto store = StoreAccess::open(salvage, fs);  // the checkpoint and some of "e"
+        StoreAccess::check_invariants(*store);
+        CHECK(store->stream_version("a") == std::optional<std::uint64_t>(299));
+        store->append("z", Batch(2, "z").span());
+        expected = dump(*store, streams);
+        ++salvaged;
+      }
+      auto store = StoreAccess::open(rewrite_options(compression), fs);
+      CHECK(dump(*store, streams) == expected);
+    }
+    CHECK(salvaged > 0);
+  }
 }

@@ -365,6 +365,7 @@ class StoreImpl {
   enum class Checkpoint : std::uint8_t { kNone, kInside, kDone };
   Checkpoint checkpoint_ = Checkpoint::kNone;
   bool first_frame_ = true;
+  bool partly_applied_ = false;  // a packed frame's replay has applied some of its batches
 };
 
 }  // namespace orchestrix::detail

@@ -86,8 +86,19 @@ void FrameUnpacker::unpack(std::span<const std::byte> payload, FrameOrigin origi
     bad_pack(origin, std::string("zstd: ") + ZSTD_getErrorName(got));
   }
   if (got != n) bad_pack(origin, "the zstd frame holds fewer bytes than it says");
+  last_ = origin;
+  walk(origin, on_batch);
+}
+
+void FrameUnpacker::replay_decompressed(
+    const std::function<void(std::span<const std::byte>)>& on_batch) {
+  walk(last_, on_batch);
+}
+
+void FrameUnpacker::walk(FrameOrigin origin,
+                         const std::function<void(std::span<const std::byte>)>& on_batch) {
   const std::byte* p = raw_.data();
-  const std::byte* const end = p + n;
+  const std::byte* const end = p + raw_.size();
   while (p != end) {
     std::uint64_t length = 0;
     int shift = 0;

@@ -71,13 +71,20 @@ class FrameUnpacker {
   // on_batch throws.
   void unpack(std::span<const std::byte> payload, FrameOrigin origin,
               const std::function<void(std::span<const std::byte>)>& on_batch);
+  // Calls on_batch again for each batch payload of the frame unpack() last decompressed
+  // (without decompressing it again). REQUIRES: unpack() returned normally since.
+  void replay_decompressed(const std::function<void(std::span<const std::byte>)>& on_batch);
   // Gives the decompression buffer back.
   void release() noexcept;
 
  private:
   std::pmr::memory_resource* memory_;
+  // Splits raw_ into batch payloads (checks every length).
+  void walk(FrameOrigin origin, const std::function<void(std::span<const std::byte>)>& on_batch);
+
   ZSTD_DCtx_s* dctx_ = nullptr;
   std::pmr::vector<std::byte> raw_;
+  FrameOrigin last_;
 };
 
 }  // namespace orchestrix::detail

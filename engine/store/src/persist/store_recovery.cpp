@@ -101,13 +101,17 @@ void StoreImpl::open_log() {
         try {
           replay_frame(frame, path, batch, unpacker);
         } catch (const CorruptionError&) {
-          if (!salvage) throw;
-          return false;  // kSalvage: keep what came before this frame, cut it and the rest
+          // kSalvage: keep what came before this frame, cut it and the rest. Not inside a
+          // checkpoint (a part of one is no state the store had: streams without the snapshots
+          // their retained ranges rest on), nor when part of the frame was applied already (a
+          // packed frame whose later batch cannot be replayed).
+          if (!salvage || partly_applied_ || checkpoint_ == Checkpoint::kInside) throw;
+          return false;
         }
         return true;
       });
   replaying_ = false;
-  if (checkpoint_ == Checkpoint::kInside && !salvage) {
+  if (checkpoint_ == Checkpoint::kInside) {  // a torn or cut checkpoint: under either policy
     throw CorruptionError(CorruptionError::Kind::kBadFrame, path, log_->file_bytes(),
                           "the log ends inside its checkpoint (no checkpoint end frame)");
   }
@@ -136,12 +140,20 @@ void StoreImpl::replay_frame(const durable::FrameView& frame, const std::string&
         decode_batch(frame.payload, options_.max_payload_bytes, origin, batch);
         replay_batch(batch, origin);
         return;
-      case StoreFrame::kPacked:
+      case StoreFrame::kPacked: {
+        // Every batch is decoded before any is replayed: a malformed one refuses the whole frame
+        // (salvage then cuts before it, as for one batch).
         unpacker.unpack(frame.payload, origin, [&](std::span<const std::byte> payload) {
           decode_batch(payload, options_.max_payload_bytes, origin, batch);
-          replay_batch(batch, origin);
         });
+        unpacker.replay_decompressed([&](std::span<const std::byte> payload) {
+          decode_batch(payload, options_.max_payload_bytes, origin, batch);
+          replay_batch(batch, origin);
+          partly_applied_ = true;
+        });
+        partly_applied_ = false;
         return;
+      }
       case StoreFrame::kCheckpointBegin:
         decode_checkpoint_begin(frame.payload, origin);
         if (!first) bad_replay(origin, "a checkpoint that is not at the start of the log");
