@@ -323,3 +323,28 @@ TEST_CASE("log rewrite: a damaged checkpoint is refused; damage after it is salv
     CHECK(salvaged > 0);
   }
 }
+
+TEST_CASE("log rewrite: a log of another store beside the store's own is refused") {
+  FaultFileSystem mine;
+  FaultFileSystem other;
+  for (FaultFileSystem* fs : {&mine, &other}) {
+    auto store = StoreAccess::open(rewrite_options(), *fs);
+    build(*store);
+    if (fs == &mine) store->compact();  // log-000002.orx, the same store id as before
+  }
+  // Both generations of one store (a crash between the rename and the removal leaves them) open
+  // fine (the failure sweep above); a generation of another store does not.
+  mine.set_contents("store/log-000001.orx", other.contents("store/log-000001.orx"));
+  for (const RecoveryPolicy policy : {RecoveryPolicy::kRefuse, RecoveryPolicy::kSalvage}) {
+    StoreOptions o = rewrite_options();
+    o.recovery = policy;
+    try {
+      (void)StoreAccess::open(o, mine);
+      FAIL("a foreign log was accepted");
+    } catch (const CorruptionError& e) {
+      CHECK(e.kind() == CorruptionError::Kind::kForeignStore);
+      CHECK(e.path() == "store/log-000001.orx");
+    }
+  }
+  CHECK(mine.exists("store/log-000001.orx"));  // nothing removed
+}

@@ -355,6 +355,8 @@ class StoreImpl {
   bool replaying_ = false;
   // The log's generation (its file name); changed by rewrite_log() under compact_mu_.
   std::uint32_t log_generation_ = 1;
+  // The store id in the log's header (kept by rewrites); set by open_log().
+  Uuid store_id_;
   // retained_below_ when the log was last written whole (its checkpoint, or 0 for a log
   // without one): the log holds dropped events when retained_below_ is higher now. Guarded by
   // compact_mu_ (set by the replay before any other thread).

@@ -86,7 +86,7 @@ void StoreImpl::rewrite_log() {
     }
     {
       std::unique_ptr<durable::LogWriter> out =
-          durable::LogWriter::create(*fs_, tmp_path, Uuid::v4(), wo);
+          durable::LogWriter::create(*fs_, tmp_path, store_id_, wo);
       std::pmr::vector<std::byte> frame(&log_memory_);
       // With compression on, batches go into packed frames (packed_frames.hpp); a batch too big
       // for a pack is written as it is.

@@ -83,7 +83,8 @@ void StoreImpl::open_log() {
   writer.sync_interval = options_.sync_interval;
   writer.memory = &log_memory_;
   if (!fs_->exists(path)) {
-    log_ = durable::LogWriter::create(*fs_, path, Uuid::v4(), writer);
+    store_id_ = Uuid::v4();
+    log_ = durable::LogWriter::create(*fs_, path, store_id_, writer);
     return;
   }
   durable::ReadOptions read;
@@ -91,13 +92,26 @@ void StoreImpl::open_log() {
                            ? durable::CorruptionPolicy::kSalvage
                            : durable::CorruptionPolicy::kRefuse;
   read.memory = &log_memory_;
+  // The log's header names the store; a rewrite keeps the id. An older generation left beside
+  // it must name the same store: a log of another store put into the directory is refused
+  // (under both policies: which of the two is the store's cannot be told).
+  store_id_ = durable::LogReader(*fs_, path, Uuid{}, read).header().store;
+  for (const std::uint32_t g : generations) {
+    if (g == log_generation_) continue;
+    const std::string other = durable::join_path(options_.directory, log_file_name(g));
+    const Uuid id = durable::LogReader(*fs_, other, Uuid{}, read).header().store;
+    if (id != store_id_) {
+      throw CorruptionError(CorruptionError::Kind::kForeignStore, other, 16,
+                            "log of store " + id.to_string() + " beside " + path + " of store " +
+                                store_id_.to_string());
+    }
+  }
   const bool salvage = options_.recovery == RecoveryPolicy::kSalvage;
   BatchFrame batch(&log_memory_);
   FrameUnpacker unpacker(&log_memory_);
   replaying_ = true;
-  // The nil id: the file's own header names the store (the directory holds one store's log).
   log_ = durable::LogWriter::open_until(
-      *fs_, path, Uuid{}, writer, read, [&](const durable::FrameView& frame) {
+      *fs_, path, store_id_, writer, read, [&](const durable::FrameView& frame) {
         try {
           replay_frame(frame, path, batch, unpacker);
         } catch (const CorruptionError&) {
