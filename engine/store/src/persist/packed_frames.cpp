@@ -10,6 +10,7 @@
 
 #include "codec/zstd_memory.hpp"
 #include "format/varint.hpp"
+#include "orchestrix/detail/check.hpp"
 #include "orchestrix/errors.hpp"
 
 namespace orchestrix::detail {
@@ -28,6 +29,7 @@ FramePacker::FramePacker(std::pmr::memory_resource* memory, int level)
 FramePacker::~FramePacker() { ZSTD_freeCCtx(cctx_); }
 
 void FramePacker::add(std::span<const std::byte> payload) {
+  ORCHESTRIX_DCHECK(raw_.size() + payload.size() + 10 <= kMaxPackedBytes);
   std::array<std::byte, 10> length{};
   const std::byte* end = put_varint(length.data(), payload.size());
   raw_.insert(raw_.end(), static_cast<const std::byte*>(length.data()), end);
@@ -54,12 +56,6 @@ void FramePacker::finish(std::pmr::vector<std::byte>& out) {
 FrameUnpacker::FrameUnpacker(std::pmr::memory_resource* memory) : memory_(memory), raw_(memory) {}
 
 FrameUnpacker::~FrameUnpacker() { ZSTD_freeDCtx(dctx_); }
-
-void FrameUnpacker::release() noexcept {
-  std::pmr::vector<std::byte>(memory_).swap(raw_);
-  ZSTD_freeDCtx(dctx_);
-  dctx_ = nullptr;
-}
 
 void FrameUnpacker::unpack(std::span<const std::byte> payload, FrameOrigin origin,
                            const std::function<void(std::span<const std::byte>)>& on_batch) {

@@ -40,12 +40,8 @@ class FramePacker {
   FramePacker(const FramePacker&) = delete;
   FramePacker& operator=(const FramePacker&) = delete;
 
-  // Adds one batch payload. REQUIRES: payload.size() + 10 <= kMaxPackedBytes - pending_bytes()
-  // (check fits() first).
+  // Adds one batch payload. REQUIRES: pending_bytes() + payload.size() + 10 <= kMaxPackedBytes.
   void add(std::span<const std::byte> payload);
-  bool fits(std::size_t payload_bytes) const noexcept {
-    return raw_.size() + payload_bytes + 10 <= kMaxPackedBytes;
-  }
   std::size_t pending_bytes() const noexcept { return raw_.size(); }
   // Compresses what was added into `out` (cleared first) as a kPacked payload and starts
   // empty again. Throws std::bad_alloc (memory for the context or output); REQUIRES: something
@@ -74,8 +70,6 @@ class FrameUnpacker {
   // Calls on_batch again for each batch payload of the frame unpack() last decompressed
   // (without decompressing it again). REQUIRES: unpack() returned normally since.
   void replay_decompressed(const std::function<void(std::span<const std::byte>)>& on_batch);
-  // Gives the decompression buffer back.
-  void release() noexcept;
 
  private:
   std::pmr::memory_resource* memory_;
